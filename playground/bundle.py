@@ -1,0 +1,113 @@
+"""A model bundle: one directory that rebuilds a trained model anywhere.
+
+    config.json     architecture and sizes, training settings, results, corpus name
+    tokenizer.json  the vocabulary, so ids mean the same thing after loading
+    model.keras     weights (Keras 3 format, loaded with safe_mode: no code runs)
+    history.csv     step, epoch, seconds, train_loss, val_loss
+
+Every file is written to a temporary name and renamed into place, so a crash or a full
+disk never leaves a half-written file under the real name.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import keras
+
+from playground import tokenizers
+from playground.errors import PlaygroundError
+from playground.models import config_from_dict
+from playground.models.base import LanguageModel
+from playground.tokenizers import Tokenizer
+from playground.training import History
+
+MEMBERS = ("config.json", "tokenizer.json", "model.keras", "history.csv")
+
+
+def write_atomic(path: Path, data: bytes | str) -> None:
+    path = Path(path)
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(payload)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+@dataclasses.dataclass
+class Bundle:
+    model: LanguageModel
+    tokenizer: Tokenizer
+    info: dict[str, Any]  # everything in config.json
+    history: History
+    path: Path | None = None
+
+    @property
+    def arch(self) -> str:
+        return self.info["model"]["arch"]
+
+
+def save(directory: str | os.PathLike, model: LanguageModel, tokenizer: Tokenizer, info: dict[str, Any],
+         history: History) -> Path:
+    directory = Path(directory)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        info = {**info, "model": model.model_config.to_dict(), "level": tokenizer.level}
+        # Keras insists on the .keras suffix, so the temporary file keeps it.
+        temporary = directory / ".model.tmp.keras"
+        model.save(temporary)
+        os.replace(temporary, directory / "model.keras")
+        write_atomic(directory / "tokenizer.json", tokenizer.to_json())
+        write_atomic(directory / "history.csv", history.to_csv())
+        # config.json last: its presence marks a complete bundle.
+        write_atomic(directory / "config.json", json.dumps(info, indent=2, ensure_ascii=False))
+    except OSError as error:
+        raise PlaygroundError(f"Could not save the model to {directory}: {error.strerror or error}.") from None
+    return directory
+
+
+def load(directory: str | os.PathLike) -> Bundle:
+    """Load a bundle, with a clear error for anything missing, corrupt or unsafe."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise PlaygroundError(f"{directory} is not a model directory.")
+    missing = [name for name in MEMBERS[:3] if not (directory / name).is_file()]
+    if missing:
+        raise PlaygroundError(f"{directory.name} is not a complete model bundle: {', '.join(missing)} missing.")
+    try:
+        info = json.loads((directory / "config.json").read_text("utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        raise PlaygroundError(f"{directory.name}/config.json is not valid JSON.") from None
+    if not isinstance(info, dict) or not isinstance(info.get("model"), dict):
+        raise PlaygroundError(f"{directory.name}/config.json has no 'model' section.")
+    expected = config_from_dict(info["model"])
+    tokenizer = tokenizers.from_json((directory / "tokenizer.json").read_text("utf-8"))
+    if len(tokenizer) != expected.vocab_size:
+        raise PlaygroundError(
+            f"{directory.name}: the tokenizer has {len(tokenizer)} tokens but the model expects {expected.vocab_size}."
+        )
+    try:
+        model = keras.models.load_model(directory / "model.keras", safe_mode=True, compile=False)
+    except Exception as error:  # Keras raises many kinds for a damaged or unsafe file
+        raise PlaygroundError(f"{directory.name}/model.keras could not be loaded safely: {_first_line(error)}") from None
+    if not isinstance(model, LanguageModel) or model.model_config != expected:
+        raise PlaygroundError(f"{directory.name}/model.keras does not match its config.json.")
+    history_path = directory / "history.csv"
+    history = History.from_csv(history_path.read_text("utf-8")) if history_path.is_file() else History()
+    return Bundle(model, tokenizer, info, history, directory)
+
+
+def _first_line(error: Exception) -> str:
+    text = str(error).strip().splitlines()
+    return text[0][:300] if text else type(error).__name__

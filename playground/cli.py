@@ -1,0 +1,153 @@
+"""``python -m playground train | generate | evaluate``: the playground without a browser.
+
+Bad input exits with status 2 and one line ``error: ...`` on stderr, never a traceback.
+With ``--json`` the last line on stdout is one JSON object; progress goes to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+from typing import Sequence
+
+from playground.errors import PlaygroundError
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line, no usage block
+        raise PlaygroundError(message)
+
+
+def _add_train(commands) -> None:
+    train = commands.add_parser("train", help="train a model and save it as a bundle directory")
+    source = train.add_mutually_exclusive_group(required=True)
+    source.add_argument("--corpus", nargs="+", metavar="FILE", help="one or more UTF-8 text files")
+    source.add_argument("--builtin", help="a built-in corpus: python-docs or markov-babble")
+    train.add_argument("--arch", default="lstm", help="lstm or gru")
+    train.add_argument("--out", help="bundle directory (default: a new run under $PLAYGROUND_HOME/runs)")
+    limit = train.add_mutually_exclusive_group()
+    limit.add_argument("--epochs", type=float, help="passes over the training text (fractions allowed)")
+    limit.add_argument("--minutes", type=float, help="wall-clock budget (fractions allowed)")
+    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--level", default="char", choices=["char", "word"])
+    train.add_argument("--max-words", type=int, default=10_000, help="word-level vocabulary cap")
+    train.add_argument("--units", type=int)
+    train.add_argument("--layers", type=int)
+    train.add_argument("--embedding", type=int, help="embedding size (0 = one-hot input)")
+    train.add_argument("--dropout", type=float)
+    train.add_argument("--batch-size", type=int, default=64)
+    train.add_argument("--window", type=int, default=128, help="context length in tokens")
+    train.add_argument("--lr", type=float, default=3e-3, help="learning rate")
+    train.add_argument("--optimizer", default="adam")
+    train.add_argument("--validation-share", type=float, default=0.1)
+    train.add_argument("--json", action="store_true", help="print a JSON summary as the last line")
+
+
+def _add_generate(commands) -> None:
+    generate = commands.add_parser("generate", help="sample text from a saved model")
+    generate.add_argument("--model", required=True, help="bundle directory")
+    generate.add_argument("--prompt", default="")
+    generate.add_argument("--length", type=int, default=200, help="generated tokens")
+    generate.add_argument("--temperatures", default="0.2,0.5,0.7,1.0,1.2,1.5")
+    generate.add_argument("--seed", type=int, default=0)
+    generate.add_argument("--top-k", type=int, default=0)
+    generate.add_argument("--top-p", type=float, default=1.0)
+    generate.add_argument("--min-p", type=float, default=0.0)
+    generate.add_argument("--json", action="store_true")
+
+
+def _add_evaluate(commands) -> None:
+    evaluate = commands.add_parser("evaluate", help="mean loss of a saved model on a text file")
+    evaluate.add_argument("--model", required=True, help="bundle directory")
+    evaluate.add_argument("--corpus", required=True, nargs="+", metavar="FILE")
+    evaluate.add_argument("--json", action="store_true")
+
+
+def parser() -> argparse.ArgumentParser:
+    root = _Parser(prog="python -m playground", description=__doc__.splitlines()[0])
+    commands = root.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    _add_train(commands)
+    _add_generate(commands)
+    _add_evaluate(commands)
+    return root
+
+
+def _progress(event) -> None:
+    from playground import events
+
+    if isinstance(event, events.Started):
+        print(f"training {event.run_name}: {event.params:,} parameters, {event.steps_per_epoch} steps per epoch",
+              file=sys.stderr)
+    elif isinstance(event, events.Evaluated):
+        print(f"step {event.step:6d}  epoch {event.epoch:6.2f}  {event.seconds:7.1f}s  "
+              f"validation loss {event.val_loss:.4f} nats/token", file=sys.stderr)
+    elif isinstance(event, events.Sampled):
+        for temperature, text in event.samples:
+            print(f"  T={temperature:g}: {text[:100]!r}", file=sys.stderr)
+
+
+def train(args) -> dict:
+    from playground import builtin, corpus
+    from playground.runs import TrainingRun
+    from playground.training import TrainConfig
+
+    source = builtin.load_builtin(args.builtin) if args.builtin else corpus.read_files(args.corpus)
+    options = {key: value for key, value in (("units", args.units), ("layers", args.layers),
+               ("embedding_dim", args.embedding), ("dropout", args.dropout)) if value is not None}
+    config = TrainConfig(batch_size=args.batch_size, window=args.window, learning_rate=args.lr,
+                         optimizer=args.optimizer, epochs=args.epochs, minutes=args.minutes, seed=args.seed,
+                         validation_share=args.validation_share)
+    run = TrainingRun(source, args.arch, options, config, level=args.level, max_words=args.max_words,
+                      run_dir=args.out, publish=_progress)
+    result = run.execute().as_json()
+    if not args.json:
+        print(f"saved {result['run_dir']}: validation loss {result['val_loss']:.4f} nats/token "
+              f"({result['bits_per_token']:.3f} bits) after {result['seconds']:.0f}s")
+    return result
+
+
+def generate(args) -> dict:
+    from playground.runs import TextModel
+    from playground.sampling import SamplingSettings, parse_temperatures
+
+    model = TextModel.load(args.model)
+    settings = SamplingSettings(top_k=args.top_k, top_p=args.top_p, min_p=args.min_p)
+    unknown = model.unknown_in(args.prompt)
+    if unknown:
+        print(f"note: the model has never seen {''.join(unknown)!r}; those become <unk>", file=sys.stderr)
+    samples = model.generate(args.prompt, parse_temperatures(args.temperatures), args.length, args.seed, settings)
+    if not args.json:
+        for sample in samples:
+            print(f"--- temperature {sample.temperature:g}\n{args.prompt}{sample.text}\n")
+    return {"samples": [{"temperature": s.temperature, "text": s.text} for s in samples]}
+
+
+def evaluate(args) -> dict:
+    from playground import corpus
+    from playground.runs import TextModel, evaluate_text
+
+    model = TextModel.load(args.model)
+    result = evaluate_text(model, corpus.read_files(args.corpus).text)
+    if not args.json:
+        print(f"loss {result['val_loss']:.4f} nats/token, {result['bits_per_token']:.3f} bits/token "
+              f"over {result['tokens']:,} tokens")
+    return result
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    try:
+        args = parser().parse_args(argv)
+        result = {"train": train, "generate": generate, "evaluate": evaluate}[args.command](args)
+    except PlaygroundError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+    if args.json:
+        print(json.dumps(result, default=lambda v: None if isinstance(v, float) and math.isnan(v) else str(v)))
+    return 0

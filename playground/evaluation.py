@@ -1,0 +1,50 @@
+"""Held-out loss: mean cross-entropy in nats per token, and its bits-per-token twin."""
+
+from __future__ import annotations
+
+import math
+from typing import Callable
+
+import numpy as np
+import tensorflow as tf
+
+from playground.data import check_length, scoring_windows
+from playground.models.base import LanguageModel
+
+
+def token_losses(model: LanguageModel, windows: np.ndarray) -> tf.Tensor:
+    """Cross-entropy of each target ``(B, T)`` given windows ``(B, T + 1)``."""
+    logits = model(windows[:, :-1], training=False)  # (B, T, V)
+    return tf.keras.losses.sparse_categorical_crossentropy(
+        windows[:, 1:], tf.cast(logits, tf.float32), from_logits=True
+    )
+
+
+def mean_loss(
+    model: LanguageModel,
+    ids: np.ndarray,
+    window: int,
+    batch_size: int = 64,
+    should_stop: Callable[[], bool] = lambda: False,
+) -> float:
+    """Mean loss over every token of ``ids`` (the first excepted), each scored once with context."""
+    check_length(ids, window, "evaluation")
+    windows, mask = scoring_windows(ids, window)
+    total, count = 0.0, 0
+    compiled = _compiled_losses(model)
+    for start in range(0, len(windows), batch_size):
+        if should_stop():
+            break
+        losses = compiled(windows[start:start + batch_size]).numpy()
+        chosen = mask[start:start + batch_size]
+        total += float(losses[chosen].sum())
+        count += int(chosen.sum())
+    return total / max(count, 1)
+
+
+def _compiled_losses(model: LanguageModel):
+    return tf.function(lambda windows: token_losses(model, windows), reduce_retracing=True)
+
+
+def bits(nats: float) -> float:
+    return nats / math.log(2)

@@ -1,0 +1,56 @@
+"""What training tells the outside world. The UI and the CLI drain these; the trainer never
+knows who listens."""
+
+from __future__ import annotations
+
+import dataclasses
+
+
+@dataclasses.dataclass(frozen=True)
+class Started:
+    run_name: str
+    params: int
+    steps_per_epoch: int
+    total_steps: int | None  # None when the run is limited by time only
+    tokens_per_step: int
+
+
+@dataclasses.dataclass(frozen=True)
+class BatchEnd:
+    step: int
+    epoch: float
+    seconds: float
+    loss: float  # nats per token, this batch
+    tokens_per_second: float
+    eta_seconds: float | None
+
+
+@dataclasses.dataclass(frozen=True)
+class Evaluated:
+    step: int
+    epoch: float
+    seconds: float
+    val_loss: float  # nats per token on a fixed slice of the validation text
+
+
+@dataclasses.dataclass(frozen=True)
+class Sampled:
+    step: int
+    epoch: float
+    samples: tuple[tuple[float, str], ...]  # (temperature, text)
+
+
+@dataclasses.dataclass(frozen=True)
+class Finished:
+    reason: str  # "completed", "stopped" or "time limit"
+    step: int
+    seconds: float
+    val_loss: float | None
+
+
+@dataclasses.dataclass(frozen=True)
+class Failed:
+    error: str
+
+
+Event = Started | BatchEnd | Evaluated | Sampled | Finished | Failed

@@ -1,0 +1,508 @@
+"""Quality and diversity measures for generated text.
+
+Every function works on a *token sequence*: a list of words, a list of token ids, or a
+plain ``str``, which counts as a sequence of characters (``"abc"`` is ``a``, ``b``,
+``c``). A 1-D NumPy array of ids works too. Nothing here knows about models: the
+numbers describe text, so they can be compared across architectures and tokenizers as
+long as both sides are tokenized the same way.
+
+The measures, and what they are good for:
+
+* **distinct-n**: distinct n-grams / all n-grams. Low values mean the sample keeps
+  saying the same thing (loops such as ``"the the the"``).
+* **repetition rate**: the share of n-gram occurrences that repeat an earlier one.
+* **copied share** and **longest copied span** (:class:`NgramIndex`): how much of a
+  sample is lifted verbatim from the training corpus. A model that memorised its corpus
+  scores high here even when its samples look fluent.
+* **BLEU** (:func:`sentence_bleu`, :func:`corpus_bleu`): n-gram overlap with reference
+  texts, with the brevity penalty of Papineni et al. (2002).
+* **self-BLEU** (:func:`self_bleu`): BLEU of each sample against the other samples.
+  High self-BLEU means the samples resemble each other: low diversity across samples.
+
+All of it is written from the definitions, in pure Python and NumPy.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections import Counter
+from typing import Sequence, Union
+
+import numpy as np
+
+TokenSequence = Union[str, Sequence[str], Sequence[int], np.ndarray]
+"""Characters (a ``str``), words (``list[str]``), or token ids (``list[int]``, 1-D array)."""
+
+Ngram = tuple
+"""An n-gram is a tuple of ``n`` consecutive tokens, e.g. ``("t", "h", "e")``."""
+
+# Joins non-character tokens into one searchable string. Tokens are written with
+# ``str.__repr__`` (strings) or ``str(int(...))`` (ids), and neither form can contain
+# this control character, because ``repr`` escapes it; so a separator-bounded needle
+# can only match whole tokens in the corpus string.
+_TOKEN_SEPARATOR = "\x1f"
+
+
+def _as_tokens(tokens: TokenSequence) -> tuple:
+    """The tokens as a tuple; a ``str`` becomes its characters."""
+    if isinstance(tokens, np.ndarray):
+        if tokens.ndim != 1:
+            raise ValueError(f"Expected a 1-D array of tokens, got shape {tokens.shape}.")
+        # tolist() gives plain Python ints/strs, which compare and hash like the tokens
+        # of an ordinary list.
+        return tuple(tokens.tolist())
+    return tuple(tokens)
+
+
+def _check_order(n: int, name: str = "n") -> None:
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"{name} must be a whole number of at least 1, got {n!r}.")
+
+
+def _ngrams_of_tuple(tokens: tuple, n: int) -> list[Ngram]:
+    # zip over n shifted views yields every window of n consecutive tokens, and stops
+    # by itself when the sequence is shorter than n.
+    return list(zip(*(tokens[offset:] for offset in range(n))))
+
+
+def ngrams(tokens: TokenSequence, n: int) -> list[Ngram]:
+    """All n-grams of a sequence, in order, overlapping, repeats kept.
+
+    A sequence of ``L`` tokens has ``max(L - n + 1, 0)`` n-grams:
+    ``ngrams("abcd", 2) == [("a", "b"), ("b", "c"), ("c", "d")]``.
+    """
+    _check_order(n)
+    return _ngrams_of_tuple(_as_tokens(tokens), n)
+
+
+def distinct_n(tokens: TokenSequence, n: int) -> float:
+    """Distinct-n: the number of *different* n-grams divided by the number of n-grams.
+
+    1.0 means no n-gram occurs twice; values near 0 mean a few n-grams repeat over and
+    over. Example: ``"abab"`` has the bigrams ``ab, ba, ab``: 2 different out of 3, so
+    distinct-2 is 2/3. Returns 0.0 when the sequence is too short to have an n-gram.
+    """
+    grams = ngrams(tokens, n)
+    if not grams:
+        return 0.0
+    return len(set(grams)) / len(grams)
+
+
+def repetition_rate(tokens: TokenSequence, n: int = 4) -> float:
+    """The share of n-gram occurrences whose n-gram already occurred earlier.
+
+    Reading the sequence left to right, an occurrence counts as a repetition when the
+    same n-gram appeared at an earlier position (overlapping occurrences count). The
+    count is divided by the number of n-grams. Example: ``"abcabc"`` with ``n=3`` has the
+    trigrams ``abc, bca, cab, abc``; only the last repeats, so the rate is 1/4.
+
+    Each different n-gram is new exactly once (its first occurrence), so with this
+    definition the rate equals ``1 - distinct_n(tokens, n)`` for the same ``n``. It is
+    reported separately because it is usually read at a longer ``n`` (4 by default,
+    where repeats are loops rather than common letter pairs) and because "share of the
+    text that repeats" is the easier reading. Returns 0.0 when there are no n-grams.
+    """
+    grams = ngrams(tokens, n)
+    if not grams:
+        return 0.0
+    seen: set[Ngram] = set()
+    repeats = 0
+    for gram in grams:
+        if gram in seen:
+            repeats += 1
+        else:
+            seen.add(gram)
+    return repeats / len(grams)
+
+
+class NgramIndex:
+    """The n-grams of a training corpus, built once, for asking "was this copied?".
+
+    ``NgramIndex(corpus_tokens, n)`` keeps the sets of the corpus's 1-grams, ...,
+    n-grams and one searchable string holding the whole corpus. Building it takes n
+    passes over the corpus: measured, about 0.3 s for 1 MB of text given as a ``str``
+    with ``n=4``, about 1 s for the same text as a list of characters or with ``n=8``.
+
+    Character-level corpora (a ``str``, or a sequence of one-character strings) are
+    searched as the text itself. Other tokens (words, ids) are written into the string
+    between separator characters, so that a search only matches whole tokens: the word
+    ``"at"`` is not found inside the corpus word ``"cat"``. Strings and ints are told
+    apart (``1`` is not ``"1"``); ``True``/``False`` count as the ints 1/0, as they do
+    in Python's own comparisons.
+    """
+
+    def __init__(self, corpus_tokens: TokenSequence, n: int = 4) -> None:
+        _check_order(n)
+        self._n = int(n)
+        # The k-grams for every k up to n, not only the n-grams: a span of at most n
+        # tokens then occurs in the corpus exactly when it is in one of these sets, so
+        # longest_copied_span searches the corpus string only for longer spans.
+        if isinstance(corpus_tokens, str):
+            text = corpus_tokens
+            # zip over shifted slices of the str yields tuples of characters directly,
+            # without building a million-element tuple of the corpus first.
+            self._kgram_sets: tuple[frozenset[Ngram], ...] = tuple(
+                frozenset(zip(*(text[offset:] for offset in range(k))))
+                for k in range(1, self._n + 1)
+            )
+            self._corpus_length = len(text)
+            self._character_level = True
+            self._searchable = text
+            return
+        tokens = _as_tokens(corpus_tokens)
+        self._kgram_sets = tuple(
+            frozenset(_ngrams_of_tuple(tokens, k)) for k in range(1, self._n + 1)
+        )
+        self._corpus_length = len(tokens)
+        self._character_level = bool(tokens) and all(
+            isinstance(token, str) and len(token) == 1 for token in tokens
+        )
+        if self._character_level:
+            self._searchable = "".join(tokens)
+        else:
+            self._searchable = _TOKEN_SEPARATOR + _TOKEN_SEPARATOR.join(
+                _token_text(token) for token in tokens
+            ) + _TOKEN_SEPARATOR
+
+    @property
+    def n(self) -> int:
+        """The n-gram length the index was built with."""
+        return self._n
+
+    @property
+    def corpus_length(self) -> int:
+        """Number of tokens in the corpus."""
+        return self._corpus_length
+
+    @property
+    def distinct_ngrams(self) -> int:
+        """Number of different n-grams in the corpus."""
+        return len(self._kgram_sets[-1])
+
+    @property
+    def is_character_level(self) -> bool:
+        """Whether the corpus is a sequence of single characters."""
+        return self._character_level
+
+    def __contains__(self, ngram: object) -> bool:
+        """Whether an n-gram (a tuple of ``n`` tokens) occurs in the corpus."""
+        return ngram in self._kgram_sets[-1]
+
+    def copied_share(self, tokens: TokenSequence) -> float:
+        """The share of the sample's n-grams that also occur somewhere in the corpus.
+
+        Counts occurrences, so an n-gram the sample repeats three times counts three
+        times. 1.0 means every n-gram of the sample is in the corpus (not necessarily in
+        the same order). Returns 0.0 when the sample is shorter than ``n``. Cost: one
+        set lookup per n-gram, O(len(sample)).
+        """
+        grams = _ngrams_of_tuple(_as_tokens(tokens), self._n)
+        if not grams:
+            return 0.0
+        ngram_set = self._kgram_sets[-1]
+        return sum(1 for gram in grams if gram in ngram_set) / len(grams)
+
+    def longest_copied_span(self, tokens: TokenSequence) -> int:
+        """Length, in tokens, of the longest contiguous part of the sample found verbatim
+        in the corpus (0 when no single token of the sample occurs in it).
+
+        Method: a two-pointer sweep. If a span occurs in the corpus, so does every
+        shorter piece of it. So for each start position ``i`` the end ``j`` only needs
+        to grow while ``sample[i:j]`` occurs, and when ``i`` moves on, ``j`` stays where
+        it is: ``sample[i+1:j]`` is part of a span that occurred. ``j`` never moves back,
+        so there are at most ``2 * L`` occurrence checks for a sample of ``L`` tokens.
+
+        Most checks are O(1): a span of up to ``n`` tokens is looked up in the set of
+        the corpus's k-grams of its length (exact); a longer span whose newest n-gram
+        is not in the n-gram set cannot occur (one lookup); a span that just grew by one
+        token usually still sits at the corpus position where it was last found (one
+        comparison). Only the remaining checks search the corpus string with
+        ``str.find``, which is linear in the corpus size ``C``: spans longer than ``n``
+        that first appear or first disappear. Building the needle strings costs
+        O(L * S) characters, S being the answer. Worst case overall: O(L * C); measured
+        on a 1 MB corpus with ``n=4``, a 500-token sample takes a few milliseconds to
+        about a tenth of a second.
+        """
+        sample = _as_tokens(tokens)
+        length = len(sample)
+        if length == 0 or self._corpus_length == 0:
+            return 0
+        pieces = [self._searchable_piece(token) for token in sample]
+        separator = "" if self._character_level else _TOKEN_SEPARATOR
+        n = self._n
+        kgram_sets = self._kgram_sets
+        searchable = self._searchable
+
+        def needle(start: int, stop: int) -> str:
+            joined = separator.join(pieces[start:stop])  # type: ignore[arg-type]
+            return separator + joined + separator
+
+        best = 0
+        stop = 0
+        found_at = -1  # where sample[start:stop] was last found in the corpus string
+        for start in range(length):
+            if stop <= start:
+                stop = start
+                found_at = -1
+            elif found_at >= 0:
+                # Dropping the first token of a found span leaves a span that starts
+                # right after that token at the same corpus position.
+                found_at += len(pieces[start - 1]) + len(separator)  # type: ignore[arg-type]
+            while stop < length:
+                if pieces[stop] is None:
+                    break
+                span_length = stop + 1 - start
+                if span_length <= n:
+                    if sample[start : stop + 1] not in kgram_sets[span_length - 1]:
+                        break
+                    found_at = -1  # known to occur, but not where
+                    stop += 1
+                    continue
+                if sample[stop + 1 - n : stop + 1] not in kgram_sets[n - 1]:
+                    break
+                candidate = needle(start, stop + 1)
+                if not (found_at >= 0 and searchable.startswith(candidate, found_at)):
+                    position = searchable.find(candidate)
+                    if position < 0:
+                        break
+                    found_at = position
+                stop += 1
+            best = max(best, stop - start)
+            if best >= length - start:
+                break  # no later start can give a longer span
+        return best
+
+    def _searchable_piece(self, token: object) -> str | None:
+        """How a sample token is written in the corpus string; None if it cannot occur."""
+        if self._character_level:
+            return token if isinstance(token, str) and len(token) == 1 else None
+        return _token_text(token)
+
+
+def _token_text(token: object) -> str:
+    """A token written for the separator-joined corpus string (see ``_TOKEN_SEPARATOR``)."""
+    if isinstance(token, str):
+        # str.__repr__ rather than repr(): NumPy string scalars have their own repr,
+        # and they must be written like the equal plain str.
+        return str.__repr__(token)
+    if isinstance(token, (int, np.integer)):
+        return str(int(token))
+    return repr(token)
+
+
+# --------------------------------------------------------------------------- BLEU
+
+
+@dataclasses.dataclass(frozen=True)
+class _ReferenceStats:
+    """What BLEU needs from a set of references, computed once and reused.
+
+    ``max_counts[k]`` maps each (k+1)-gram to the largest number of times it occurs in
+    any single reference: the clip for the "modified" precision. ``lengths`` are the
+    reference lengths, for the brevity penalty.
+    """
+
+    max_counts: tuple[dict[Ngram, int], ...]
+    lengths: tuple[int, ...]
+
+
+def _ngram_counts(tokens: tuple, max_n: int) -> tuple[Counter, ...]:
+    """Counts of 1-grams, 2-grams, ..., max_n-grams of one sequence."""
+    return tuple(Counter(_ngrams_of_tuple(tokens, n)) for n in range(1, max_n + 1))
+
+
+def _merge_reference_counts(
+    counts_per_reference: Sequence[tuple[Counter, ...]], lengths: Sequence[int], max_n: int
+) -> _ReferenceStats:
+    """Combine per-reference n-gram counts into the per-n-gram maximum over references."""
+    max_counts: list[dict[Ngram, int]] = []
+    for order in range(max_n):
+        merged: dict[Ngram, int] = {}
+        for reference_counts in counts_per_reference:
+            for gram, count in reference_counts[order].items():
+                if count > merged.get(gram, 0):
+                    merged[gram] = count
+        max_counts.append(merged)
+    return _ReferenceStats(max_counts=tuple(max_counts), lengths=tuple(lengths))
+
+
+def _reference_stats(references: Sequence[TokenSequence], max_n: int) -> _ReferenceStats:
+    """Clipping counts and lengths for a list of references (the shared, reusable part)."""
+    if isinstance(references, str):
+        raise TypeError(
+            "references must be a list of token sequences, e.g. ['the cat sat'], "
+            "not a single string."
+        )
+    reference_tokens = [_as_tokens(reference) for reference in references]
+    if not reference_tokens:
+        raise ValueError("BLEU needs at least one reference.")
+    return _merge_reference_counts(
+        [_ngram_counts(tokens, max_n) for tokens in reference_tokens],
+        [len(tokens) for tokens in reference_tokens],
+        max_n,
+    )
+
+
+def _bleu_against(
+    hypothesis_length: int,
+    hypothesis_counts: tuple[Counter, ...],
+    references: _ReferenceStats,
+    max_n: int,
+) -> float:
+    if hypothesis_length == 0:
+        return 0.0
+    log_precision_sum = 0.0
+    for order in range(max_n):
+        clip = references.max_counts[order]
+        counts = hypothesis_counts[order]
+        matches = sum(min(count, clip.get(gram, 0)) for gram, count in counts.items())
+        total = sum(counts.values())
+        if order == 0:
+            if matches == 0:
+                return 0.0
+            precision = matches / total
+        else:
+            # Add-one smoothing for n >= 2 (Lin & Och 2004; Chen & Cherry 2014, method 2):
+            # without it a short sample with no matching 4-gram scores exactly 0, hiding
+            # every difference in its unigram and bigram overlap.
+            precision = (matches + 1) / (total + 1)
+        log_precision_sum += math.log(precision)
+    # The reference length closest to the hypothesis length; ties go to the shorter.
+    closest = min(references.lengths, key=lambda length: (abs(length - hypothesis_length), length))
+    if hypothesis_length > closest:
+        brevity_penalty = 1.0
+    else:
+        brevity_penalty = math.exp(1.0 - closest / hypothesis_length)
+    return brevity_penalty * math.exp(log_precision_sum / max_n)
+
+
+def sentence_bleu(
+    hypothesis: TokenSequence, references: Sequence[TokenSequence], max_n: int = 4
+) -> float:
+    """BLEU of one hypothesis against one or more references, between 0 and 1.
+
+    BLEU = BP * exp( (1/N) * sum_{n=1..N} log p_n ), with N = ``max_n``:
+
+    * ``p_n`` is the *modified* n-gram precision: each hypothesis n-gram counts as
+      matched at most as many times as it occurs in a single reference (the maximum
+      over references), so ``"the the the the"`` cannot score by repeating ``"the"``.
+      ``p_1 = clipped matches / hypothesis unigrams``. For ``n >= 2`` one is added to
+      both sides, ``p_n = (matches + 1) / (n-grams + 1)`` (smoothing of Lin & Och 2004;
+      "method 2" of Chen & Cherry 2014), so short samples do not drop to 0. A hypothesis
+      shorter than ``n`` has no n-grams and gets ``p_n = 1/1``.
+    * ``BP``, the brevity penalty, stops very short hypotheses from scoring high
+      precision cheaply: with hypothesis length ``c`` and ``r`` the reference length
+      closest to ``c`` (ties go to the shorter reference), ``BP = 1`` if ``c > r``,
+      else ``exp(1 - r / c)``.
+
+    Returns 0.0 for an empty hypothesis or when no unigram matches. An identical
+    hypothesis and reference give 1.0.
+    """
+    _check_order(max_n, "max_n")
+    stats = _reference_stats(references, max_n)
+    hypothesis_tokens = _as_tokens(hypothesis)
+    return _bleu_against(
+        len(hypothesis_tokens), _ngram_counts(hypothesis_tokens, max_n), stats, max_n
+    )
+
+
+def corpus_bleu(
+    hypotheses: Sequence[TokenSequence], references: Sequence[TokenSequence], max_n: int = 4
+) -> float:
+    """The mean of :func:`sentence_bleu` over the hypotheses, each against all references.
+
+    Note: this is a plain average of per-sample scores, not the "corpus BLEU" of
+    Papineni et al., which pools n-gram counts and lengths over all sentences before
+    dividing. The reference clipping counts are computed once and shared by every
+    hypothesis. Returns 0.0 when there are no hypotheses.
+    """
+    _check_order(max_n, "max_n")
+    if isinstance(hypotheses, str):
+        raise TypeError("hypotheses must be a list of token sequences, not a single string.")
+    stats = _reference_stats(references, max_n)
+    if len(hypotheses) == 0:
+        return 0.0
+    scores = []
+    for hypothesis in hypotheses:
+        tokens = _as_tokens(hypothesis)
+        scores.append(_bleu_against(len(tokens), _ngram_counts(tokens, max_n), stats, max_n))
+    return float(np.mean(scores))
+
+
+def self_bleu(
+    samples: Sequence[TokenSequence], max_n: int = 4, max_references: int | None = None
+) -> float:
+    """Self-BLEU (Zhu et al. 2018): how much the samples resemble *each other*.
+
+    Each sample in turn is the hypothesis, and the *other* samples are its references
+    (never the sample itself, which would always match perfectly). The result is the
+    mean of these :func:`sentence_bleu` scores. High self-BLEU means low diversity: 1.0
+    when all samples are identical.
+
+    ``max_references`` caps the number of references per hypothesis: the first
+    ``max_references`` other samples in their original order. Returns 0.0 for fewer
+    than two samples.
+
+    Cost: O(N^2 * L * max_n) for N samples of L tokens, since each of the N
+    hypotheses merges the n-gram counts of up to N - 1 references (each sample's counts
+    are computed only once).
+    """
+    _check_order(max_n, "max_n")
+    if max_references is not None:
+        _check_order(max_references, "max_references")
+    if isinstance(samples, str):
+        raise TypeError("samples must be a list of token sequences, not a single string.")
+    sample_tokens = [_as_tokens(sample) for sample in samples]
+    if len(sample_tokens) < 2:
+        return 0.0
+    counts = [_ngram_counts(tokens, max_n) for tokens in sample_tokens]
+    lengths = [len(tokens) for tokens in sample_tokens]
+    scores = []
+    for index, tokens in enumerate(sample_tokens):
+        others = [other for other in range(len(sample_tokens)) if other != index]
+        if max_references is not None:
+            others = others[:max_references]
+        stats = _merge_reference_counts(
+            [counts[other] for other in others], [lengths[other] for other in others], max_n
+        )
+        scores.append(_bleu_against(len(tokens), counts[index], stats, max_n))
+    return float(np.mean(scores))
+
+
+# ------------------------------------------------------------------ one-sample summary
+
+
+def sample_metrics(
+    tokens: TokenSequence,
+    index: NgramIndex | None = None,
+    logprobs: Sequence[float] | np.ndarray | None = None,
+) -> dict[str, float | int | None]:
+    """The per-sample measures in one dictionary, for display next to a sample.
+
+    Keys:
+
+    * ``distinct_1``, ``distinct_2``, ``distinct_3``: :func:`distinct_n` for n = 1, 2, 3.
+    * ``repetition_rate``: :func:`repetition_rate` with n = 4.
+    * ``copied_share``, ``longest_copied``: :meth:`NgramIndex.copied_share` and
+      :meth:`NgramIndex.longest_copied_span` against the training corpus; None without
+      an ``index``.
+    * ``mean_logprob``: the mean of the per-token log-probabilities the model gave the
+      tokens it sampled (natural log; closer to 0 is more confident); None when no
+      log-probabilities are given or they are empty.
+    """
+    sequence = _as_tokens(tokens)
+    mean_logprob: float | None = None
+    if logprobs is not None:
+        values = np.asarray(logprobs, dtype=np.float64)
+        if values.size:
+            mean_logprob = float(values.mean())
+    return {
+        "distinct_1": distinct_n(sequence, 1),
+        "distinct_2": distinct_n(sequence, 2),
+        "distinct_3": distinct_n(sequence, 3),
+        "repetition_rate": repetition_rate(sequence, 4),
+        "copied_share": index.copied_share(sequence) if index is not None else None,
+        "longest_copied": index.longest_copied_span(sequence) if index is not None else None,
+        "mean_logprob": mean_logprob,
+    }

@@ -1,0 +1,32 @@
+"""The architecture registry. Adding an architecture is one file here and one line below."""
+
+from __future__ import annotations
+
+from playground.errors import PlaygroundError
+from playground.models import gru, lstm
+from playground.models.base import Architecture, LanguageModel, ModelConfig
+
+ARCHITECTURES: dict[str, Architecture] = {
+    module.ARCHITECTURE.name: module.ARCHITECTURE for module in (lstm, gru)
+}
+
+
+def architecture(name: str) -> Architecture:
+    if name not in ARCHITECTURES:
+        raise PlaygroundError(f"Unknown architecture {name!r}; choose one of {', '.join(ARCHITECTURES)}.")
+    return ARCHITECTURES[name]
+
+
+def config_from_dict(data: dict) -> ModelConfig:
+    """Rebuild a model config from its JSON form, with a clear error for anything odd."""
+    if not isinstance(data, dict) or "arch" not in data:
+        raise PlaygroundError("config.json has no 'arch' field.")
+    spec = architecture(data["arch"])
+    fields = {k: v for k, v in data.items() if k != "arch"}
+    try:
+        return spec.config_class(**fields)
+    except TypeError as error:
+        raise PlaygroundError(f"config.json does not fit the {spec.name} architecture: {error}.") from None
+
+
+__all__ = ["ARCHITECTURES", "Architecture", "LanguageModel", "ModelConfig", "architecture", "config_from_dict"]

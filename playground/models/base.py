@@ -1,0 +1,92 @@
+"""The contract every architecture keeps.
+
+A language model turns token ids ``(B, T)`` into next-token logits ``(B, T, V)``. For fast
+sampling it also exposes the same computation one token at a time:
+
+* ``prefill(ids) -> (logits, state)``: read a prompt ``(B, T)``, return the logits for the
+  token after it ``(B, V)`` and whatever the model carries forward (a nest of tensors);
+* ``step(token, state) -> (logits, state)``: feed one token ``(B,)``.
+
+Those two are all the shared generation loop in :mod:`playground.sampling` needs, so one
+compiled loop serves every architecture.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, ClassVar
+
+import keras
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelConfig:
+    """Fields every architecture shares; subclasses add their own and validate them."""
+
+    arch: ClassVar[str] = ""
+    vocab_size: int = 0
+
+    def __post_init__(self) -> None:
+        from playground.errors import PlaygroundError
+
+        if self.vocab_size < 2:
+            raise PlaygroundError(f"The vocabulary needs at least 2 tokens (got {self.vocab_size}).")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"arch": self.arch, **dataclasses.asdict(self)}
+
+
+class LanguageModel(keras.Model):
+    """Base class: holds its config dataclass and saves it with the weights."""
+
+    config_class: ClassVar[type[ModelConfig]] = ModelConfig
+
+    def __init__(self, config: ModelConfig | dict, **kwargs):
+        super().__init__(**kwargs)
+        if isinstance(config, dict):
+            config = self.config_class(**{k: v for k, v in config.items() if k != "arch"})
+        self.model_config = config
+
+    def get_config(self) -> dict[str, Any]:
+        return {"config": self.model_config.to_dict(), "name": self.name}
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> "LanguageModel":
+        return cls(config["config"], name=config.get("name"))
+
+    def build_for_vocabulary(self) -> "LanguageModel":
+        """Create the weights by running a tiny batch, so the parameter count is known."""
+        import numpy as np
+
+        self(np.zeros((1, 2), dtype="int32"))
+        return self
+
+    # Subclasses implement these three.
+    def call(self, ids, training=False):  # (B, T) -> (B, T, V)
+        raise NotImplementedError
+
+    def prefill(self, ids):  # (B, T) -> ((B, V), state)
+        raise NotImplementedError
+
+    def step(self, token, state):  # (B,), state -> ((B, V), state)
+        raise NotImplementedError
+
+
+@dataclasses.dataclass(frozen=True)
+class Architecture:
+    """One registry entry: how the UI, the CLI and the trainer know an architecture."""
+
+    name: str
+    label: str
+    model_class: type[LanguageModel]
+    explanation: str
+
+    @property
+    def config_class(self) -> type[ModelConfig]:
+        return self.model_class.config_class
+
+    def default_config(self, vocab_size: int, **overrides) -> ModelConfig:
+        return self.config_class(vocab_size=vocab_size, **overrides)
+
+    def build(self, config: ModelConfig) -> LanguageModel:
+        return self.model_class(config, name=self.name).build_for_vocabulary()

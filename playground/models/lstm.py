@@ -1,0 +1,35 @@
+"""Character/word LSTM: stacked long short-term memory layers (the char-rnn design)."""
+
+import dataclasses
+
+import keras
+
+from playground.models.base import Architecture
+from playground.models.recurrent import RecurrentConfig, RecurrentLM
+
+
+@dataclasses.dataclass(frozen=True)
+class LSTMConfig(RecurrentConfig):
+    arch = "lstm"
+    cell = "lstm"
+
+
+@keras.saving.register_keras_serializable(package="playground")
+class LSTMLanguageModel(RecurrentLM):
+    config_class = LSTMConfig
+
+
+ARCHITECTURE = Architecture(
+    name="lstm",
+    label="LSTM (stacked long short-term memory)",
+    model_class=LSTMLanguageModel,
+    explanation=(
+        "An LSTM reads the text one token at a time and keeps a memory vector that it updates "
+        "at every step. Gates (small learned switches) decide what to forget, what to write and "
+        "what to show, which lets it carry information across dozens of characters: an open "
+        "quote, the start of a word, the speaker's name. Stacking layers lets the upper layer "
+        "work with the lower layer's summaries. To predict the next character it looks only "
+        "at its memory, so generating is cheap: one small step per character. Embedding size 0 "
+        "feeds one-hot vectors instead of a learned embedding, as in the classic char-rnn."
+    ),
+)

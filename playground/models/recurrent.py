@@ -1,0 +1,89 @@
+"""Recurrent language models: stacked LSTM or GRU layers between an input encoding and a head.
+
+Training runs whole windows through the Keras layers; sampling feeds one token at a time
+through the same layers' cells, carrying their state, so a generated character costs one
+small matrix product per layer instead of a pass over the whole window.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import ClassVar
+
+import keras
+import tensorflow as tf
+
+from playground.errors import PlaygroundError
+from playground.models.base import LanguageModel, ModelConfig
+
+
+@dataclasses.dataclass(frozen=True)
+class RecurrentConfig(ModelConfig):
+    """Sizes of a recurrent model. ``embedding_dim`` 0 means one-hot input."""
+
+    cell: ClassVar[str] = "lstm"
+    embedding_dim: int = 64
+    units: int = 256
+    layers: int = 2
+    dropout: float = 0.0
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if not 1 <= self.layers <= 8:
+            raise PlaygroundError(f"Use between 1 and 8 recurrent layers (got {self.layers}).")
+        if not 1 <= self.units <= 4096:
+            raise PlaygroundError(f"Units per layer must be between 1 and 4096 (got {self.units}).")
+        if not 0 <= self.embedding_dim <= 4096:
+            raise PlaygroundError(
+                f"The embedding size must be between 0 (one-hot input) and 4096 (got {self.embedding_dim})."
+            )
+        if not 0.0 <= self.dropout < 1.0:
+            raise PlaygroundError(f"Dropout is a probability in [0, 1) (got {self.dropout:g}).")
+
+
+class RecurrentLM(LanguageModel):
+    config_class = RecurrentConfig
+
+    def __init__(self, config, **kwargs):
+        super().__init__(config, **kwargs)
+        cfg = self.model_config
+        if cfg.embedding_dim:
+            self.encode = keras.layers.Embedding(cfg.vocab_size, cfg.embedding_dim, name="embedding")
+        else:
+            self.encode = None
+        layer_class = {"lstm": keras.layers.LSTM, "gru": keras.layers.GRU}[cfg.cell]
+        self.recurrent = [
+            layer_class(cfg.units, return_sequences=True, return_state=True, name=f"{cfg.cell}_{i}")
+            for i in range(cfg.layers)
+        ]
+        self.dropout = keras.layers.Dropout(cfg.dropout) if cfg.dropout else None
+        self.head = keras.layers.Dense(cfg.vocab_size, name="logits")
+
+    def _inputs(self, ids):
+        if self.encode is None:
+            return tf.one_hot(ids, self.model_config.vocab_size)  # (B, T, V)
+        return self.encode(ids)  # (B, T, E)
+
+    def call(self, ids, training=False):
+        x = self._inputs(ids)
+        for layer in self.recurrent:
+            x = layer(x, training=training)[0]  # (B, T, units)
+            if self.dropout is not None:
+                x = self.dropout(x, training=training)
+        return self.head(x)  # (B, T, V)
+
+    def prefill(self, ids):
+        x = self._inputs(ids)
+        state = []
+        for layer in self.recurrent:
+            x, *layer_state = layer(x)
+            state.append(tuple(layer_state))
+        return self.head(x[:, -1]), tuple(state)  # (B, V)
+
+    def step(self, token, state):
+        x = self._inputs(token)  # (B, E)
+        new_state = []
+        for layer, layer_state in zip(self.recurrent, state):
+            x, cell_state = layer.cell(x, list(layer_state))
+            new_state.append(tuple(cell_state) if isinstance(cell_state, (list, tuple)) else (cell_state,))
+        return self.head(x), tuple(new_state)  # (B, V)

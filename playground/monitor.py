@@ -1,0 +1,109 @@
+"""What a watcher of a training run sees, built from its events.
+
+The trainer publishes events from its thread; :class:`TrainingMonitor` collects them under a
+lock, and any number of readers (the Train tab's stream, an API client reconnecting) take
+consistent snapshots without ever touching the trainer.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import threading
+
+from playground import events
+from playground.evaluation import bits
+
+
+def format_seconds(seconds: float | None) -> str:
+    if seconds is None or not math.isfinite(seconds):
+        return "?"
+    seconds = int(round(seconds))
+    return f"{seconds // 60}:{seconds % 60:02d}" if seconds >= 60 else f"{seconds}s"
+
+
+@dataclasses.dataclass
+class Snapshot:
+    run_name: str
+    state: str  # "idle", "starting", "training", "finished", "stopped", "failed"
+    steps: list[int]
+    losses: list[float]
+    seconds: list[float]
+    val_steps: list[int]
+    val_losses: list[float]
+    val_seconds: list[float]
+    samples: list[tuple[int, float, float, str]]  # (step, epoch, temperature, text)
+    status: str
+    error: str | None
+    entropy_floor: float | None = None
+    level: str = "char"
+
+    @property
+    def done(self) -> bool:
+        return self.state in ("finished", "stopped", "failed")
+
+
+class TrainingMonitor:
+    """Thread-safe collector of one run's events. ``publish`` is handed to the trainer."""
+
+    def __init__(self, run_name: str = "", entropy_floor: float | None = None, level: str = "char"):
+        self._lock = threading.Lock()
+        self.run_name, self.entropy_floor, self.level = run_name, entropy_floor, level
+        self.state = "starting"
+        self.steps: list[int] = []
+        self.losses: list[float] = []
+        self.seconds: list[float] = []
+        self.val: list[tuple[int, float, float]] = []
+        self.samples: list[tuple[int, float, float, str]] = []
+        self.status = "Preparing the model (the first step compiles it, a few seconds)…"
+        self.error: str | None = None
+        self.started: events.Started | None = None
+        self.version = 0  # bumps on every event, so a reader can tell whether anything changed
+
+    def publish(self, event: events.Event) -> None:
+        with self._lock:
+            self.version += 1
+            if isinstance(event, events.Started):
+                self.started, self.state = event, "training"
+            elif isinstance(event, events.BatchEnd):
+                self.steps.append(event.step)
+                self.losses.append(event.loss)
+                self.seconds.append(event.seconds)
+                self.status = self._progress_line(event)
+            elif isinstance(event, events.Evaluated):
+                self.val.append((event.step, event.val_loss, event.seconds))
+            elif isinstance(event, events.Sampled):
+                self.samples.extend((event.step, event.epoch, t, text) for t, text in event.samples)
+            elif isinstance(event, events.Finished):
+                self.state = "stopped" if event.reason == "stopped" else "finished"
+                unit = "char" if self.level == "char" else "word"
+                loss = f"{event.val_loss:.3f} nats/{unit} ({bits(event.val_loss):.3f} bits/{unit})" \
+                    if event.val_loss is not None and math.isfinite(event.val_loss) else "not measured"
+                verb = {"stopped": "Stopped", "time limit": "Time is up"}.get(event.reason, "Finished")
+                self.status = (f"{verb} after {event.step} steps in {format_seconds(event.seconds)}. "
+                               f"Validation loss on the whole held-out text: {loss}. "
+                               "The model is ready in the Generate tab.")
+            elif isinstance(event, events.Failed):
+                self.state, self.error = "failed", event.error
+                self.status = f"Training failed: {event.error}"
+
+    def _progress_line(self, event: events.BatchEnd) -> str:
+        total = self.started.total_steps if self.started else None
+        of = f" of {total}" if total else ""
+        unit = "bits/char" if self.level == "char" else "bits/word"
+        return (f"Step {event.step}{of} · epoch {event.epoch:.2f} · loss {event.loss:.3f} nats "
+                f"({bits(event.loss):.2f} {unit}) · {event.tokens_per_second:,.0f} tokens/s · "
+                f"elapsed {format_seconds(event.seconds)} · ETA {format_seconds(event.eta_seconds)}")
+
+    def finish_stopped_before_start(self) -> None:
+        with self._lock:
+            self.version += 1
+            self.state, self.status = "stopped", "Stopped before the first step."
+
+    def snapshot(self) -> Snapshot:
+        with self._lock:
+            return Snapshot(
+                self.run_name, self.state, list(self.steps), list(self.losses), list(self.seconds),
+                [v[0] for v in self.val], [v[1] for v in self.val], [v[2] for v in self.val],
+                list(self.samples), self.status, self.error, self.entropy_floor, self.level,
+            )

@@ -1,0 +1,195 @@
+"""A training run from corpus to saved bundle, and a loaded model ready to generate.
+
+The CLI and the UI both go through :class:`TrainingRun` and :class:`TextModel`, so a run
+started from either behaves the same and leaves the same files behind.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import math
+import os
+import threading
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from playground import bundle, events, tokenizers
+from playground.corpus import Corpus
+from playground.errors import PlaygroundError
+from playground.evaluation import bits
+from playground.models import architecture
+from playground.models.base import LanguageModel
+from playground.sampling import GeneratedBatch, Generator, SamplingSettings
+from playground.tokenizers import Tokenizer
+from playground.training import History, TrainConfig, Trainer
+
+MAX_PARAMETERS = 50_000_000
+MAX_VOCABULARY = 50_000
+
+
+def workspace() -> Path:
+    """Where runs are saved: ``PLAYGROUND_HOME``, else ``~/.text-playground``."""
+    return Path(os.environ.get("PLAYGROUND_HOME") or Path.home() / ".text-playground")
+
+
+def new_run_dir(arch: str) -> Path:
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S-%f")[:-3]
+    return workspace() / "runs" / f"{arch}-{stamp}"
+
+
+@dataclasses.dataclass(frozen=True)
+class Sample:
+    temperature: float
+    sample_index: int
+    text: str
+    tokens: list[str]
+    token_ids: np.ndarray
+    token_logprob: np.ndarray
+    token_probability: np.ndarray
+    top_ids: np.ndarray
+    top_probabilities: np.ndarray
+
+
+class TextModel:
+    """A model with its tokenizer, ready to generate. The compiled loop is built once."""
+
+    def __init__(self, model: LanguageModel, tokenizer: Tokenizer, info: dict[str, Any] | None = None,
+                 name: str = "model"):
+        self.model, self.tokenizer, self.info, self.name = model, tokenizer, info or {}, name
+        self._generator: Generator | None = None
+
+    @classmethod
+    def load(cls, directory: str | os.PathLike) -> "TextModel":
+        loaded = bundle.load(directory)
+        return cls(loaded.model, loaded.tokenizer, loaded.info, name=Path(directory).name)
+
+    @property
+    def generator(self) -> Generator:
+        if self._generator is None:
+            self._generator = Generator(self.model)
+        return self._generator
+
+    @property
+    def arch(self) -> str:
+        return self.model.model_config.arch
+
+    @property
+    def level(self) -> str:
+        return self.tokenizer.level
+
+    def start_ids(self, prompt: str = "") -> list[int]:
+        """Prompt ids; an empty prompt starts after a newline (or a space), as text does."""
+        ids = self.tokenizer.encode(prompt).tolist() if prompt else []
+        if ids:
+            return ids
+        for start in ("\n", " ", "."):
+            encoded = self.tokenizer.encode(start).tolist()
+            if encoded and encoded[0] != 0:
+                return encoded[:1]
+        return [1]
+
+    def generate(self, prompt: str, temperatures: Sequence[float], length: int, seed: int = 0,
+                 settings: SamplingSettings = SamplingSettings(), samples_per_temperature: int = 1) -> list[Sample]:
+        batch: GeneratedBatch = self.generator.generate(
+            self.start_ids(prompt), temperatures, length, seed, settings, samples_per_temperature)
+        samples = []
+        for row in range(len(batch.temperatures)):
+            ids = batch.token_ids[row]
+            # The temperature as the user typed it, not its float32 round trip.
+            temperature = float(temperatures[row // samples_per_temperature])
+            samples.append(Sample(
+                temperature, int(batch.sample_index[row]), self.tokenizer.decode(ids),
+                self.tokenizer.token_texts(ids), ids, batch.token_logprob[row], batch.token_probability[row],
+                batch.top_ids[row], batch.top_probabilities[row]))
+        return samples
+
+    def unknown_in(self, prompt: str) -> list[str]:
+        return self.tokenizer.unknown_symbols(prompt)
+
+
+@dataclasses.dataclass(frozen=True)
+class RunResult:
+    run_dir: str
+    arch: str
+    params: int
+    seconds: float
+    steps: int
+    reason: str
+    val_loss: float
+    bits_per_token: float
+    level: str
+
+    def as_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+class TrainingRun:
+    """Everything between a corpus and a saved bundle. Checks happen in ``__init__``."""
+
+    def __init__(self, corpus: Corpus, arch: str, model_options: dict[str, Any] | None = None,
+                 train_config: TrainConfig = TrainConfig(), level: str = "char", max_words: int = 10_000,
+                 run_dir: str | os.PathLike | None = None,
+                 publish: Callable[[events.Event], None] = lambda event: None):
+        spec = architecture(arch)
+        train_text, val_text = corpus.split(train_config.validation_share)
+        self.tokenizer = tokenizers.fit(train_text, level, max_words)
+        if len(self.tokenizer) > MAX_VOCABULARY:
+            raise PlaygroundError(
+                f"The corpus has {len(self.tokenizer):,} distinct tokens, over the limit of {MAX_VOCABULARY:,}. "
+                "Use word level with a vocabulary cap, or a cleaner corpus."
+            )
+        config = spec.default_config(len(self.tokenizer), **(model_options or {}))
+        self.model = spec.build(config)
+        if self.model.count_params() > MAX_PARAMETERS:
+            raise PlaygroundError(
+                f"This model has {self.model.count_params():,} parameters, over the limit of {MAX_PARAMETERS:,}."
+            )
+        self.corpus, self.arch, self.train_config = corpus, arch, train_config
+        self.run_dir = Path(run_dir) if run_dir else new_run_dir(arch)
+        self.publish = publish
+        self.trainer = Trainer(
+            self.model, self.tokenizer.encode(train_text), self.tokenizer.encode(val_text), train_config,
+            decode=self.tokenizer.decode, start_ids=lambda: self.text_model.start_ids(), publish=publish,
+            run_name=self.run_dir.name,
+        )
+        self.text_model = TextModel(self.model, self.tokenizer, name=self.run_dir.name)
+
+    def stop(self) -> None:
+        self.trainer.stop()
+
+    def execute(self, final_evaluation: bool = True) -> RunResult:
+        """Train, measure the whole validation split, save the bundle. Reports failure as an event too."""
+        try:
+            history = self.trainer.run()
+            val_loss = self.trainer.final_val_loss() if final_evaluation else (history.best_val_loss() or math.nan)
+            result = RunResult(str(self.run_dir), self.arch, int(self.model.count_params()),
+                               round(self.trainer.seconds, 2), self.trainer.steps_done, self.trainer.reason,
+                               val_loss, bits(val_loss), self.tokenizer.level)
+            self.save(history, result)
+        except Exception as error:
+            message = str(error) if isinstance(error, PlaygroundError) else f"{type(error).__name__}: {error}"
+            self.publish(events.Failed(message))
+            raise
+        self.text_model.info = self.info(result)
+        self.publish(events.Finished(result.reason, result.steps, result.seconds, result.val_loss))
+        return result
+
+    def info(self, result: RunResult) -> dict[str, Any]:
+        return {"corpus": self.corpus.name, "train": dataclasses.asdict(self.train_config),
+                "result": result.as_json()}
+
+    def save(self, history: History, result: RunResult) -> None:
+        bundle.save(self.run_dir, self.model, self.tokenizer, self.info(result), history)
+
+
+def evaluate_text(text_model: TextModel, text: str, window: int | None = None) -> dict[str, Any]:
+    """Mean loss of a model over a whole text, as the CLI's ``evaluate`` reports it."""
+    from playground.evaluation import mean_loss
+
+    window = window or int(text_model.info.get("train", {}).get("window", 128))
+    ids = text_model.tokenizer.encode(text)
+    loss = mean_loss(text_model.model, ids, window)
+    return {"val_loss": loss, "bits_per_token": bits(loss), "tokens": int(len(ids) - 1)}

@@ -1,0 +1,251 @@
+"""Turning logits into tokens, and one compiled generation loop for every architecture.
+
+Samplers follow one recipe: probabilities = softmax(logits / temperature) in float32, keep
+some tokens (all of them, the top k, the nucleus, those above a share of the best), then
+draw one by inverse CDF with a uniform number ``u``. Dividing the logits, never taking the
+log of probabilities, keeps low temperatures stable: at T = 0.05 the largest logit simply
+dominates. Temperature 0 means greedy (argmax).
+
+The loop draws ``u`` from a seeded stream that depends only on the seed, the step and the
+sample number, not on the temperature. Rows at different temperatures therefore share
+their random numbers, so a temperature grid shows what temperature alone changes, and the
+same seed always gives the same text.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import Sequence
+
+import numpy as np
+import tensorflow as tf
+
+from playground.errors import PlaygroundError
+from playground.models.base import LanguageModel
+
+MAX_LENGTH = 5000
+MAX_ROWS = 512
+TOP_ALTERNATIVES = 5
+
+
+class Sampler:
+    """Plain temperature sampling: every token keeps its tempered probability."""
+
+    def compute_probabilities(self, logits, temperature):
+        """softmax(logits / T) in float32; ``logits`` (B, V), ``temperature`` (B,)."""
+        logits = tf.cast(logits, tf.float32)
+        safe = tf.where(temperature > 0, temperature, tf.ones_like(temperature))
+        return tf.nn.softmax(logits / safe[:, None], axis=-1)  # (B, V)
+
+    def keep(self, probabilities):
+        """Which tokens may be drawn; subclasses narrow this down."""
+        return tf.ones_like(probabilities, dtype=tf.bool)
+
+    def draw(self, probabilities, uniform):
+        """Inverse CDF: the first token whose cumulative probability exceeds ``u`` of the total."""
+        cumulative = tf.cumsum(probabilities, axis=-1)  # (B, V)
+        target = uniform[:, None] * cumulative[:, -1:]  # (B, 1)
+        index = tf.reduce_sum(tf.cast(cumulative <= target, tf.int32), axis=-1)
+        return tf.minimum(index, tf.shape(probabilities)[-1] - 1)  # (B,)
+
+    def filtered_probabilities(self, logits, temperature):
+        probabilities = self.compute_probabilities(logits, temperature)
+        kept = tf.where(self.keep(probabilities), probabilities, tf.zeros_like(probabilities))
+        return kept / tf.reduce_sum(kept, axis=-1, keepdims=True)  # (B, V)
+
+    def next_token(self, logits, temperature, uniform):
+        """One token per row; rows with temperature <= 0 take the most likely token."""
+        drawn = self.draw(self.filtered_probabilities(logits, temperature), uniform)
+        greedy = tf.argmax(logits, axis=-1, output_type=tf.int32)
+        return tf.where(temperature > 0, drawn, greedy)
+
+
+class GreedySampler(Sampler):
+    """Always the most likely token, whatever the temperature."""
+
+    def next_token(self, logits, temperature, uniform):
+        return tf.argmax(logits, axis=-1, output_type=tf.int32)
+
+
+class TopKSampler(Sampler):
+    """Only the ``k`` most likely tokens (k <= 0 keeps all)."""
+
+    def __init__(self, k):
+        self.k = k
+
+    def keep(self, probabilities):
+        vocab = tf.shape(probabilities)[-1]
+        k = tf.where(tf.logical_and(self.k > 0, self.k < vocab), self.k, vocab)
+        kth = tf.math.top_k(probabilities, k=k).values[:, -1:]  # (B, 1)
+        return probabilities >= kth
+
+
+class TopPSampler(Sampler):
+    """Nucleus: the fewest most-likely tokens whose probabilities add up to at least ``p``."""
+
+    def __init__(self, p):
+        self.p = p
+
+    def keep(self, probabilities):
+        ranked = tf.sort(probabilities, axis=-1, direction="DESCENDING")  # (B, V)
+        before = tf.cumsum(ranked, axis=-1, exclusive=True)
+        # A token is in the nucleus if the mass ranked above it is still short of p.
+        in_nucleus = before < tf.cast(self.p, tf.float32)
+        threshold = tf.reduce_min(tf.where(in_nucleus, ranked, tf.ones_like(ranked)), axis=-1)
+        return probabilities >= threshold[:, None]
+
+
+class MinPSampler(Sampler):
+    """Tokens at least ``min_p`` times as likely as the most likely one."""
+
+    def __init__(self, min_p):
+        self.min_p = min_p
+
+    def keep(self, probabilities):
+        best = tf.reduce_max(probabilities, axis=-1, keepdims=True)
+        return probabilities >= tf.cast(self.min_p, tf.float32) * best
+
+
+class CombinedSampler(Sampler):
+    """Top-k, top-p and min-p together; a token must pass all three."""
+
+    def __init__(self, top_k, top_p, min_p):
+        self.parts = (TopKSampler(top_k), TopPSampler(top_p), MinPSampler(min_p))
+
+    def keep(self, probabilities):
+        masks = [part.keep(probabilities) for part in self.parts]
+        return tf.reduce_all(tf.stack(masks), axis=0)
+
+
+@dataclasses.dataclass(frozen=True)
+class SamplingSettings:
+    """What the student chose. ``top_k`` 0, ``top_p`` 1 and ``min_p`` 0 switch a filter off."""
+
+    top_k: int = 0
+    top_p: float = 1.0
+    min_p: float = 0.0
+    greedy: bool = False
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.top_k, (int, np.integer)) or self.top_k < 0:
+            raise PlaygroundError(f"top-k must be a whole number, 0 for off (got {self.top_k}).")
+        if not (isinstance(self.top_p, (int, float)) and 0.0 < self.top_p <= 1.0):
+            raise PlaygroundError(f"top-p must be in (0, 1], 1 for off (got {self.top_p}).")
+        if not (isinstance(self.min_p, (int, float)) and 0.0 <= self.min_p < 1.0):
+            raise PlaygroundError(f"min-p must be in [0, 1), 0 for off (got {self.min_p}).")
+
+
+def check_temperatures(temperatures: Sequence[float]) -> list[float]:
+    values = [float(t) for t in temperatures]
+    if not values:
+        raise PlaygroundError("Give at least one temperature.")
+    if len(values) > 16:
+        raise PlaygroundError(f"At most 16 temperatures at once (got {len(values)}).")
+    for t in values:
+        if math.isnan(t) or math.isinf(t) or t < 0:
+            raise PlaygroundError(f"Temperature must be a number >= 0 (0 means greedy); got {t}.")
+        if 0 < t < 0.05:
+            raise PlaygroundError(f"Temperatures between 0 and 0.05 are too close to greedy; use 0 for greedy (got {t}).")
+        if t > 5:
+            raise PlaygroundError(f"Temperature {t} is far too high to be useful; use at most 5.")
+    return values
+
+
+def parse_temperatures(text: str) -> list[float]:
+    """'0.2, 0.5 1.0' -> [0.2, 0.5, 1.0], with a clear error for anything else."""
+    pieces = [p for p in str(text).replace(";", ",").replace(" ", ",").split(",") if p.strip()]
+    try:
+        values = [float(p) for p in pieces]
+    except ValueError:
+        raise PlaygroundError(
+            f"Temperatures must be numbers separated by commas, like 0.2, 0.7, 1.0 (got {text!r})."
+        ) from None
+    return check_temperatures(values)
+
+
+@dataclasses.dataclass
+class GeneratedBatch:
+    """Everything one call produced, as NumPy arrays with one row per sample."""
+
+    temperatures: np.ndarray  # (B,)
+    sample_index: np.ndarray  # (B,)
+    token_ids: np.ndarray  # (B, L)
+    token_logprob: np.ndarray  # (B, L) log-probability under the model (T = 1)
+    token_probability: np.ndarray  # (B, L) probability it was drawn with (tempered, filtered)
+    top_ids: np.ndarray  # (B, L, K) most likely alternatives at the sampling temperature
+    top_probabilities: np.ndarray  # (B, L, K)
+
+
+class Generator:
+    """Compiled batched generation for one model. Keep one per loaded model and reuse it."""
+
+    def __init__(self, model: LanguageModel):
+        self.model = model
+        self._loop = tf.function(
+            self._generate,
+            input_signature=[
+                tf.TensorSpec([None, None], tf.int32),  # prompt ids (B, T)
+                tf.TensorSpec([None], tf.float32),  # temperature per row
+                tf.TensorSpec([None], tf.int32),  # which random stream each row uses
+                tf.TensorSpec([], tf.int32),  # seed
+                tf.TensorSpec([], tf.int32),  # length
+                tf.TensorSpec([], tf.int32),  # top-k
+                tf.TensorSpec([], tf.float32),  # top-p
+                tf.TensorSpec([], tf.float32),  # min-p
+                tf.TensorSpec([], tf.bool),  # greedy
+            ],
+        )
+
+    def _generate(self, prompt, temperature, stream, seed, length, top_k, top_p, min_p, greedy):
+        sampler = CombinedSampler(top_k, top_p, min_p)
+        temperature = tf.where(greedy, tf.zeros_like(temperature), temperature)
+        streams = tf.reduce_max(stream) + 1
+        logits, state = self.model.prefill(prompt)  # (B, V)
+        arrays = [tf.TensorArray(dtype, size=length) for dtype in
+                  (tf.int32, tf.float32, tf.float32, tf.int32, tf.float32)]
+        for i in tf.range(length):
+            logits = tf.cast(logits, tf.float32)
+            uniform = tf.random.stateless_uniform([streams], seed=tf.stack([seed, i]))
+            token = sampler.next_token(logits, temperature, tf.gather(uniform, stream))  # (B,)
+            probabilities = sampler.filtered_probabilities(logits, temperature)
+            probabilities = tf.where(
+                (temperature > 0)[:, None], probabilities,
+                tf.one_hot(tf.argmax(logits, axis=-1), tf.shape(logits)[-1]),
+            )
+            top = tf.math.top_k(probabilities, k=tf.minimum(TOP_ALTERNATIVES, tf.shape(logits)[-1]))
+            logprob = tf.gather(tf.nn.log_softmax(logits), token, batch_dims=1)
+            chosen = tf.gather(probabilities, token, batch_dims=1)
+            arrays = [a.write(i, v) for a, v in zip(arrays, (token, logprob, chosen, top.indices, top.values))]
+            logits, state = self.model.step(token, state)
+        # TensorArrays stack along time first: (L, B, ...) -> (B, L, ...)
+        stacked = [a.stack() for a in arrays]
+        return [tf.transpose(s, [1, 0] + list(range(2, len(s.shape)))) for s in stacked]
+
+    def generate(
+        self,
+        prompt_ids: Sequence[int],
+        temperatures: Sequence[float],
+        length: int,
+        seed: int = 0,
+        settings: SamplingSettings = SamplingSettings(),
+        samples_per_temperature: int = 1,
+    ) -> GeneratedBatch:
+        temperatures = check_temperatures(temperatures)
+        if not 1 <= int(length) <= MAX_LENGTH:
+            raise PlaygroundError(f"Length must be between 1 and {MAX_LENGTH} tokens (got {length}).")
+        rows = len(temperatures) * samples_per_temperature
+        if not 1 <= rows <= MAX_ROWS:
+            raise PlaygroundError(f"At most {MAX_ROWS} samples in one call (asked for {rows}).")
+        if len(prompt_ids) == 0:
+            raise PlaygroundError("The prompt must contain at least one token.")
+        row_temperature = np.repeat(np.asarray(temperatures, np.float32), samples_per_temperature)
+        row_stream = np.tile(np.arange(samples_per_temperature, dtype=np.int32), len(temperatures))
+        prompt = np.tile(np.asarray(prompt_ids, np.int32)[None, :], (rows, 1))
+        outputs = self._loop(
+            prompt, row_temperature, row_stream, np.int32(seed % (2**31)), np.int32(length),
+            np.int32(settings.top_k), np.float32(settings.top_p), np.float32(settings.min_p),
+            np.bool_(settings.greedy),
+        )
+        token_ids, logprob, chosen, top_ids, top_probabilities = (o.numpy() for o in outputs)
+        return GeneratedBatch(row_temperature, row_stream, token_ids, logprob, chosen, top_ids, top_probabilities)

@@ -1,0 +1,138 @@
+"""Per-user state on a shared server, and the actions the UI and API perform on it.
+
+Each browser tab or API client has a :class:`Session` (its corpus, its current model, its
+training run), kept in a :class:`SessionStore` owned by the app, never at module level.
+The UI holds only the session key; objects stay here, so nothing is deep-copied.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import threading
+from typing import Any, Sequence
+
+from playground import builtin, corpus as corpus_module
+from playground.corpus import Corpus
+from playground.errors import PlaygroundError
+from playground.models import architecture
+from playground.monitor import TrainingMonitor
+from playground.runs import TextModel, TrainingRun
+from playground.training import TrainConfig
+
+log = logging.getLogger(__name__)
+
+
+@dataclasses.dataclass
+class CorpusChoice:
+    corpus: Corpus
+    level: str = "char"
+    validation_share: float = 0.1
+    max_words: int = 10_000
+
+
+class Session:
+    def __init__(self, key: str, default_model: TextModel | None = None):
+        self.key = key
+        self.choice: CorpusChoice | None = None
+        self.model: TextModel | None = default_model
+        self.run: TrainingRun | None = None
+        self.monitor: TrainingMonitor | None = None
+        self.thread: threading.Thread | None = None
+        self.lock = threading.Lock()
+
+    def __deepcopy__(self, memo):  # sessions are shared handles, never copies
+        return self
+
+    @property
+    def training(self) -> bool:
+        return self.thread is not None and self.thread.is_alive()
+
+    # Corpus ---------------------------------------------------------------------------
+    def load_corpus(self, source: str, files: Sequence[str] | None = None, text: str = "", name: str = "",
+                    level: str = "char", validation_share: float = 0.1, max_words: int = 10_000) -> CorpusChoice:
+        """Replace the corpus only once the new one is known to be good."""
+        if level not in ("char", "word"):
+            raise PlaygroundError(f"Tokenization must be 'char' or 'word' (got {level!r}).")
+        if not 0.0 < float(validation_share) < 0.5:
+            raise PlaygroundError(f"Validation share must be between 0 and 0.5 (got {validation_share}).")
+        if source == "upload":
+            loaded = corpus_module.read_files([f for f in (files or []) if f])
+        elif source == "paste":
+            loaded = corpus_module.from_text(text)
+        elif source == "builtin":
+            loaded = builtin.load_builtin(name)
+        else:
+            raise PlaygroundError(f"Corpus source must be upload, paste or builtin (got {source!r}).")
+        choice = CorpusChoice(loaded, level, float(validation_share), int(max_words))
+        self.choice = choice
+        return choice
+
+    # Training -------------------------------------------------------------------------
+    def start_training(self, arch: str, model_options: dict[str, Any], train_config: TrainConfig) -> TrainingMonitor:
+        with self.lock:
+            if self.training:
+                raise PlaygroundError("A model is already training in this session. Stop it first.")
+            if self.choice is None:
+                raise PlaygroundError("Load a corpus first (Corpus tab).")
+            architecture(arch)
+            choice = self.choice
+            monitor = TrainingMonitor(entropy_floor=builtin.entropy_floor(choice.corpus.name)
+                                      if choice.level == "char" else None, level=choice.level)
+            train_config = dataclasses.replace(train_config, validation_share=choice.validation_share)
+            run = TrainingRun(choice.corpus, arch, model_options, train_config, level=choice.level,
+                              max_words=choice.max_words, publish=monitor.publish)
+            monitor.run_name = run.run_dir.name
+            self.run, self.monitor = run, monitor
+            self.thread = threading.Thread(target=self._train, args=(run,), name=f"train-{self.key[:8]}",
+                                           daemon=True)
+            self.thread.start()
+            return monitor
+
+    def _train(self, run: TrainingRun) -> None:
+        try:
+            run.execute()
+        except Exception:  # the monitor already shows the error to the user
+            log.exception("training run %s failed", run.run_dir)
+            return
+        self.model = run.text_model
+
+    def stop_training(self) -> bool:
+        """Ask the run to stop; True if one was running. The model trained so far is kept."""
+        run = self.run
+        if run is None or not self.training:
+            return False
+        run.stop()
+        return True
+
+    def wait(self, timeout: float | None = None) -> None:
+        if self.thread is not None:
+            self.thread.join(timeout)
+
+    def close(self) -> None:
+        self.stop_training()
+
+
+class SessionStore:
+    """All live sessions of one server, by key (Gradio's session hash)."""
+
+    def __init__(self, default_model: TextModel | None = None):
+        self.default_model = default_model
+        self._sessions: dict[str, Session] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> Session:
+        with self._lock:
+            session = self._sessions.get(key)
+            if session is None:
+                session = self._sessions[key] = Session(key, self.default_model)
+            return session
+
+    def release(self, key: str) -> None:
+        with self._lock:
+            session = self._sessions.pop(key, None)
+        if session is not None:
+            session.close()
+
+    def __len__(self) -> int:
+        return len(self._sessions)

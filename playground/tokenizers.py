@@ -1,0 +1,136 @@
+"""Text <-> token ids.
+
+Every tokenizer has the same small contract: ``encode(text) -> np.ndarray`` of int32 ids,
+``decode(ids) -> str``, ``vocabulary`` (a list, id = position), ``level`` ("char" or
+"word"), and ``to_json`` / ``from_json`` so a bundle restores it exactly.
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+import re
+from typing import Iterable, Sequence
+
+import numpy as np
+
+from playground.errors import PlaygroundError
+
+UNKNOWN = "<unk>"
+
+
+class CharTokenizer:
+    """One token per character. Id 0 is reserved for characters never seen in training."""
+
+    level = "char"
+
+    def __init__(self, characters: Sequence[str]):
+        symbols = [c for c in characters if c != UNKNOWN]
+        if len(set(symbols)) != len(symbols):
+            raise PlaygroundError("The tokenizer's character list has duplicates.")
+        self.vocabulary = [UNKNOWN, *symbols]
+        self._ids = {symbol: index for index, symbol in enumerate(self.vocabulary)}
+
+    @classmethod
+    def fit(cls, text: str) -> "CharTokenizer":
+        return cls(sorted(set(text)))
+
+    def __len__(self) -> int:
+        return len(self.vocabulary)
+
+    def encode(self, text: str) -> np.ndarray:
+        return np.fromiter((self._ids.get(c, 0) for c in text), dtype=np.int32, count=len(text))
+
+    def decode(self, ids: Iterable[int]) -> str:
+        return "".join(self.vocabulary[i] if i > 0 else "\ufffd" for i in map(int, ids))
+
+    def unknown_symbols(self, text: str) -> list[str]:
+        """Characters of ``text`` the model has never seen, in order of first appearance."""
+        return list(dict.fromkeys(c for c in text if c not in self._ids))
+
+    def token_texts(self, ids: Iterable[int]) -> list[str]:
+        return [self.decode([i]) for i in ids]
+
+    def to_json(self) -> str:
+        return json.dumps({"level": self.level, "vocabulary": self.vocabulary[1:]}, ensure_ascii=False)
+
+
+_WORD_PATTERN = re.compile(r"\n|[^\W\d_]+(?:'[^\W\d_]+)?|\d+|[^\w\s]", re.UNICODE)
+_NO_SPACE_BEFORE = set(".,;:!?)]}'\"\n")
+_NO_SPACE_AFTER = set("([{\n")
+
+
+class WordTokenizer:
+    """Words, numbers and punctuation marks as tokens, newlines kept, a capped vocabulary.
+
+    Words are lower-cased, and anything outside the ``max_tokens`` most frequent becomes
+    ``<unk>`` (id 0). Decoding joins tokens with spaces, except around punctuation, so
+    text reads back naturally.
+    """
+
+    level = "word"
+
+    def __init__(self, vocabulary: Sequence[str]):
+        words = [w for w in vocabulary if w != UNKNOWN]
+        self.vocabulary = [UNKNOWN, *words]
+        self._ids = {word: index for index, word in enumerate(self.vocabulary)}
+
+    @staticmethod
+    def split(text: str) -> list[str]:
+        return _WORD_PATTERN.findall(text.lower())
+
+    @classmethod
+    def fit(cls, text: str, max_tokens: int = 10_000) -> "WordTokenizer":
+        if max_tokens < 2:
+            raise PlaygroundError(f"The word vocabulary cap must be at least 2 (got {max_tokens}).")
+        counts = collections.Counter(cls.split(text))
+        # Ties broken alphabetically so the same text always gives the same vocabulary.
+        ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+        return cls([word for word, _ in ranked[: max_tokens - 1]])
+
+    def __len__(self) -> int:
+        return len(self.vocabulary)
+
+    def encode(self, text: str) -> np.ndarray:
+        return np.array([self._ids.get(w, 0) for w in self.split(text)], dtype=np.int32)
+
+    def token_texts(self, ids: Iterable[int]) -> list[str]:
+        return [self.vocabulary[int(i)] for i in ids]
+
+    def decode(self, ids: Iterable[int]) -> str:
+        pieces: list[str] = []
+        for word in self.token_texts(ids):
+            if pieces and word[0] not in _NO_SPACE_BEFORE and pieces[-1][-1] not in _NO_SPACE_AFTER:
+                pieces.append(" ")
+            pieces.append(word)
+        return "".join(pieces)
+
+    def unknown_symbols(self, text: str) -> list[str]:
+        return list(dict.fromkeys(w for w in self.split(text) if w not in self._ids))
+
+    def to_json(self) -> str:
+        return json.dumps({"level": self.level, "vocabulary": self.vocabulary[1:]}, ensure_ascii=False)
+
+
+Tokenizer = CharTokenizer | WordTokenizer
+
+
+def from_json(data: str) -> Tokenizer:
+    try:
+        spec = json.loads(data)
+        level, vocabulary = spec["level"], spec["vocabulary"]
+    except (ValueError, KeyError, TypeError):
+        raise PlaygroundError("tokenizer.json is not a valid tokenizer file.") from None
+    if level == "char":
+        return CharTokenizer(vocabulary)
+    if level == "word":
+        return WordTokenizer(vocabulary)
+    raise PlaygroundError(f"tokenizer.json names an unknown level {level!r}.")
+
+
+def fit(text: str, level: str = "char", max_tokens: int = 10_000) -> Tokenizer:
+    if level == "char":
+        return CharTokenizer.fit(text)
+    if level == "word":
+        return WordTokenizer.fit(text, max_tokens)
+    raise PlaygroundError(f"Tokenization must be 'char' or 'word' (got {level!r}).")

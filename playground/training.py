@@ -1,0 +1,272 @@
+"""Training in-process, one compiled step at a time, reporting through events.
+
+The loop is ours rather than ``model.fit``: a compiled train step over NumPy windows, so a
+Stop is noticed after the current step (well under a second) and the loop never idles at
+the end of an epoch. It still speaks Keras: every step goes through a
+``keras.callbacks.CallbackList``, and :class:`EventCallback` is the one callback that turns
+progress into events and asks the model to stop when the user does.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import math
+import threading
+import time
+from typing import Callable
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from playground import events
+from playground.data import check_length, random_windows, split_inputs_targets
+from playground.errors import PlaygroundError
+from playground.evaluation import mean_loss, token_losses
+from playground.models.base import LanguageModel
+from playground.sampling import Generator
+
+log = logging.getLogger(__name__)
+
+MAX_MINUTES = 240.0
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainConfig:
+    """How to train. Give ``epochs``, ``minutes`` or both (whichever ends first)."""
+
+    batch_size: int = 64
+    window: int = 128  # context length: tokens the model sees before predicting
+    learning_rate: float = 3e-3
+    optimizer: str = "adam"
+    clipnorm: float = 1.0
+    epochs: float | None = None
+    minutes: float | None = None
+    validation_share: float = 0.1
+    seed: int = 0
+    eval_every_seconds: float = 10.0
+    eval_tokens: int = 65_536  # size of the fixed validation slice used during training
+    sample_temperatures: tuple[float, ...] = (0.5, 0.8, 1.1)
+    sample_length: int = 200
+    jit_compile: bool = False
+
+    def __post_init__(self) -> None:
+        if self.epochs is None and self.minutes is None:
+            object.__setattr__(self, "epochs", 1.0)
+        if not 1 <= self.batch_size <= 4096:
+            raise PlaygroundError(f"Batch size must be between 1 and 4096 (got {self.batch_size}).")
+        if not 2 <= self.window <= 4096:
+            raise PlaygroundError(f"Context length must be between 2 and 4096 tokens (got {self.window}).")
+        if not (self.learning_rate > 0 and self.learning_rate <= 1.0) or math.isnan(self.learning_rate):
+            raise PlaygroundError(f"Learning rate must be in (0, 1] (got {self.learning_rate}); try 0.002.")
+        if self.optimizer not in ("adam", "adamw", "rmsprop", "sgd"):
+            raise PlaygroundError(f"Optimizer must be adam, adamw, rmsprop or sgd (got {self.optimizer!r}).")
+        if self.epochs is not None and not 0 < self.epochs <= 1000:
+            raise PlaygroundError(f"Epochs must be between 0 and 1000 (got {self.epochs}).")
+        if self.minutes is not None and not 0 < self.minutes <= MAX_MINUTES:
+            raise PlaygroundError(f"Minutes must be between 0 and {MAX_MINUTES:g} (got {self.minutes}).")
+        if not 0.0 < self.validation_share < 0.5:
+            raise PlaygroundError(f"Validation share must be between 0 and 0.5 (got {self.validation_share}).")
+        if self.clipnorm < 0:
+            raise PlaygroundError(f"Gradient clipping norm must be >= 0, 0 for off (got {self.clipnorm}).")
+
+    def make_optimizer(self) -> keras.optimizers.Optimizer:
+        clip = {"clipnorm": self.clipnorm} if self.clipnorm else {}
+        if self.optimizer == "adam":
+            return keras.optimizers.Adam(self.learning_rate, **clip)
+        if self.optimizer == "adamw":
+            return keras.optimizers.AdamW(self.learning_rate, weight_decay=0.01, **clip)
+        if self.optimizer == "rmsprop":
+            return keras.optimizers.RMSprop(self.learning_rate, **clip)
+        return keras.optimizers.SGD(self.learning_rate, momentum=0.9, **clip)
+
+
+@dataclasses.dataclass
+class History:
+    """Per-step training loss and periodic validation loss, in nats per token."""
+
+    rows: list[dict] = dataclasses.field(default_factory=list)
+
+    def add(self, step: int, epoch: float, seconds: float, train_loss=math.nan, val_loss=math.nan) -> None:
+        self.rows.append({"step": step, "epoch": round(epoch, 4), "seconds": round(seconds, 3),
+                          "train_loss": train_loss, "val_loss": val_loss})
+
+    def best_val_loss(self) -> float | None:
+        values = [r["val_loss"] for r in self.rows if not math.isnan(r["val_loss"])]
+        return min(values) if values else None
+
+    def to_csv(self) -> str:
+        lines = ["step,epoch,seconds,train_loss,val_loss"]
+        for r in self.rows:
+            cells = [r["step"], r["epoch"], r["seconds"], r["train_loss"], r["val_loss"]]
+            lines.append(",".join("" if isinstance(c, float) and math.isnan(c) else f"{c}" for c in cells))
+        return "\n".join(lines) + "\n"
+
+    @classmethod
+    def from_csv(cls, text: str) -> "History":
+        history = cls()
+        for line in text.strip().splitlines()[1:]:
+            step, epoch, seconds, train, val = (line.split(",") + [""] * 5)[:5]
+            history.add(int(step), float(epoch), float(seconds),
+                        float(train) if train else math.nan, float(val) if val else math.nan)
+        return history
+
+
+class EventCallback(keras.callbacks.Callback):
+    """Keras callback that publishes progress and stops training on request or at a deadline."""
+
+    def __init__(self, publish: Callable[[events.Event], None], stop: threading.Event,
+                 deadline: float | None, total_steps: int | None, steps_per_epoch: int, tokens_per_step: int):
+        super().__init__()
+        self.publish, self.stop, self.deadline = publish, stop, deadline
+        self.total_steps, self.steps_per_epoch, self.tokens_per_step = total_steps, steps_per_epoch, tokens_per_step
+        self.started = time.monotonic()
+        self.reason = "completed"
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started
+
+    def should_stop(self) -> bool:
+        if self.stop.is_set():
+            self.reason = "stopped"
+        elif self.deadline is not None and time.monotonic() >= self.deadline:
+            self.reason = "time limit"
+        else:
+            return False
+        return True
+
+    def on_train_batch_end(self, batch, logs=None):
+        step = batch + 1
+        seconds = self.elapsed()
+        rate = step * self.tokens_per_step / max(seconds, 1e-9)
+        remaining = []
+        if self.total_steps is not None:
+            remaining.append((self.total_steps - step) * seconds / step)
+        if self.deadline is not None:
+            remaining.append(max(self.deadline - time.monotonic(), 0.0))
+        self.publish(events.BatchEnd(step, step / self.steps_per_epoch, seconds, float(logs["loss"]), rate,
+                                     min(remaining) if remaining else None))
+        if self.should_stop():
+            self.model.stop_training = True
+
+
+class Trainer:
+    """Trains one model on token ids; ``run()`` blocks, ``stop()`` may be called from any thread."""
+
+    def __init__(self, model: LanguageModel, train_ids: np.ndarray, val_ids: np.ndarray, config: TrainConfig,
+                 decode: Callable[[np.ndarray], str], start_ids: Callable[[], list[int]],
+                 publish: Callable[[events.Event], None] = lambda event: None, run_name: str = "run"):
+        check_length(train_ids, config.window, "training")
+        check_length(val_ids, config.window, "validation")
+        self.model, self.config, self.publish, self.run_name = model, config, publish, run_name
+        self.train_ids, self.val_ids = train_ids, val_ids
+        self.decode, self.start_ids = decode, start_ids
+        self.stop_requested = threading.Event()
+        self.history = History()
+        self.steps_done = 0
+        self.seconds = 0.0
+        self.optimizer = config.make_optimizer()
+        self._train_step = tf.function(self._step, jit_compile=config.jit_compile, reduce_retracing=True)
+        self._val_losses = tf.function(lambda w: token_losses(model, w), reduce_retracing=True)
+
+    def stop(self) -> None:
+        self.stop_requested.set()
+
+    def _step(self, inputs, targets):
+        with tf.GradientTape() as tape:
+            logits = self.model(inputs, training=True)  # (B, T, V)
+            loss = tf.reduce_mean(tf.keras.losses.sparse_categorical_crossentropy(
+                targets, tf.cast(logits, tf.float32), from_logits=True))
+        gradients = tape.gradient(loss, self.model.trainable_variables)
+        self.optimizer.apply_gradients(zip(gradients, self.model.trainable_variables))
+        return loss
+
+    def _validation_slice(self) -> np.ndarray:
+        # A fixed slice, the same at every evaluation, so the curve shows the model changing
+        # and not the text; evenly spaced windows cover the whole validation split.
+        window = self.config.window
+        count = max(1, min(self.config.eval_tokens // window, (len(self.val_ids) - 1) // (window + 1)))
+        starts = np.linspace(0, len(self.val_ids) - window - 1, count).astype(int)
+        return self.val_ids[starts[:, None] + np.arange(window + 1)]
+
+    def _quick_val_loss(self, windows: np.ndarray, callback: EventCallback) -> float:
+        total, count = 0.0, 0
+        for start in range(0, len(windows), self.config.batch_size):
+            if callback.should_stop():
+                return math.nan  # a partial slice would not be comparable with the others
+            losses = self._val_losses(windows[start:start + self.config.batch_size]).numpy()
+            total, count = total + float(losses.sum()), count + losses.size
+        return total / count if count else math.nan
+
+    def _samples(self, step: int, epoch: float) -> None:
+        generator = Generator(self.model)
+        batch = generator.generate(self.start_ids(), self.config.sample_temperatures, self.config.sample_length,
+                                   seed=step)
+        texts = tuple((float(t), self.decode(ids)) for t, ids in zip(batch.temperatures, batch.token_ids))
+        self.publish(events.Sampled(step, epoch, texts))
+
+    def run(self) -> History:
+        """Train until the epochs are done, the time is up or :meth:`stop` is called."""
+        cfg = self.config
+        rng = np.random.default_rng(cfg.seed)
+        keras.utils.set_random_seed(cfg.seed)
+        tokens_per_step = cfg.batch_size * cfg.window
+        steps_per_epoch = max(1, len(self.train_ids) // tokens_per_step)
+        total_steps = max(1, round(cfg.epochs * steps_per_epoch)) if cfg.epochs is not None else None
+        deadline = time.monotonic() + cfg.minutes * 60 if cfg.minutes is not None else None
+        callback = EventCallback(self.publish, self.stop_requested, deadline, total_steps, steps_per_epoch,
+                                 tokens_per_step)
+        callbacks = keras.callbacks.CallbackList([callback], model=self.model)
+        self.publish(events.Started(self.run_name, self.model.count_params(), steps_per_epoch, total_steps,
+                                    tokens_per_step))
+        validation = self._validation_slice()
+        self.model.stop_training = False
+        callbacks.on_train_begin()
+        step, last_eval, next_sample_epoch = 0, 0.0, 1
+        while total_steps is None or step < total_steps:
+            inputs, targets = split_inputs_targets(random_windows(self.train_ids, cfg.batch_size, cfg.window, rng))
+            callbacks.on_train_batch_begin(step)
+            loss = float(self._train_step(inputs, targets))
+            if not math.isfinite(loss):
+                raise PlaygroundError(
+                    f"The loss became {loss} at step {step + 1}: training diverged. "
+                    "Lower the learning rate (try half) and train again."
+                )
+            self.history.add(step + 1, (step + 1) / steps_per_epoch, callback.elapsed(), train_loss=loss)
+            callbacks.on_train_batch_end(step, {"loss": loss})
+            step += 1
+            self.steps_done, self.seconds = step, callback.elapsed()
+            if self.model.stop_training:
+                break
+            epoch_done = step % steps_per_epoch == 0
+            if epoch_done or callback.elapsed() - last_eval >= cfg.eval_every_seconds:
+                self._evaluate(step, steps_per_epoch, validation, callback)
+                last_eval = callback.elapsed()
+            if step / steps_per_epoch >= next_sample_epoch:
+                next_sample_epoch += 1
+                self._samples(step, step / steps_per_epoch)
+        callbacks.on_train_end()
+        # End the curve with a validation point, unless the user is waiting on a Stop.
+        if callback.reason != "stopped" and step and math.isnan(self.history.rows[-1]["val_loss"]):
+            self._evaluate(step, steps_per_epoch, validation, callback, force=True)
+        self.seconds = callback.elapsed()
+        self.reason = callback.reason
+        return self.history
+
+    def _evaluate(self, step, steps_per_epoch, validation, callback, force=False) -> None:
+        if force:
+            losses = [float(self._val_losses(validation[s:s + self.config.batch_size]).numpy().mean())
+                      for s in range(0, len(validation), self.config.batch_size)]
+            val_loss = float(np.mean(losses))
+        else:
+            val_loss = self._quick_val_loss(validation, callback)
+        if math.isnan(val_loss):
+            return
+        row = self.history.rows[-1]
+        row["val_loss"] = val_loss
+        self.publish(events.Evaluated(step, step / steps_per_epoch, callback.elapsed(), val_loss))
+
+    def final_val_loss(self) -> float:
+        """Mean loss over the whole validation split (every token scored once)."""
+        return mean_loss(self.model, self.val_ids, self.config.window, self.config.batch_size)

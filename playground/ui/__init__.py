@@ -1,0 +1,1 @@
+"""The Gradio layer: a thin shell over the core. The only package that imports gradio."""

@@ -1,0 +1,65 @@
+"""Builds the Gradio Blocks app: one tab per step of the student's path."""
+
+import functools
+
+import gradio as gr
+
+from playground.pretrained import Catalog
+from playground.session import SessionStore
+from playground.ui import corpus_tab, generate_tab, model_tab, train_tab
+from playground.ui.common import AppContext
+
+TITLE = "Text Generation Playground"
+
+HEADER = f"""
+# {TITLE}
+Train small text-generating networks on your own text and see what sampling temperature does.
+Go left to right: **Corpus → Model → Train → Generate**. A pretrained model is already loaded,
+so you can jump straight to *Generate*.
+"""
+
+CSS = """
+.pg-grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(300px, 1fr)); gap: 12px; }
+.pg-card { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 10px;
+           background: var(--background-fill-secondary); }
+.pg-card-head { font-weight: 600; margin-bottom: 6px; }
+.pg-card-foot { font-size: 0.85em; opacity: 0.75; margin-top: 6px; }
+.pg-text { white-space: pre-wrap; word-break: break-word; font-family: ui-monospace, monospace;
+           font-size: 0.9em; margin: 0; max-height: 320px; overflow-y: auto; background: none; }
+.pg-tokens { font-family: ui-monospace, monospace; white-space: pre-wrap; line-height: 1.7; }
+.pg-token { border-radius: 3px; }
+.pg-muted { opacity: 0.7; }
+"""
+
+
+def release_session(context: AppContext, request: gr.Request = None) -> None:
+    """The browser tab closed: stop its training and forget its objects."""
+    if request is not None and request.session_hash:
+        context.store.release(request.session_hash)
+
+
+def build_demo(context: AppContext) -> gr.Blocks:
+    with gr.Blocks(title=TITLE) as demo:
+        gr.Markdown(HEADER)
+        with gr.Tabs(selected="generate" if context.catalog.names() else "corpus"):
+            with gr.Tab("1 · Corpus", id="corpus"):
+                corpus_tab.render(context)
+            with gr.Tab("2 · Model", id="model"):
+                model = model_tab.render(context)
+            with gr.Tab("3 · Train", id="train"):
+                train_tab.render(context, model)
+            with gr.Tab("4 · Generate", id="generate"):
+                generate_tab.render(context)
+        demo.unload(functools.partial(release_session, context))
+    return demo
+
+
+def create_app() -> tuple[gr.Blocks, AppContext]:
+    catalog = Catalog()
+    context = AppContext(SessionStore(catalog.default()), catalog)
+    demo = build_demo(context)
+    return demo, context
+
+
+def launch_options() -> dict:
+    return {"css": CSS, "theme": gr.themes.Soft(), "footer_links": ["api", "gradio"]}

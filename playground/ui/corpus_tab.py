@@ -1,0 +1,86 @@
+"""Corpus tab: bring text, see what is in it, choose how it is cut into tokens."""
+
+import functools
+
+import gradio as gr
+import pandas as pd
+
+from playground import builtin, charts
+from playground.corpus import describe
+from playground.ui.common import AppContext, escape, session_of, user_errors
+
+INTRO = """
+### 1 · Corpus: the text your model will learn from
+Upload one or more `.txt` files, paste text, or pick a built-in corpus. A model learns to predict
+the next character (or word) of this text, so it can only ever write in its style. The last part
+of the text (the *validation share*) is held out: the model never trains on it, and its loss there
+tells you whether it learned the language or just memorised the training part.
+"""
+
+PREVIEW_CHARS = 1500
+
+
+def load_corpus(context: AppContext, source: str, files, text: str, builtin_name: str, level: str,
+                validation_share: float, max_words: float, request: gr.Request = None):
+    """Load a corpus into this session and describe it. Returns (summary, stats table, chart, preview)."""
+    session = session_of(context, request)
+    if isinstance(files, str):
+        files = [files]
+    paths = [getattr(f, "name", f) for f in (files or [])]
+    choice = session.load_corpus(source, paths, text, builtin_name, level, float(validation_share), int(max_words))
+    stats = describe(choice.corpus.text)
+    train, validation = choice.corpus.split(choice.validation_share)
+    table = pd.DataFrame(stats.as_rows() + [
+        ("training characters", f"{len(train):,}"),
+        ("validation characters (held out)", f"{len(validation):,}"),
+    ], columns=["", "value"])
+    floor = builtin.entropy_floor(choice.corpus.name)
+    summary = (f"**Loaded {escape(choice.corpus.name)}**: {stats.characters:,} characters, "
+               f"{stats.vocabulary} distinct characters, {stats.words:,} words. "
+               f"Tokens: **{'characters' if level == 'char' else 'words'}**.")
+    if floor is not None:
+        summary += (f" This text comes from a known random process: no model can get below "
+                    f"**{floor:.3f} nats/char**, shown as a dotted line while training.")
+    if level == "word":
+        summary += (" Word-level losses are per word and cannot be compared with character-level ones: "
+                    "a word carries several characters' worth of surprise.")
+    figure = charts.frequency_figure(stats, words=(level == "word"))
+    return summary, table, figure, choice.corpus.text[:PREVIEW_CHARS]
+
+
+def render(context: AppContext) -> None:
+    gr.Markdown(INTRO)
+    source = gr.Textbox(value="builtin", visible=False, label="source")
+    with gr.Row():
+        with gr.Column(scale=3):
+            with gr.Tabs(selected="builtin"):
+                with gr.Tab("Built-in", id="builtin") as builtin_tab:
+                    builtin_name = gr.Dropdown(
+                        choices=[(label, name) for name, (label, _) in builtin.BUILTIN.items()],
+                        value="python-docs", label="Built-in corpus (works offline)", elem_id="builtin-name")
+                with gr.Tab("Upload files", id="upload", elem_id="tab-upload") as upload_tab:
+                    files = gr.File(label="Text files (.txt, UTF-8)", file_count="multiple", file_types=[".txt"],
+                                    elem_id="corpus-files")
+                with gr.Tab("Paste text", id="paste", elem_id="tab-paste") as paste_tab:
+                    pasted = gr.Textbox(label="Your text", lines=8, elem_id="corpus-paste",
+                                        placeholder="Paste a few thousand characters or more…")
+            load_button = gr.Button("Use this corpus", variant="primary", elem_id="load-corpus")
+        with gr.Column(scale=2):
+            level = gr.Radio([("characters", "char"), ("words", "word")], value="char", label="Tokens",
+                             info="Character models can spell anything; word models learn faster but only know "
+                                  "the words they saw (others become <unk>).")
+            validation = gr.Slider(0.05, 0.3, value=0.1, step=0.05, label="Validation share",
+                                   info="The last part of the text, held out to measure generalisation.")
+            max_words = gr.Number(value=10_000, precision=0, label="Word vocabulary cap (word level)",
+                                  minimum=2, maximum=50_000)
+    summary = gr.Markdown(elem_id="corpus-summary")
+    with gr.Row():
+        stats = gr.Dataframe(label="Statistics", interactive=False, elem_id="corpus-stats")
+        chart = gr.Plot(label="Most frequent symbols", elem_id="corpus-chart")
+    preview = gr.Textbox(label=f"Preview (first {PREVIEW_CHARS} characters)", lines=8, interactive=False)
+
+    for tab, name in ((builtin_tab, "builtin"), (upload_tab, "upload"), (paste_tab, "paste")):
+        tab.select(lambda name=name: name, None, source, api_visibility="private")
+    load_button.click(user_errors(functools.partial(load_corpus, context)),
+                      [source, files, pasted, builtin_name, level, validation, max_words],
+                      [summary, stats, chart, preview], api_name="load_corpus")

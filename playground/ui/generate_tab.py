@@ -1,0 +1,174 @@
+"""Generate tab: write with the model, and compare temperatures side by side."""
+
+import functools
+
+import gradio as gr
+import pandas as pd
+
+from playground import metrics
+from playground.errors import PlaygroundError
+from playground.runs import Sample, TextModel
+from playground.sampling import SamplingSettings, parse_temperatures
+from playground.session import Session
+from playground.ui.common import AppContext, escape, session_of, user_errors
+
+INTRO = """
+### 4 · Generate: let the model write
+The model scores every possible next token; **temperature** reshapes those scores before one is
+drawn. Low temperature (0.2) almost always takes the favourite: safe, repetitive, sometimes
+stuck in a loop. High temperature (1.5) gives long shots a real chance: surprising, then
+nonsense. The **grid** draws every temperature with the *same* random numbers, so the only
+difference between the columns is the temperature itself.
+"""
+
+DEFAULT_TEMPERATURES = "0.2, 0.5, 0.7, 1.0, 1.2, 1.5"
+LATEST = "your latest trained model"
+
+CHARACTER = {
+    0.35: "careful: the favourite token almost every time",
+    0.85: "balanced: mostly likely tokens, some variety",
+    1.15: "adventurous: trusts the model's own odds",
+    99.0: "wild: long shots get real chances",
+}
+
+
+def character_of(temperature: float) -> str:
+    if temperature == 0:
+        return "greedy: always the single most likely token"
+    return next(text for limit, text in CHARACTER.items() if temperature <= limit)
+
+
+def current_model(context: AppContext, session: Session) -> TextModel:
+    if session.model is None:
+        raise PlaygroundError("There is no model yet: train one (Train tab) or pick a pretrained model.")
+    return session.model
+
+
+def choose_model(context: AppContext, name: str, request: gr.Request = None) -> str:
+    """Use a pretrained model (by name) or this session's latest trained model for generation."""
+    session = session_of(context, request)
+    if name == LATEST:
+        if session.run is None or session.training:
+            raise PlaygroundError("You have no finished model of your own yet: train one first.")
+        session.model = session.run.text_model
+    else:
+        session.model = context.catalog.get(name)
+    return model_line(session.model)
+
+
+def model_line(model: TextModel) -> str:
+    result = model.info.get("result", {})
+    loss = result.get("val_loss")
+    quality = f", validation loss {loss:.3f} nats/{model.level}" if isinstance(loss, (int, float)) else ""
+    return (f"Using **{escape(model.name)}** ({model.arch}, {model.model.count_params():,} parameters, "
+            f"{model.level} level{quality}).")
+
+
+def settings_of(top_k, top_p, min_p) -> SamplingSettings:
+    return SamplingSettings(top_k=int(top_k or 0), top_p=float(top_p), min_p=float(min_p or 0))
+
+
+def token_view(sample: Sample, model: TextModel) -> str:
+    """Each token coloured by the probability it was drawn with; hover for the alternatives."""
+    spans = []
+    for token, probability, top_ids, top_probabilities in zip(
+            sample.tokens, sample.token_probability, sample.top_ids, sample.top_probabilities):
+        alternatives = ", ".join(f"{model.tokenizer.decode([i])!r} {p:.2f}" for i, p in zip(top_ids, top_probabilities))
+        hue = int(120 * float(probability))
+        shown = escape(token).replace("\n", "↵<br>") or "∅"
+        spans.append(f"<span class='pg-token' style='background:hsl({hue},70%,85%)' "
+                     f"title='p = {probability:.3f} · top 5: {escape(alternatives)}'>{shown}</span>")
+    spacer = " " if model.level == "word" else ""
+    legend = ("<p class='pg-muted'>Colour = probability the drawn token had: "
+              "<span style='background:hsl(120,70%,85%)'>&nbsp;sure&nbsp;</span> → "
+              "<span style='background:hsl(0,70%,85%)'>&nbsp;a gamble&nbsp;</span>. "
+              "Hover a token to see the five most likely alternatives.</p>")
+    return legend + f"<div class='pg-tokens'>{spacer.join(spans)}</div>"
+
+
+def generate(context: AppContext, prompt: str, length: float, temperature: float, seed: float, top_k: float,
+             top_p: float, min_p: float, request: gr.Request = None) -> tuple[str, str, str]:
+    """One sample at one temperature. Returns (prompt + text, per-token view, model line)."""
+    session = session_of(context, request)
+    model = current_model(context, session)
+    sample = model.generate(prompt or "", [float(temperature)], int(length), int(seed or 0),
+                            settings_of(top_k, top_p, min_p))[0]
+    return (prompt or "") + sample.text, token_view(sample, model), model_line(model) + unknown_note(model, prompt)
+
+
+def unknown_note(model: TextModel, prompt: str) -> str:
+    unknown = model.unknown_in(prompt or "")
+    if not unknown:
+        return ""
+    shown = ", ".join(repr(u) for u in unknown[:10])
+    return f" Note: the model has never seen {escape(shown)} in the prompt; it reads them as <unk>."
+
+
+def compare_temperatures(context: AppContext, prompt: str, length: float, temperatures: str, seed: float,
+                         top_k: float, top_p: float, min_p: float, request: gr.Request = None):
+    """The same prompt and seed at several temperatures, in one batched call.
+
+    Returns (HTML grid, table with one row per temperature and its metrics, model line).
+    """
+    session = session_of(context, request)
+    model = current_model(context, session)
+    values = parse_temperatures(temperatures)
+    samples = model.generate(prompt or "", values, int(length), int(seed or 0), settings_of(top_k, top_p, min_p))
+    cards, rows = [], []
+    for sample in samples:
+        scores = metrics.sample_metrics(sample.tokens, logprobs=sample.token_logprob)
+        cards.append(
+            f"<div class='pg-card'><div class='pg-card-head'>T = {sample.temperature:g} · "
+            f"{character_of(sample.temperature)}</div><pre class='pg-text'><b>{escape(prompt or '')}</b>"
+            f"{escape(sample.text)}</pre><div class='pg-card-foot'>distinct-2 {scores['distinct_2']:.2f} · "
+            f"repeated 4-grams {scores['repetition_rate']:.0%} · mean log-prob {scores['mean_logprob']:.2f}"
+            f"</div></div>")
+        rows.append({"temperature": sample.temperature, "text": sample.text,
+                     "distinct_1": round(scores["distinct_1"], 3), "distinct_2": round(scores["distinct_2"], 3),
+                     "repetition_rate": round(scores["repetition_rate"], 3),
+                     "mean_logprob": round(scores["mean_logprob"], 3)})
+    grid = f"<div class='pg-grid' id='temperature-grid'>{''.join(cards)}</div>"
+    return grid, pd.DataFrame(rows), model_line(model) + unknown_note(model, prompt)
+
+
+def render(context: AppContext) -> None:
+    gr.Markdown(INTRO)
+    names = [LATEST] + context.catalog.names()
+    with gr.Row():
+        chosen = gr.Dropdown(names, value=names[1] if len(names) > 1 else LATEST, label="Model",
+                             info="A shipped pretrained model, or the one you trained.", elem_id="model-choice",
+                             scale=2)
+        model_info = gr.Markdown(elem_id="model-info")
+    prompt = gr.Textbox(label="Prompt (the text the model continues)", value="ROMEO:", elem_id="prompt")
+    with gr.Row():
+        length = gr.Slider(10, 1000, value=300, step=10, label="Length (tokens to generate)")
+        seed = gr.Number(value=0, precision=0, label="Random seed", info="Same seed, same text.")
+    with gr.Accordion("Filters: top-k, top-p, min-p", open=False):
+        with gr.Row():
+            top_k = gr.Number(value=0, precision=0, minimum=0, label="top-k (0 = off)",
+                              info="Only the k most likely tokens can be drawn.")
+            top_p = gr.Slider(0.05, 1.0, value=1.0, step=0.05, label="top-p (1 = off)",
+                              info="Only the most likely tokens that together hold p of the probability.")
+            min_p = gr.Slider(0.0, 0.5, value=0.0, step=0.01, label="min-p (0 = off)",
+                              info="Only tokens at least this share as likely as the favourite.")
+    filters = [top_k, top_p, min_p]
+    with gr.Tab("Temperature grid"):
+        temperatures = gr.Textbox(DEFAULT_TEMPERATURES, label="Temperatures (comma separated)",
+                                  elem_id="temperatures")
+        grid_button = gr.Button("Compare temperatures", variant="primary", elem_id="compare")
+        grid = gr.HTML(elem_id="grid")
+        table = gr.Dataframe(label="Each sample measured", interactive=False, wrap=True, elem_id="grid-table")
+    with gr.Tab("One sample"):
+        temperature = gr.Slider(0.0, 2.0, value=0.8, step=0.05, label="Temperature (0 = greedy)")
+        generate_button = gr.Button("Generate", variant="primary", elem_id="generate")
+        text = gr.Textbox(label="Generated text", lines=10, elem_id="generated")
+        tokens = gr.HTML(elem_id="token-view")
+
+    chosen.change(user_errors(functools.partial(choose_model, context)), chosen, model_info,
+                  api_name="choose_model")
+    grid_button.click(user_errors(functools.partial(compare_temperatures, context)),
+                      [prompt, length, temperatures, seed, *filters], [grid, table, model_info],
+                      api_name="compare_temperatures")
+    generate_button.click(user_errors(functools.partial(generate, context)),
+                          [prompt, length, temperature, seed, *filters], [text, tokens, model_info],
+                          api_name="generate")

@@ -1,0 +1,124 @@
+"""Train tab: train in the background, watch the loss fall, stop whenever you like."""
+
+import dataclasses
+import functools
+import time
+
+import gradio as gr
+
+from playground import charts
+from playground.monitor import Snapshot
+from playground.training import TrainConfig
+from playground.ui.common import AppContext, escape, session_of, user_errors, user_errors_stream
+from playground.ui.model_tab import ModelControls, model_options
+
+INTRO = """
+### 3 · Train: watch the model learn
+The **loss** is how surprised the model is by the next character of text it has not seen, in
+nats (natural-log units; divide by 0.693 for bits). A model that knows nothing scores
+ln(vocabulary) ≈ 4.2 nats on 65 characters; good character models of English get near 1.5.
+The **blue** curve is measured on the batches it trains on, the **red** one on held-out text:
+when red stops falling while blue keeps going, the model has started memorising.
+Every epoch it writes a few lines at different temperatures so you can *read* it improving.
+"""
+
+REFRESH_SECONDS = 0.5
+
+
+@dataclasses.dataclass
+class TrainControls:
+    epochs: gr.Number
+    minutes: gr.Number
+    batch_size: gr.Slider
+    window: gr.Slider
+    learning_rate: gr.Number
+    optimizer: gr.Dropdown
+    seed: gr.Number
+
+    def inputs(self) -> list:
+        return [self.epochs, self.minutes, self.batch_size, self.window, self.learning_rate, self.optimizer,
+                self.seed]
+
+
+def train_config(epochs: float, minutes: float, batch_size: float, window: float, learning_rate: float,
+                 optimizer: str, seed: float) -> TrainConfig:
+    from playground.errors import PlaygroundError
+
+    epochs, minutes = float(epochs or 0), float(minutes or 0)
+    if epochs < 0 or minutes < 0:
+        raise PlaygroundError("Epochs and minutes cannot be negative.")
+    if epochs == 0 and minutes == 0:
+        raise PlaygroundError("Set a number of epochs or of minutes (or both: whichever comes first).")
+    return TrainConfig(batch_size=int(batch_size), window=int(window), learning_rate=float(learning_rate),
+                       optimizer=optimizer, epochs=epochs or None, minutes=minutes or None, seed=int(seed or 0))
+
+
+def samples_html(snapshot: Snapshot) -> str:
+    if not snapshot.samples:
+        return "<p class='pg-muted'>Samples appear here after each epoch.</p>"
+    last_step = snapshot.samples[-1][0]
+    latest = [s for s in snapshot.samples if s[0] == last_step]
+    cards = "".join(
+        f"<div class='pg-card'><div class='pg-card-head'>temperature {t:g}</div>"
+        f"<pre class='pg-text'>{escape(text)}</pre></div>" for _, _, t, text in latest)
+    epoch = latest[0][1]
+    return f"<p><b>Samples after epoch {epoch:.0f}</b> (step {last_step})</p><div class='pg-grid'>{cards}</div>"
+
+
+def view(snapshot: Snapshot) -> tuple[str, object, str]:
+    return f"**{escape(snapshot.status)}**", charts.loss_figure(snapshot), samples_html(snapshot)
+
+
+def train(context: AppContext, arch, units, layers, embedding, dropout, epochs, minutes, batch_size, window,
+          learning_rate, optimizer, seed, request: gr.Request = None):
+    """Start training in the background and stream (status, loss chart, samples) until it ends."""
+    session = session_of(context, request)
+    config = train_config(epochs, minutes, batch_size, window, learning_rate, optimizer, seed)
+    monitor = session.start_training(arch, model_options(arch, units, layers, embedding, dropout), config)
+    seen = -1
+    while session.training:
+        if monitor.version != seen:
+            seen = monitor.version
+            yield view(monitor.snapshot())
+        time.sleep(REFRESH_SECONDS)
+    snapshot = monitor.snapshot()
+    yield view(snapshot)
+    if snapshot.state == "failed":
+        raise gr.Error(snapshot.error or "Training failed.", title="Training failed")
+
+
+def stop(context: AppContext, request: gr.Request = None) -> str:
+    """Ask this session's training to stop; the model trained so far is kept."""
+    if session_of(context, request).stop_training():
+        return "**Stopping… the model keeps everything it learned so far.**"
+    return "**Nothing is training.**"
+
+
+def render(context: AppContext, model: ModelControls) -> None:
+    gr.Markdown(INTRO)
+    with gr.Row():
+        epochs = gr.Number(value=3, label="Epochs (0 = no limit)", minimum=0, maximum=1000,
+                           info="One epoch shows the model as many characters as the training text has.")
+        minutes = gr.Number(value=5, label="Minutes (0 = no limit)", minimum=0, maximum=240,
+                            info="Training ends at whichever limit comes first.")
+        learning_rate = gr.Number(value=0.003, label="Learning rate", minimum=0,
+                                  info="Step size of each update. Too high: the loss jumps or explodes.")
+        optimizer = gr.Dropdown(["adam", "adamw", "rmsprop", "sgd"], value="adam", label="Optimizer")
+    with gr.Accordion("More settings", open=False):
+        with gr.Row():
+            batch_size = gr.Slider(1, 256, value=64, step=1, label="Batch size",
+                                   info="Windows of text per update.")
+            window = gr.Slider(16, 512, value=128, step=16, label="Context length",
+                               info="Tokens per training window: how far back gradients reach.")
+            seed = gr.Number(value=0, precision=0, label="Random seed")
+    controls = TrainControls(epochs, minutes, batch_size, window, learning_rate, optimizer, seed)
+    with gr.Row():
+        train_button = gr.Button("Train", variant="primary", elem_id="train")
+        stop_button = gr.Button("Stop", variant="stop", elem_id="stop")
+    status = gr.Markdown("Load a corpus, choose a model, then press **Train**.", elem_id="train-status")
+    chart = gr.Plot(label="Loss", elem_id="loss-chart")
+    samples = gr.HTML(elem_id="train-samples")
+    train_button.click(user_errors_stream(functools.partial(train, context)), model.inputs() + controls.inputs(),
+                       [status, chart, samples], api_name="train", concurrency_limit=None)
+    stop_button.click(user_errors(functools.partial(stop, context)), None, status, api_name="stop",
+                      concurrency_limit=None)
