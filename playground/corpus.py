@@ -85,7 +85,7 @@ def check_text(text: str, source: str, max_bytes: int | None = None) -> str:
             f"{source} has only {len(text)} characters; a model needs at least {MIN_CHARACTERS} "
             "(and really tens of thousands) to learn anything."
         )
-    if len(set(text)) < 2:
+    if len(set("".join(text.split()))) < 2:  # whitespace aside, one symbol
         raise PlaygroundError(
             f"{source} is one character repeated; there is nothing to predict. Use real text."
         )

@@ -69,8 +69,13 @@ class TextModel:
     @property
     def generator(self) -> Generator:
         if self._generator is None:
-            self._generator = Generator(self.model)
+            self._generator = Generator(self.model, forbid=self.forbidden_ids)
         return self._generator
+
+    @property
+    def forbidden_ids(self) -> tuple[int, ...]:
+        """A character model never saw <unk> in training, so it is never generated."""
+        return (0,) if self.tokenizer.level == "char" else ()
 
     @property
     def arch(self) -> str:
@@ -150,12 +155,12 @@ class TrainingRun:
         self.corpus, self.arch, self.train_config = corpus, arch, train_config
         self.run_dir = Path(run_dir) if run_dir else new_run_dir(arch)
         self.publish = publish
+        self.text_model = TextModel(self.model, self.tokenizer, name=self.run_dir.name)
         self.trainer = Trainer(
             self.model, self.tokenizer.encode(train_text), self.tokenizer.encode(val_text), train_config,
             decode=self.tokenizer.decode, start_ids=lambda: self.text_model.start_ids(), publish=publish,
-            run_name=self.run_dir.name,
+            run_name=self.run_dir.name, forbid=self.text_model.forbidden_ids,
         )
-        self.text_model = TextModel(self.model, self.tokenizer, name=self.run_dir.name)
 
     def stop(self) -> None:
         self.trainer.stop()

@@ -180,8 +180,10 @@ class GeneratedBatch:
 class Generator:
     """Compiled batched generation for one model. Keep one per loaded model and reuse it."""
 
-    def __init__(self, model: LanguageModel):
+    def __init__(self, model: LanguageModel, forbid: Sequence[int] = ()):
+        """``forbid``: token ids never to generate, such as a character model's ``<unk>``."""
         self.model = model
+        self.forbid = tuple(forbid)
         self._loop = tf.function(
             self._generate,
             input_signature=[
@@ -204,8 +206,11 @@ class Generator:
         logits, state = self.model.prefill(prompt)  # (B, V)
         arrays = [tf.TensorArray(dtype, size=length) for dtype in
                   (tf.int32, tf.float32, tf.float32, tf.int32, tf.float32)]
+        vocab = self.model.model_config.vocab_size
+        # Forbidden tokens get a logit so low that no temperature or filter can bring them back.
+        penalty = tf.constant([-1e9 if t in self.forbid else 0.0 for t in range(vocab)], tf.float32)
         for i in tf.range(length):
-            logits = tf.cast(logits, tf.float32)
+            logits = tf.cast(logits, tf.float32) + penalty
             uniform = tf.random.stateless_uniform([streams], seed=tf.stack([seed, i]))
             token = sampler.next_token(logits, temperature, tf.gather(uniform, stream))  # (B,)
             probabilities = sampler.filtered_probabilities(logits, temperature)

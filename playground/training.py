@@ -14,7 +14,7 @@ import logging
 import math
 import threading
 import time
-from typing import Callable
+from typing import Callable, Sequence
 
 import keras
 import numpy as np
@@ -156,12 +156,13 @@ class Trainer:
 
     def __init__(self, model: LanguageModel, train_ids: np.ndarray, val_ids: np.ndarray, config: TrainConfig,
                  decode: Callable[[np.ndarray], str], start_ids: Callable[[], list[int]],
-                 publish: Callable[[events.Event], None] = lambda event: None, run_name: str = "run"):
+                 publish: Callable[[events.Event], None] = lambda event: None, run_name: str = "run",
+                 forbid: Sequence[int] = ()):
         check_length(train_ids, config.window, "training")
         check_length(val_ids, config.window, "validation")
         self.model, self.config, self.publish, self.run_name = model, config, publish, run_name
         self.train_ids, self.val_ids = train_ids, val_ids
-        self.decode, self.start_ids = decode, start_ids
+        self.decode, self.start_ids, self.forbid = decode, start_ids, tuple(forbid)
         self.stop_requested = threading.Event()
         self.history = History()
         self.steps_done = 0
@@ -200,10 +201,10 @@ class Trainer:
         return total / count if count else math.nan
 
     def _samples(self, step: int, epoch: float) -> None:
-        generator = Generator(self.model)
+        generator = Generator(self.model, forbid=self.forbid)
         batch = generator.generate(self.start_ids(), self.config.sample_temperatures, self.config.sample_length,
                                    seed=step)
-        texts = tuple((float(t), self.decode(ids)) for t, ids in zip(batch.temperatures, batch.token_ids))
+        texts = tuple((t, self.decode(ids)) for t, ids in zip(self.config.sample_temperatures, batch.token_ids))
         self.publish(events.Sampled(step, epoch, texts))
 
     def run(self) -> History:

@@ -1,0 +1,48 @@
+# Two commands on a fresh machine: `make run` and `make test`.
+VENV    ?= .venv
+PYTHON  ?= python3
+PY      := $(VENV)/bin/python
+HOST    ?= 127.0.0.1
+PORT    ?= 7860
+export GRADIO_ANALYTICS_ENABLED = False
+export TF_CPP_MIN_LOG_LEVEL = 2
+
+.PHONY: run test install install-dev chromium benchmark pretrained clean
+
+run: install  ## start the app on the pretrained default (http://$(HOST):$(PORT))
+	$(PY) app.py --host $(HOST) --port $(PORT)
+
+test: install-dev chromium  ## the whole suite: unit, API and browser tests
+	$(PY) -m pytest
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+$(VENV)/.installed: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+# Browser tests drive Debian's Chromium; Playwright never downloads a browser here.
+chromium:
+	@if [ ! -x /usr/bin/chromium ]; then \
+		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q chromium; \
+	fi
+
+benchmark: install  ## speed figures: generation, training
+	$(PY) benchmarks/generate.py
+
+# Retrains the shipped models from Tiny Shakespeare (needs ../shared/data or CORPUS=...).
+CORPUS ?= ../shared/data/tinyshakespeare.txt
+pretrained: install
+	$(PY) -m playground train --corpus $(CORPUS) --arch lstm --units 256 --layers 2 --embedding 64 \
+		--lr 0.002 --minutes 20 --seed 1 --out pretrained/lstm --json
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,286 @@
+"""Browser test: a student's whole path through the real app, in Debian's Chromium.
+
+Upload a corpus, pick a tiny model, train it for a moment while the loss chart grows, stop,
+then compare temperatures with the model just trained. Along the way it saves the README's
+screenshots to ``docs/`` (``docs/screenshot.png``: the Generate tab; ``docs/train.png``: the
+Train tab after stopping).
+
+Playwright never downloads a browser here: it drives ``/usr/bin/chromium`` (``make chromium``).
+Without it the test is skipped, except under CI, where it fails.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+import socket
+import time
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+VIEWPORT = {"width": 1280, "height": 1000}
+
+# Generous: the machine may be slow, and the first training step compiles TensorFlow graphs.
+STARTUP_MS = 120_000
+ACTION_MS = 60_000
+TRAIN_START_MS = 180_000
+STOP_MS = 60_000
+GENERATE_MS = 180_000
+
+TEMPERATURE_COUNT = 6  # the default "0.2, 0.5, 0.7, 1.0, 1.2, 1.5"
+TRAINING_TRACE = "training (each step)"
+
+WORDS = ("the cat dog bird fish tree house river stone little big old young red green blue quick slow "
+         "happy quiet runs sees finds likes eats sleeps walks sings jumps near under over with and but "
+         "a one every small warm cold bright dark morning night garden road hill boat friend").split()
+
+
+def corpus_text(size: int = 30_000, seed: int = 7) -> str:
+    """About ``size`` characters of simple English-like sentences, the same every run."""
+    rng = random.Random(seed)
+    sentences, length = [], 0
+    while length < size:
+        words = [rng.choice(WORDS) for _ in range(rng.randint(4, 11))]
+        sentence = " ".join(words).capitalize() + rng.choice([".", ".", ".", "!", "?"])
+        sentences.append(sentence)
+        length += len(sentence) + 1
+    lines = [" ".join(sentences[i:i + 5]) for i in range(0, len(sentences), 5)]
+    return "\n".join(lines) + "\n"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def require_chromium() -> None:
+    if CHROMIUM.exists():
+        return
+    reason = f"{CHROMIUM} is missing: install Debian's chromium (`make chromium`) to run the browser test"
+    if os.environ.get("CI"):
+        pytest.fail(reason + " (CI is set, so this is a failure, not a skip)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory):
+    """The real app, served in-process on a free port, with its own empty workspace."""
+    require_chromium()
+    home = tmp_path_factory.mktemp("playground-home")
+    pretrained = tmp_path_factory.mktemp("no-pretrained")
+    saved = {key: os.environ.get(key) for key in ("PLAYGROUND_HOME", "PLAYGROUND_PRETRAINED")}
+    os.environ["PLAYGROUND_HOME"] = str(home)
+    os.environ["PLAYGROUND_PRETRAINED"] = str(pretrained)
+    from playground.ui.app import create_app, launch_options
+
+    demo, _context = create_app()
+    port = free_port()
+    demo.queue().launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, **launch_options())
+    try:
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        demo.close()
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+@pytest.fixture(scope="module")
+def browser(app_url):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def js_errors() -> list[str]:
+    """Uncaught JavaScript errors of the page, filled by the ``page`` fixture."""
+    return []
+
+
+@pytest.fixture
+def page(browser, app_url, js_errors):
+    context = browser.new_context(viewport=VIEWPORT)
+    context.set_default_timeout(ACTION_MS)
+    page = context.new_page()
+    page.on("pageerror", lambda error: js_errors.append(str(error)))
+    page.goto(app_url, timeout=STARTUP_MS)
+    page.get_by_role("tab", name="1 · Corpus").wait_for(timeout=STARTUP_MS)
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+def open_tab(page, name: str) -> None:
+    tab = page.get_by_role("tab", name=name, exact=True)
+    tab.click()
+    page.wait_for_function("(tab) => tab.getAttribute('aria-selected') === 'true'", arg=tab.element_handle())
+
+
+def set_slider(page, label: str, value: int) -> None:
+    """Type into a slider's number box, as a student can, and check the slider followed."""
+    box = page.get_by_label(f"number input for {label}", exact=True)
+    box.fill(str(value))
+    box.press("Enter")
+    box.blur()
+    range_input = page.get_by_label(f"range slider for {label}", exact=True)
+    page.wait_for_function("([el, v]) => Number(el.value) === v", arg=[range_input.element_handle(), value])
+
+
+def set_number(page, label: str, value: float) -> None:
+    box = page.get_by_label(label, exact=True)
+    box.fill(str(value))
+    box.press("Tab")
+
+
+def text_of(page, selector: str) -> str:
+    return page.locator(selector).inner_text()
+
+
+def wait_for_text(page, selector: str, pattern: str, timeout_ms: int) -> str:
+    """Wait until the element's text matches a regex; return that text."""
+    page.wait_for_function(
+        "([selector, pattern]) => { const el = document.querySelector(selector);"
+        " return !!el && new RegExp(pattern).test(el.innerText); }",
+        arg=[selector, pattern], timeout=timeout_ms)
+    return text_of(page, selector)
+
+
+def training_points(page) -> int:
+    """Points in the loss chart's raw training trace (0 before the first step is drawn)."""
+    return page.evaluate(
+        """(name) => {
+            const plot = document.querySelector('#loss-chart .js-plotly-plot');
+            if (!plot || !plot.data) return 0;
+            const trace = plot.data.find(t => t.name === name);
+            return trace && trace.x ? trace.x.length : 0;
+        }""",
+        TRAINING_TRACE,
+    )
+
+
+def parameter_count(text: str) -> int:
+    return int(re.search(r"([\d,]+) parameters", text).group(1).replace(",", ""))
+
+
+def tiny_lstm_parameters(vocabulary: int) -> int:
+    """Parameters of the tiny model the test asks for: embedding 16, one LSTM layer of 32, dense head."""
+    embedding, units = 16, 32
+    return vocabulary * embedding + 4 * (units * (embedding + units) + units) + (units + 1) * vocabulary
+
+
+def assert_no_error_toast(page) -> None:
+    toasts = page.locator(".toast-body.error")
+    assert toasts.count() == 0, f"an error toast is showing: {toasts.first.inner_text()!r}"
+
+
+@pytest.mark.timeout(600)
+def test_student_trains_stops_and_compares_temperatures(page, js_errors, tmp_path):
+    started = time.monotonic()
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text(corpus_text(), encoding="utf-8")
+
+    # 1 · Corpus: upload the file and use it.
+    open_tab(page, "1 · Corpus")
+    page.get_by_role("tab", name="Upload files", exact=True).click()
+    page.locator("#corpus-files input[type=file]").set_input_files(str(corpus))
+    page.locator("#corpus-files").get_by_text("corpus.txt").first.wait_for()
+    page.locator("#load-corpus").click()
+    summary = wait_for_text(page, "#corpus-summary", "Loaded", ACTION_MS)
+    assert "Loaded corpus" in summary, summary  # the uploaded file, not the default built-in corpus
+    assert_no_error_toast(page)
+
+    # 2 · Model: a tiny LSTM, so that it trains fast.
+    open_tab(page, "2 · Model")
+    set_slider(page, "Units per layer", 32)
+    set_slider(page, "Layers", 1)
+    set_slider(page, "Embedding size", 16)
+    # Each change recounts the parameters. Wait for the count with all three changes made: the LSTM
+    # layer's fixed weights plus a whole number of tokens' worth (embedding row, head column, bias).
+    fixed, per_token = tiny_lstm_parameters(0), tiny_lstm_parameters(1) - tiny_lstm_parameters(0)
+    page.wait_for_function(
+        """([fixed, perToken]) => {
+            const m = /([\\d,]+) parameters/.exec(document.querySelector('#model-size').innerText);
+            const rest = m ? Number(m[1].replace(/,/g, '')) - fixed : -1;
+            return rest > 0 && rest % perToken === 0;
+        }""", arg=[fixed, per_token], timeout=ACTION_MS)
+    tiny = parameter_count(page.locator("#model-size").inner_text())
+    vocabulary = (tiny - fixed) // per_token
+    assert 20 <= vocabulary <= 100, (tiny, vocabulary)  # the corpus has about 50 distinct characters
+
+    # 3 · Train: time-limited, small batches and windows.
+    open_tab(page, "3 · Train")
+    set_number(page, "Epochs (0 = no limit)", 0)
+    set_number(page, "Minutes (0 = no limit)", 2)
+    page.get_by_text("More settings", exact=True).click()
+    set_slider(page, "Batch size", 16)
+    set_slider(page, "Context length", 32)
+    page.locator("#train").click()
+    wait_for_text(page, "#train-status", r"Step \d+", TRAIN_START_MS)
+    assert_no_error_toast(page)
+
+    page.wait_for_function(
+        "(name) => { const p = document.querySelector('#loss-chart .js-plotly-plot');"
+        " const t = p && p.data && p.data.find(t => t.name === name); return !!t && t.x.length > 0; }",
+        arg=TRAINING_TRACE, timeout=ACTION_MS)
+    first = training_points(page)
+    page.wait_for_timeout(2_000)
+    second = training_points(page)
+    deadline = time.monotonic() + 30  # an end-of-epoch sample can pause the chart for a moment
+    while second <= first and time.monotonic() < deadline:
+        page.wait_for_timeout(1_000)
+        second = training_points(page)
+    assert second > first, f"the loss chart did not grow while training ({first} → {second} points)"
+
+    page.locator("#stop").click()
+    stop_pressed = time.monotonic()
+    status = wait_for_text(page, "#train-status", r"Stopped after", STOP_MS)
+    stop_seconds = time.monotonic() - stop_pressed
+    assert "Generate tab" in status, status
+    assert training_points(page) >= second
+    page.locator("#loss-chart").scroll_into_view_if_needed()
+    DOCS.mkdir(exist_ok=True)
+    page.screenshot(path=str(DOCS / "train.png"), full_page=True)
+
+    # 4 · Generate: the model just trained writes at six temperatures.
+    open_tab(page, "4 · Generate")
+    choice = page.locator("#model-choice input")
+    assert choice.input_value() == "your latest trained model", choice.input_value()
+    assert page.locator("#temperatures textarea, #temperatures input").first.input_value() \
+        == "0.2, 0.5, 0.7, 1.0, 1.2, 1.5"
+    page.locator("#compare").click()
+    cards = page.locator("#grid #temperature-grid .pg-card")
+    page.wait_for_function(
+        "(n) => document.querySelectorAll('#grid #temperature-grid .pg-card').length === n",
+        arg=TEMPERATURE_COUNT, timeout=GENERATE_MS)
+    assert cards.count() == TEMPERATURE_COUNT
+    for i in range(TEMPERATURE_COUNT):
+        text = cards.nth(i).locator(".pg-text").inner_text()
+        assert text.strip(), f"card {i} is empty"
+    info = wait_for_text(page, "#model-info", "lstm-", ACTION_MS)
+    assert parameter_count(info) == tiny, info  # the model just trained, not another one
+    assert_no_error_toast(page)
+
+    page.locator("#temperature-grid").scroll_into_view_if_needed()
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=str(DOCS / "screenshot.png"), full_page=True)
+
+    assert not js_errors, js_errors
+    print(f"\nbrowser test: {time.monotonic() - started:.1f} s; corpus {corpus.stat().st_size:,} bytes; "
+          f"tiny model {tiny:,} parameters; training trace {first} → {second} points; "
+          f"stopped {stop_seconds:.1f} s after pressing Stop")

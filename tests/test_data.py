@@ -1,0 +1,28 @@
+import numpy as np
+import pytest
+
+from playground.data import check_length, random_windows, scoring_windows, split_inputs_targets
+from playground.errors import PlaygroundError
+
+
+def test_windows_have_targets_shifted_by_one():
+    ids = np.arange(1000, dtype=np.int32)
+    windows = random_windows(ids, batch_size=8, window=16, rng=np.random.default_rng(0))
+    inputs, targets = split_inputs_targets(windows)
+    assert inputs.shape == targets.shape == (8, 16)
+    assert (targets == inputs + 1).all()
+
+
+def test_scoring_windows_score_every_token_exactly_once():
+    ids = np.arange(103, dtype=np.int32)
+    windows, mask = scoring_windows(ids, window=16)
+    scored = windows[:, 1:][mask]
+    assert sorted(scored.tolist()) == list(range(1, 103))
+    # Apart from the first window, every scored token sees at least half a window of context.
+    positions = np.argwhere(mask[1:])[:, 1]
+    assert positions.min() >= 8
+
+
+def test_too_short_for_the_context_length():
+    with pytest.raises(PlaygroundError, match="fewer than the context length 128"):
+        check_length(np.zeros(100, dtype=np.int32), 128, "validation")

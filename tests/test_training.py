@@ -1,0 +1,116 @@
+import math
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from playground import bundle, corpus, events
+from playground.errors import PlaygroundError
+from playground.runs import TextModel, TrainingRun
+from playground.session import Session
+from playground.training import History, TrainConfig
+
+TINY = {"units": 32, "layers": 1, "embedding_dim": 16}
+FAST = dict(batch_size=16, window=32, learning_rate=0.01, eval_every_seconds=0.5, eval_tokens=2048,
+            sample_length=20)
+
+
+def collect():
+    seen = []
+    return seen, seen.append
+
+
+def test_a_short_run_learns_reports_and_saves(tmp_path, small_text):
+    seen, publish = collect()
+    run = TrainingRun(corpus.from_text(small_text), "lstm", TINY, TrainConfig(epochs=2, **FAST),
+                      run_dir=tmp_path / "run", publish=publish)
+    result = run.execute()
+    kinds = [type(e) for e in seen]
+    assert kinds[0] is events.Started and kinds[-1] is events.Finished
+    assert events.BatchEnd in kinds and events.Evaluated in kinds and events.Sampled in kinds
+    batches = [e for e in seen if isinstance(e, events.BatchEnd)]
+    assert [b.step for b in batches] == list(range(1, len(batches) + 1))
+    assert result.reason == "completed" and result.steps == len(batches)
+    vocabulary = len(run.tokenizer)
+    assert result.val_loss < math.log(vocabulary) - 0.5  # it learned something
+    assert result.bits_per_token == pytest.approx(result.val_loss / math.log(2))
+    loaded = bundle.load(tmp_path / "run")
+    assert loaded.info["result"]["val_loss"] == pytest.approx(result.val_loss)
+    assert len(loaded.history.rows) == result.steps
+    sampled = next(e for e in seen if isinstance(e, events.Sampled))
+    assert [t for t, _ in sampled.samples] == [0.5, 0.8, 1.1]
+    assert all(len(text) > 0 for _, text in sampled.samples)
+
+
+def test_stop_ends_the_run_quickly_and_keeps_the_model(tmp_path, small_text):
+    seen, publish = collect()
+    run = TrainingRun(corpus.from_text(small_text), "gru", TINY, TrainConfig(minutes=2, **FAST),
+                      run_dir=tmp_path / "run", publish=publish)
+    outcome = {}
+    thread = threading.Thread(target=lambda: outcome.update(result=run.execute()))
+    thread.start()
+    while not any(isinstance(e, events.BatchEnd) and e.step >= 3 for e in seen):
+        time.sleep(0.05)
+    run.stop()
+    thread.join(timeout=30)
+    assert not thread.is_alive()
+    assert outcome["result"].reason == "stopped"
+    assert isinstance(seen[-1], events.Finished) and seen[-1].reason == "stopped"
+    # The model trained so far generates and was saved.
+    assert len(run.text_model.generate("the", [0.7], 10)[0].text) == 10
+    assert (tmp_path / "run" / "model.keras").is_file()
+
+
+def test_time_limit(tmp_path, small_text):
+    run = TrainingRun(corpus.from_text(small_text), "lstm", TINY, TrainConfig(minutes=0.01, **FAST),
+                      run_dir=tmp_path / "run")
+    assert run.execute(final_evaluation=False).reason == "time limit"
+
+
+def test_corpus_shorter_than_the_context_is_refused_before_training(small_text):
+    with pytest.raises(PlaygroundError, match="fewer than the context length 512"):
+        TrainingRun(corpus.from_text(small_text[:3000]), "lstm", TINY, TrainConfig(window=512, epochs=1))
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"learning_rate": -1}, "Learning rate"), ({"learning_rate": float("nan")}, "Learning rate"),
+    ({"batch_size": 0}, "Batch size"), ({"window": 1}, "Context length"),
+    ({"epochs": -2}, "Epochs"), ({"minutes": 10_000}, "Minutes"), ({"optimizer": "magic"}, "Optimizer"),
+])
+def test_bad_training_settings(kwargs, message):
+    with pytest.raises(PlaygroundError, match=message):
+        TrainConfig(**kwargs)
+
+
+def test_history_csv_round_trip():
+    history = History()
+    history.add(1, 0.1, 0.5, train_loss=4.0)
+    history.add(2, 0.2, 1.0, train_loss=3.5, val_loss=3.6)
+    again = History.from_csv(history.to_csv())
+    assert again.to_csv() == history.to_csv()
+    assert again.best_val_loss() == 3.6
+    assert math.isnan(again.rows[0]["val_loss"])
+
+
+def test_text_model_empty_prompt_and_unknown_characters(tmp_path, small_text):
+    run = TrainingRun(corpus.from_text(small_text), "lstm", TINY, TrainConfig(epochs=0.1, **FAST),
+                      run_dir=tmp_path / "run")
+    run.execute(final_evaluation=False)
+    model = TextModel.load(tmp_path / "run")
+    assert model.start_ids("") == model.tokenizer.encode("\n").tolist()
+    assert model.unknown_in("the Ωcat") == ["Ω"]
+    samples = model.generate("the Ωcat", [0.2, 1.0], 15, seed=2)
+    assert [s.temperature for s in samples] == [0.2, 1.0]
+    assert all(len(s.tokens) == 15 for s in samples)
+    assert set("".join(s.text for s in samples)) <= set(model.tokenizer.vocabulary)
+
+
+def test_session_keeps_its_corpus_when_a_new_one_is_bad(small_text):
+    session = Session("test")
+    session.load_corpus("paste", text=small_text)
+    with pytest.raises(PlaygroundError, match="empty"):
+        session.load_corpus("paste", text="   ")
+    assert session.choice.corpus.text == small_text
+    with pytest.raises(PlaygroundError, match="Load a corpus first"):
+        Session("other").start_training("lstm", TINY, TrainConfig(epochs=1))
