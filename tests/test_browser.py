@@ -11,6 +11,7 @@ Without it the test is skipped, except under CI, where it fails.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import re
@@ -23,7 +24,9 @@ import pytest
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-DOCS = Path(__file__).resolve().parent.parent / "docs"
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
+ARTIFACTS = ROOT / "test-artifacts"  # a screenshot of the page when the test fails (git-ignored)
 VIEWPORT = {"width": 1280, "height": 1000}
 
 # Generous: the machine may be slow, and the first training step compiles TensorFlow graphs.
@@ -33,7 +36,7 @@ TRAIN_START_MS = 180_000
 STOP_MS = 60_000
 GENERATE_MS = 180_000
 
-TEMPERATURE_COUNT = 6  # the default "0.2, 0.5, 0.7, 1.0, 1.2, 1.5"
+TEMPERATURES = (0.2, 0.5, 0.7, 1.0, 1.2, 1.5)  # the Generate tab's default grid
 TRAINING_TRACE = "training (each step)"
 
 WORDS = ("the cat dog bird fish tree house river stone little big old young red green blue quick slow "
@@ -64,7 +67,7 @@ def require_chromium() -> None:
     if CHROMIUM.exists():
         return
     reason = f"{CHROMIUM} is missing: install Debian's chromium (`make chromium`) to run the browser test"
-    if os.environ.get("CI"):
+    if os.environ.get("CI", "").lower() not in ("", "0", "false", "no"):
         pytest.fail(reason + " (CI is set, so this is a failure, not a skip)")
     pytest.skip(reason)
 
@@ -118,12 +121,28 @@ def page(browser, app_url, js_errors):
     context.set_default_timeout(ACTION_MS)
     page = context.new_page()
     page.on("pageerror", lambda error: js_errors.append(str(error)))
-    page.goto(app_url, timeout=STARTUP_MS)
-    page.get_by_role("tab", name="1 · Corpus").wait_for(timeout=STARTUP_MS)
     try:
+        page.goto(app_url, timeout=STARTUP_MS)
+        page.get_by_role("tab", name="1 · Corpus").wait_for(timeout=STARTUP_MS)
         yield page
     finally:
         context.close()
+
+
+@contextlib.contextmanager
+def screenshot_on_failure(page, name: str):
+    """Keep what the page showed when a step failed, for whoever reads the failure."""
+    try:
+        yield
+    except BaseException:
+        ARTIFACTS.mkdir(exist_ok=True)
+        path = ARTIFACTS / f"{name}.png"
+        try:
+            page.screenshot(path=str(path), full_page=True)
+            print(f"\nthe page at the failure: {path}")
+        except Exception as error:  # the page itself may be gone
+            print(f"\nno screenshot of the failure: {error}")
+        raise
 
 
 def open_tab(page, name: str) -> None:
@@ -194,91 +213,96 @@ def test_student_trains_stops_and_compares_temperatures(page, js_errors, tmp_pat
     started = time.monotonic()
     corpus = tmp_path / "corpus.txt"
     corpus.write_text(corpus_text(), encoding="utf-8")
+    with screenshot_on_failure(page, "browser-failure"):
 
-    # 1 · Corpus: upload the file and use it.
-    open_tab(page, "1 · Corpus")
-    page.get_by_role("tab", name="Upload files", exact=True).click()
-    page.locator("#corpus-files input[type=file]").set_input_files(str(corpus))
-    page.locator("#corpus-files").get_by_text("corpus.txt").first.wait_for()
-    page.locator("#load-corpus").click()
-    summary = wait_for_text(page, "#corpus-summary", "Loaded", ACTION_MS)
-    assert "Loaded corpus" in summary, summary  # the uploaded file, not the default built-in corpus
-    assert_no_error_toast(page)
+        # 1 · Corpus: upload the file and use it.
+        open_tab(page, "1 · Corpus")
+        page.get_by_role("tab", name="Upload files", exact=True).click()
+        page.locator("#corpus-files input[type=file]").set_input_files(str(corpus))
+        page.locator("#corpus-files").get_by_text("corpus.txt").first.wait_for()
+        page.locator("#load-corpus").click()
+        summary = wait_for_text(page, "#corpus-summary", "Loaded", ACTION_MS)
+        assert "Loaded corpus" in summary, summary  # the uploaded file, not the default built-in corpus
+        assert_no_error_toast(page)
 
-    # 2 · Model: a tiny LSTM, so that it trains fast.
-    open_tab(page, "2 · Model")
-    set_slider(page, "Units per layer", 32)
-    set_slider(page, "Layers", 1)
-    set_slider(page, "Embedding size", 16)
-    # Each change recounts the parameters. Wait for the count with all three changes made: the LSTM
-    # layer's fixed weights plus a whole number of tokens' worth (embedding row, head column, bias).
-    fixed, per_token = tiny_lstm_parameters(0), tiny_lstm_parameters(1) - tiny_lstm_parameters(0)
-    page.wait_for_function(
-        """([fixed, perToken]) => {
-            const m = /([\\d,]+) parameters/.exec(document.querySelector('#model-size').innerText);
-            const rest = m ? Number(m[1].replace(/,/g, '')) - fixed : -1;
-            return rest > 0 && rest % perToken === 0;
-        }""", arg=[fixed, per_token], timeout=ACTION_MS)
-    tiny = parameter_count(page.locator("#model-size").inner_text())
-    vocabulary = (tiny - fixed) // per_token
-    assert 20 <= vocabulary <= 100, (tiny, vocabulary)  # the corpus has about 50 distinct characters
+        # 2 · Model: a tiny LSTM, so that it trains fast.
+        open_tab(page, "2 · Model")
+        set_slider(page, "Units per layer", 32)
+        set_slider(page, "Layers", 1)
+        set_slider(page, "Embedding size", 16)
+        # Each change recounts the parameters. Wait for the count with all three changes made: the LSTM
+        # layer's fixed weights plus a whole number of tokens' worth (embedding row, head column, bias).
+        fixed, per_token = tiny_lstm_parameters(0), tiny_lstm_parameters(1) - tiny_lstm_parameters(0)
+        page.wait_for_function(
+            """([fixed, perToken]) => {
+                const m = /([\\d,]+) parameters/.exec(document.querySelector('#model-size').innerText);
+                const rest = m ? Number(m[1].replace(/,/g, '')) - fixed : -1;
+                return rest > 0 && rest % perToken === 0;
+            }""", arg=[fixed, per_token], timeout=ACTION_MS)
+        tiny = parameter_count(page.locator("#model-size").inner_text())
+        vocabulary = (tiny - fixed) // per_token
+        assert 20 <= vocabulary <= 100, (tiny, vocabulary)  # the corpus has about 50 distinct characters
 
-    # 3 · Train: time-limited, small batches and windows.
-    open_tab(page, "3 · Train")
-    set_number(page, "Epochs (0 = no limit)", 0)
-    set_number(page, "Minutes (0 = no limit)", 2)
-    page.get_by_text("More settings", exact=True).click()
-    set_slider(page, "Batch size", 16)
-    set_slider(page, "Context length", 32)
-    page.locator("#train").click()
-    wait_for_text(page, "#train-status", r"Step \d+", TRAIN_START_MS)
-    assert_no_error_toast(page)
+        # 3 · Train: time-limited, small batches and windows.
+        open_tab(page, "3 · Train")
+        set_number(page, "Epochs (0 = no limit)", 0)
+        set_number(page, "Minutes (0 = no limit)", 2)
+        page.get_by_text("More settings", exact=True).click()
+        set_slider(page, "Batch size", 16)
+        set_slider(page, "Context length", 32)
+        page.locator("#train").click()
+        wait_for_text(page, "#train-status", r"Step \d+", TRAIN_START_MS)
+        assert_no_error_toast(page)
 
-    page.wait_for_function(
-        "(name) => { const p = document.querySelector('#loss-chart .js-plotly-plot');"
-        " const t = p && p.data && p.data.find(t => t.name === name); return !!t && t.x.length > 0; }",
-        arg=TRAINING_TRACE, timeout=ACTION_MS)
-    first = training_points(page)
-    page.wait_for_timeout(2_000)
-    second = training_points(page)
-    deadline = time.monotonic() + 30  # an end-of-epoch sample can pause the chart for a moment
-    while second <= first and time.monotonic() < deadline:
-        page.wait_for_timeout(1_000)
+        page.wait_for_function(
+            "(name) => { const p = document.querySelector('#loss-chart .js-plotly-plot');"
+            " const t = p && p.data && p.data.find(t => t.name === name); return !!t && t.x.length > 0; }",
+            arg=TRAINING_TRACE, timeout=ACTION_MS)
+        first = training_points(page)
+        page.wait_for_timeout(2_000)
         second = training_points(page)
-    assert second > first, f"the loss chart did not grow while training ({first} → {second} points)"
+        deadline = time.monotonic() + 30  # an end-of-epoch sample can pause the chart for a moment
+        while second <= first and time.monotonic() < deadline:
+            page.wait_for_timeout(1_000)
+            second = training_points(page)
+        assert second > first, f"the loss chart did not grow while training ({first} → {second} points)"
 
-    page.locator("#stop").click()
-    stop_pressed = time.monotonic()
-    status = wait_for_text(page, "#train-status", r"Stopped after", STOP_MS)
-    stop_seconds = time.monotonic() - stop_pressed
-    assert "Generate tab" in status, status
-    assert training_points(page) >= second
-    page.locator("#loss-chart").scroll_into_view_if_needed()
-    DOCS.mkdir(exist_ok=True)
-    page.screenshot(path=str(DOCS / "train.png"), full_page=True)
+        page.locator("#stop").click()
+        stop_pressed = time.monotonic()
+        status = wait_for_text(page, "#train-status", r"Stopped after", STOP_MS)
+        stop_seconds = time.monotonic() - stop_pressed
+        assert "Generate tab" in status, status
+        assert training_points(page) >= second
+        DOCS.mkdir(exist_ok=True)
+        page.screenshot(path=str(DOCS / "train.png"), full_page=True)
 
-    # 4 · Generate: the model just trained writes at six temperatures.
-    open_tab(page, "4 · Generate")
-    choice = page.locator("#model-choice input")
-    assert choice.input_value() == "your latest trained model", choice.input_value()
-    assert page.locator("#temperatures textarea, #temperatures input").first.input_value() \
-        == "0.2, 0.5, 0.7, 1.0, 1.2, 1.5"
-    page.locator("#compare").click()
-    cards = page.locator("#grid #temperature-grid .pg-card")
-    page.wait_for_function(
-        "(n) => document.querySelectorAll('#grid #temperature-grid .pg-card').length === n",
-        arg=TEMPERATURE_COUNT, timeout=GENERATE_MS)
-    assert cards.count() == TEMPERATURE_COUNT
-    for i in range(TEMPERATURE_COUNT):
-        text = cards.nth(i).locator(".pg-text").inner_text()
-        assert text.strip(), f"card {i} is empty"
-    info = wait_for_text(page, "#model-info", "lstm-", ACTION_MS)
-    assert parameter_count(info) == tiny, info  # the model just trained, not another one
-    assert_no_error_toast(page)
-
-    page.locator("#temperature-grid").scroll_into_view_if_needed()
-    page.evaluate("window.scrollTo(0, 0)")
-    page.screenshot(path=str(DOCS / "screenshot.png"), full_page=True)
+        # 4 · Generate: the model just trained writes at six temperatures. With no pretrained models
+        # (the fixture's empty PLAYGROUND_PRETRAINED) the only choice is already the latest trained one.
+        open_tab(page, "4 · Generate")
+        assert page.locator("#model-choice input").input_value() == "your latest trained model"
+        assert page.locator("#temperatures textarea, #temperatures input").first.input_value() \
+            == ", ".join(f"{t:.1f}" for t in TEMPERATURES)
+        page.locator("#compare").click()
+        page.wait_for_function(
+            "(n) => document.querySelectorAll('#grid #temperature-grid .pg-card').length === n",
+            arg=len(TEMPERATURES), timeout=GENERATE_MS)
+        cards = page.locator("#grid #temperature-grid .pg-card")
+        assert cards.count() == len(TEMPERATURES)
+        written = []
+        for i, temperature in enumerate(TEMPERATURES):
+            card = cards.nth(i)
+            head = card.locator(".pg-card-head").inner_text()
+            assert head.startswith(f"T = {temperature:g}"), head
+            # The card shows the prompt in bold, then what the model wrote.
+            text = card.locator(".pg-text").evaluate(
+                "pre => pre.innerText.slice((pre.querySelector('b')?.innerText ?? '').length)")
+            assert text.strip(), f"the card for T = {temperature:g} has no generated text"
+            written.append(text)
+        assert len(set(written)) > 1, "every temperature wrote the same text"
+        info = wait_for_text(page, "#model-info", "lstm-", ACTION_MS)
+        assert parameter_count(info) == tiny, info  # the model just trained, not another one
+        assert_no_error_toast(page)
+        page.screenshot(path=str(DOCS / "screenshot.png"), full_page=True)
 
     assert not js_errors, js_errors
     print(f"\nbrowser test: {time.monotonic() - started:.1f} s; corpus {corpus.stat().st_size:,} bytes; "

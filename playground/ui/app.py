@@ -1,13 +1,11 @@
 """Builds the Gradio Blocks app: one tab per step of the student's path."""
 
-import functools
-
 import gradio as gr
 
 from playground.pretrained import Catalog
 from playground.session import SessionStore
 from playground.ui import corpus_tab, generate_tab, model_tab, train_tab
-from playground.ui.common import AppContext
+from playground.ui.common import AppContext, bind
 
 TITLE = "Text Generation Playground"
 
@@ -50,7 +48,7 @@ def build_demo(context: AppContext) -> gr.Blocks:
                 train_tab.render(context, model)
             with gr.Tab("4 · Generate", id="generate"):
                 generate_tab.render(context)
-        demo.unload(functools.partial(release_session, context))
+        demo.unload(bind(context, release_session))
     return demo
 
 

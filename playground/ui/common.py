@@ -3,6 +3,7 @@
 import dataclasses
 import functools
 import html
+import inspect
 from typing import Callable
 
 import gradio as gr
@@ -25,28 +26,34 @@ def session_of(context: AppContext, request: gr.Request | None) -> Session:
     return context.store.get(key)
 
 
-def user_errors(handler: Callable) -> Callable:
-    """Show a PlaygroundError as a readable message instead of a generic failure."""
+def bind(context: AppContext, handler: Callable) -> Callable:
+    """``handler(context, *inputs, request=None)`` as a Gradio event function.
 
-    @functools.wraps(handler)
-    def wrapper(*args, **kwargs):
-        try:
-            return handler(*args, **kwargs)
-        except PlaygroundError as error:
-            raise gr.Error(str(error), title="Please check your input") from None
+    The context is bound without ``functools.partial`` because Gradio reads the type hints
+    of the function it is given to find the ``gr.Request`` parameter, and a partial has none.
+    A :class:`PlaygroundError` becomes a ``gr.Error``, shown to the user as it is written.
+    """
+    signature = inspect.signature(handler)
+    parameters = list(signature.parameters.values())[1:]
 
-    return wrapper
+    if inspect.isgeneratorfunction(handler):
+        @functools.wraps(handler)
+        def bound(*args, **kwargs):
+            try:
+                yield from handler(context, *args, **kwargs)
+            except PlaygroundError as error:
+                raise gr.Error(str(error), title="Please check your input") from None
+    else:
+        @functools.wraps(handler)
+        def bound(*args, **kwargs):
+            try:
+                return handler(context, *args, **kwargs)
+            except PlaygroundError as error:
+                raise gr.Error(str(error), title="Please check your input") from None
 
-
-def user_errors_stream(handler: Callable) -> Callable:
-    @functools.wraps(handler)
-    def wrapper(*args, **kwargs):
-        try:
-            yield from handler(*args, **kwargs)
-        except PlaygroundError as error:
-            raise gr.Error(str(error), title="Please check your input") from None
-
-    return wrapper
+    bound.__signature__ = signature.replace(parameters=parameters)
+    bound.__annotations__ = {k: v for k, v in handler.__annotations__.items() if k != "context"}
+    return bound
 
 
 def escape(text: str) -> str:

@@ -1,13 +1,11 @@
 """Corpus tab: bring text, see what is in it, choose how it is cut into tokens."""
 
-import functools
-
 import gradio as gr
 import pandas as pd
 
 from playground import builtin, charts
 from playground.corpus import describe
-from playground.ui.common import AppContext, escape, session_of, user_errors
+from playground.ui.common import AppContext, bind, escape, session_of
 
 INTRO = """
 ### 1 · Corpus: the text your model will learn from
@@ -81,6 +79,6 @@ def render(context: AppContext) -> None:
 
     for tab, name in ((builtin_tab, "builtin"), (upload_tab, "upload"), (paste_tab, "paste")):
         tab.select(lambda name=name: name, None, source, api_visibility="private")
-    load_button.click(user_errors(functools.partial(load_corpus, context)),
+    load_button.click(bind(context, load_corpus),
                       [source, files, pasted, builtin_name, level, validation, max_words],
                       [summary, stats, chart, preview], api_name="load_corpus")

@@ -1,7 +1,5 @@
 """Generate tab: write with the model, and compare temperatures side by side."""
 
-import functools
-
 import gradio as gr
 import pandas as pd
 
@@ -10,7 +8,7 @@ from playground.errors import PlaygroundError
 from playground.runs import Sample, TextModel
 from playground.sampling import SamplingSettings, parse_temperatures
 from playground.session import Session
-from playground.ui.common import AppContext, escape, session_of, user_errors
+from playground.ui.common import AppContext, bind, escape, session_of
 
 INTRO = """
 ### 4 · Generate: let the model write
@@ -164,11 +162,11 @@ def render(context: AppContext) -> None:
         text = gr.Textbox(label="Generated text", lines=10, elem_id="generated")
         tokens = gr.HTML(elem_id="token-view")
 
-    chosen.change(user_errors(functools.partial(choose_model, context)), chosen, model_info,
+    chosen.change(bind(context, choose_model), chosen, model_info,
                   api_name="choose_model")
-    grid_button.click(user_errors(functools.partial(compare_temperatures, context)),
+    grid_button.click(bind(context, compare_temperatures),
                       [prompt, length, temperatures, seed, *filters], [grid, table, model_info],
                       api_name="compare_temperatures")
-    generate_button.click(user_errors(functools.partial(generate, context)),
+    generate_button.click(bind(context, generate),
                           [prompt, length, temperature, seed, *filters], [text, tokens, model_info],
                           api_name="generate")

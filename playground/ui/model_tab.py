@@ -1,13 +1,11 @@
 """Model tab: pick an architecture and its size, see its parameter count and what it does."""
 
 import dataclasses
-import functools
-
 import gradio as gr
 
 from playground import tokenizers
 from playground.models import ARCHITECTURES, architecture
-from playground.ui.common import AppContext, session_of, user_errors
+from playground.ui.common import AppContext, bind, session_of
 
 INTRO = """
 ### 2 · Model: what kind of network reads the text
@@ -74,6 +72,6 @@ def render(context: AppContext) -> ModelControls:
             explanation = gr.Markdown(elem_id="model-explanation")
             size = gr.Markdown(elem_id="model-size")
     controls = ModelControls(arch, units, layers, embedding, dropout, explanation, size)
-    gr.on([c.change for c in controls.inputs()], user_errors(functools.partial(describe_model, context)),
+    gr.on([c.change for c in controls.inputs()], bind(context, describe_model),
           controls.inputs(), [explanation, size], api_name="describe_model")
     return controls

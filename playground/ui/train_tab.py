@@ -1,7 +1,6 @@
 """Train tab: train in the background, watch the loss fall, stop whenever you like."""
 
 import dataclasses
-import functools
 import time
 
 import gradio as gr
@@ -9,7 +8,7 @@ import gradio as gr
 from playground import charts
 from playground.monitor import Snapshot
 from playground.training import TrainConfig
-from playground.ui.common import AppContext, escape, session_of, user_errors, user_errors_stream
+from playground.ui.common import AppContext, bind, escape, session_of
 from playground.ui.model_tab import ModelControls, model_options
 
 INTRO = """
@@ -118,7 +117,7 @@ def render(context: AppContext, model: ModelControls) -> None:
     status = gr.Markdown("Load a corpus, choose a model, then press **Train**.", elem_id="train-status")
     chart = gr.Plot(label="Loss", elem_id="loss-chart")
     samples = gr.HTML(elem_id="train-samples")
-    train_button.click(user_errors_stream(functools.partial(train, context)), model.inputs() + controls.inputs(),
+    train_button.click(bind(context, train), model.inputs() + controls.inputs(),
                        [status, chart, samples], api_name="train", concurrency_limit=None)
-    stop_button.click(user_errors(functools.partial(stop, context)), None, status, api_name="stop",
+    stop_button.click(bind(context, stop), None, status, api_name="stop",
                       concurrency_limit=None)

@@ -1,0 +1,137 @@
+"""The app through its API, as a script would use it: gradio_client against the launched app."""
+
+import socket
+import time
+
+import pytest
+from gradio_client import Client, handle_file
+from gradio_client.exceptions import AppError
+
+from conftest import make_text
+
+TINY_MODEL = ["lstm", 32, 1, 16, 0.0]  # arch, units, layers, embedding, dropout
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    import os
+
+    from playground import corpus
+    from playground.runs import TrainingRun
+    from playground.training import TrainConfig
+
+    folder = tmp_path_factory.mktemp("api")
+    # A tiny "pretrained" model so the app opens ready to generate, as it does with the shipped ones.
+    TrainingRun(corpus.from_text(make_text(seed=1)), "lstm", {"units": 32, "layers": 1, "embedding_dim": 16},
+                TrainConfig(epochs=0.2, batch_size=16, window=32), run_dir=folder / "pretrained" / "lstm"
+                ).execute(final_evaluation=False)
+    os.environ["PLAYGROUND_PRETRAINED"] = str(folder / "pretrained")
+    from playground.ui.app import create_app, launch_options
+
+    demo, context = create_app()
+    port = free_port()
+    demo.queue().launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
+                        **launch_options())
+    yield f"http://127.0.0.1:{port}/", context, folder
+    demo.close()
+    del os.environ["PLAYGROUND_PRETRAINED"]
+
+
+def client(url) -> Client:
+    return Client(url, verbose=False)
+
+
+def test_every_action_has_an_api_name(server):
+    endpoints = set(client(server[0]).view_api(return_format="dict", print_info=False)["named_endpoints"])
+    assert {"/load_corpus", "/train", "/stop", "/generate", "/compare_temperatures", "/choose_model",
+            "/describe_model"} <= endpoints
+
+
+def test_generate_works_on_the_first_call_with_the_pretrained_model(server):
+    text, tokens, info = client(server[0]).predict("The", 30, 0.7, 1, 0, 1.0, 0.0, api_name="/generate")
+    assert text.startswith("The") and len(text) == 33
+    assert "pretrained/lstm" in info
+    assert "pg-token" in tokens
+
+
+def test_upload_train_stop_and_compare(server, tmp_path):
+    url, context, _ = server
+    path = tmp_path / "story.txt"
+    path.write_text(make_text(30_000, seed=4), encoding="utf-8")
+    api = client(url)
+    summary, stats, chart, preview = api.predict("upload", [handle_file(str(path))], "", "python-docs", "char", 0.1, 10_000,
+                                                 api_name="/load_corpus")
+    assert "Loaded story.txt" in summary
+    assert preview.startswith(path.read_text()[:100])
+
+    job = api.submit(*TINY_MODEL, 0, 2, 16, 32, 0.01, "adam", 0, api_name="/train")
+    deadline = time.time() + 120
+    while time.time() < deadline and not any("Step" in update[0] for update in job.outputs()):
+        time.sleep(0.2)
+    time.sleep(1.5)
+    assert "Stopping" in api.predict(api_name="/stop")
+    updates = list(job)  # waits for the stream to end
+    assert len(job.outputs()) >= 2
+    assert "Stopped after" in job.outputs()[-1][0]
+    figure = job.outputs()[-1][1]
+    assert figure is not None
+
+    grid, table, info = api.predict("The", 50, "0.2, 0.5, 0.7, 1.0, 1.2, 1.5", 7, 0, 1.0, 0.0,
+                                    api_name="/compare_temperatures")
+    assert grid.count("pg-card'") == 6
+    assert [row[0] for row in table["data"]] == [0.2, 0.5, 0.7, 1.0, 1.2, 1.5]
+    assert all(len(row[1]) == 50 for row in table["data"])
+    assert "lstm-" in info  # the session now generates with the model it trained
+    again = api.predict("The", 50, "0.2, 0.5, 0.7, 1.0, 1.2, 1.5", 7, 0, 1.0, 0.0, api_name="/compare_temperatures")
+    assert again[1]["data"] == table["data"]  # same seed, same text
+
+
+def test_clients_are_isolated_sessions(server):
+    url = server[0]
+    first, second = client(url), client(url)
+    first.predict("builtin", [], "", "markov-babble", "char", 0.1, 10_000, api_name="/load_corpus")
+    with pytest.raises(AppError, match="Load a corpus first"):
+        second.predict(*TINY_MODEL, 0.01, 0, 16, 32, 0.01, "adam", 0, api_name="/train")
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"", "empty"), (b"\x00\x01\x02binary" * 100, "binary"), (b"\xff\xfe\xfa bad" * 100, "not valid UTF-8"),
+])
+def test_bad_uploads_get_clear_messages_and_keep_the_corpus(server, tmp_path, content, message):
+    api = client(server[0])
+    api.predict("builtin", [], "", "markov-babble", "char", 0.1, 10_000, api_name="/load_corpus")
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(content)
+    with pytest.raises(AppError, match=message):
+        api.predict("upload", [handle_file(str(bad))], "", "python-docs", "char", 0.1, 10_000, api_name="/load_corpus")
+    # The earlier corpus is still there: the model description still uses it.
+    _, size = api.predict(*TINY_MODEL, api_name="/describe_model")
+    assert "for your corpus" in size
+
+
+@pytest.mark.parametrize("args, message", [
+    (("x", 20, "0.2, hot", 0, 0, 1.0, 0.0), "numbers separated by commas"),
+    (("x", 20, "-1", 0, 0, 1.0, 0.0), "Temperature must be"),
+    (("x", 20, "1.0", 0, 0, 0.0, 0.0), "less than minimum value 0.05"),  # Gradio checks slider bounds
+    (("x", 20, "1.0", 0, -3, 1.0, 0.0), "top-k must be|less than minimum"),
+])
+def test_bad_generation_settings(server, args, message):
+    with pytest.raises(AppError, match=message):
+        client(server[0]).predict(*args, api_name="/compare_temperatures")
+
+
+def test_nonsense_training_settings(server):
+    api = client(server[0])
+    api.predict("builtin", [], "", "markov-babble", "char", 0.1, 10_000, api_name="/load_corpus")
+    with pytest.raises(AppError, match="Set a number of epochs or of minutes"):
+        api.predict(*TINY_MODEL, 0, 0, 16, 32, 0.01, "adam", 0, api_name="/train")
+    with pytest.raises(AppError, match="Learning rate"):
+        api.predict(*TINY_MODEL, 1, 0, 16, 32, 0, "adam", 0, api_name="/train")
+    with pytest.raises(AppError, match="less than minimum value 16"):  # Gradio checks slider bounds
+        api.predict(*TINY_MODEL, 1, 0, 16, 4, 0.01, "adam", 0, api_name="/train")
