@@ -214,7 +214,6 @@ def test_student_trains_stops_and_compares_temperatures(page, js_errors, tmp_pat
     corpus = tmp_path / "corpus.txt"
     corpus.write_text(corpus_text(), encoding="utf-8")
     with screenshot_on_failure(page, "browser-failure"):
-
         # 1 · Corpus: upload the file and use it.
         open_tab(page, "1 · Corpus")
         page.get_by_role("tab", name="Upload files", exact=True).click()
