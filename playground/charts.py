@@ -41,7 +41,7 @@ def loss_figure(snapshot: Snapshot) -> go.Figure:
 
     if snapshot.steps:
         curve(snapshot.steps, snapshot.losses, "training (each step)", mode="lines",
-              line=dict(color="rgba(31,119,180,0.25)", width=1))
+              line=dict(color="rgba(31,119,180,0.35)", width=1))
         curve(snapshot.steps, smooth(snapshot.losses), "training (smoothed)", mode="lines",
               line=dict(color="rgb(31,119,180)", width=2))
     if snapshot.val_steps:

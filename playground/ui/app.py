@@ -12,9 +12,9 @@ TITLE = "Text Generation Playground"
 HEADER = f"""
 # {TITLE}
 Train small text-generating networks on your own text and see what sampling temperature does.
-Go left to right: **Corpus → Model → Train → Generate**. A pretrained model is already loaded,
-so you can jump straight to *Generate*.
+Go left to right: **Corpus → Model → Train → Generate**.
 """
+READY = "A pretrained model is already loaded, so you can jump straight to *Generate*."
 
 CSS = """
 .pg-grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(300px, 1fr)); gap: 12px; }
@@ -38,16 +38,20 @@ def release_session(context: AppContext, request: gr.Request = None) -> None:
 
 def build_demo(context: AppContext) -> gr.Blocks:
     with gr.Blocks(title=TITLE) as demo:
-        gr.Markdown(HEADER)
+        gr.Markdown(HEADER + (READY if context.catalog.names() else ""))
         with gr.Tabs(selected="generate" if context.catalog.names() else "corpus"):
             with gr.Tab("1 · Corpus", id="corpus"):
-                corpus_tab.render(context)
+                corpus_loads = corpus_tab.render(context, demo)
             with gr.Tab("2 · Model", id="model"):
                 model = model_tab.render(context)
             with gr.Tab("3 · Train", id="train"):
                 train_tab.render(context, model)
             with gr.Tab("4 · Generate", id="generate"):
                 generate_tab.render(context)
+        # The parameter count depends on the corpus's vocabulary: refresh it after each load.
+        for event in corpus_loads:
+            event.then(bind(context, model_tab.describe_model), model.inputs(), [model.explanation, model.size],
+                       api_visibility="private")
         demo.unload(bind(context, release_session))
     return demo
 

@@ -46,7 +46,8 @@ def load_corpus(context: AppContext, source: str, files, text: str, builtin_name
     return summary, table, figure, choice.corpus.text[:PREVIEW_CHARS]
 
 
-def render(context: AppContext) -> None:
+def render(context: AppContext, demo: gr.Blocks) -> list:
+    """Lays out the tab; returns the events that load a corpus, for others to follow up."""
     gr.Markdown(INTRO)
     source = gr.Textbox(value="builtin", visible=False, label="source")
     with gr.Row():
@@ -79,6 +80,9 @@ def render(context: AppContext) -> None:
 
     for tab, name in ((builtin_tab, "builtin"), (upload_tab, "upload"), (paste_tab, "paste")):
         tab.select(lambda name=name: name, None, source, api_visibility="private")
-    load_button.click(bind(context, load_corpus),
-                      [source, files, pasted, builtin_name, level, validation, max_words],
-                      [summary, stats, chart, preview], api_name="load_corpus")
+    inputs = [source, files, pasted, builtin_name, level, validation, max_words]
+    outputs = [summary, stats, chart, preview]
+    loaded_by_click = load_button.click(bind(context, load_corpus), inputs, outputs, api_name="load_corpus")
+    # A new page starts with the default built-in corpus loaded, so Train works straight away.
+    loaded_on_start = demo.load(bind(context, load_corpus), inputs, outputs, api_visibility="private")
+    return [loaded_by_click, loaded_on_start]

@@ -99,7 +99,7 @@ def unknown_note(model: TextModel, prompt: str) -> str:
     if not unknown:
         return ""
     shown = ", ".join(repr(u) for u in unknown[:10])
-    return f" Note: the model has never seen {escape(shown)} in the prompt; it reads them as <unk>."
+    return f" Note: the model has never seen {escape(shown)} in the prompt; it reads them as &lt;unk&gt; (unknown)."
 
 
 def compare_temperatures(context: AppContext, prompt: str, length: float, temperatures: str, seed: float,
@@ -137,7 +137,7 @@ def render(context: AppContext) -> None:
                              info="A shipped pretrained model, or the one you trained.", elem_id="model-choice",
                              scale=2)
         model_info = gr.Markdown(elem_id="model-info")
-    prompt = gr.Textbox(label="Prompt (the text the model continues)", value="ROMEO:", elem_id="prompt")
+    prompt = gr.Textbox(label="Prompt (the text the model continues)", value="The ", elem_id="prompt")
     with gr.Row():
         length = gr.Slider(10, 1000, value=300, step=10, label="Length (tokens to generate)")
         seed = gr.Number(value=0, precision=0, label="Random seed", info="Same seed, same text.")
@@ -155,7 +155,8 @@ def render(context: AppContext) -> None:
                                   elem_id="temperatures")
         grid_button = gr.Button("Compare temperatures", variant="primary", elem_id="compare")
         grid = gr.HTML(elem_id="grid")
-        table = gr.Dataframe(label="Each sample measured", interactive=False, wrap=True, elem_id="grid-table")
+        table = gr.Dataframe(label="Each sample measured", interactive=False, wrap=True, elem_id="grid-table",
+                             column_widths=["9%", "55%", "9%", "9%", "9%", "9%"])
     with gr.Tab("One sample"):
         temperature = gr.Slider(0.0, 2.0, value=0.8, step=0.05, label="Temperature (0 = greedy)")
         generate_button = gr.Button("Generate", variant="primary", elem_id="generate")
