@@ -4,6 +4,8 @@
     tokenizer.json  the vocabulary, so ids mean the same thing after loading
     model.keras     weights (Keras 3 format, loaded with safe_mode: no code runs)
     history.csv     step, epoch, seconds, train_loss, val_loss
+    corpus.txt.gz   (optional) the text it was trained on; its held-out tail is what the
+                    quality-diversity curve compares with, its head what "copied" means
 
 Every file is written to a temporary name and renamed into place, so a crash or a full
 disk never leaves a half-written file under the real name.
@@ -12,6 +14,7 @@ disk never leaves a half-written file under the real name.
 from __future__ import annotations
 
 import dataclasses
+import gzip
 import json
 import os
 import tempfile
@@ -28,6 +31,7 @@ from playground.tokenizers import Tokenizer
 from playground.training import History
 
 MEMBERS = ("config.json", "tokenizer.json", "model.keras", "history.csv")
+CORPUS = "corpus.txt.gz"
 
 
 def write_atomic(path: Path, data: bytes | str) -> None:
@@ -59,7 +63,7 @@ class Bundle:
 
 
 def save(directory: str | os.PathLike, model: LanguageModel, tokenizer: Tokenizer, info: dict[str, Any],
-         history: History) -> Path:
+         history: History, corpus_text: str | None = None) -> Path:
     directory = Path(directory)
     try:
         directory.mkdir(parents=True, exist_ok=True)
@@ -70,6 +74,8 @@ def save(directory: str | os.PathLike, model: LanguageModel, tokenizer: Tokenize
         os.replace(temporary, directory / "model.keras")
         write_atomic(directory / "tokenizer.json", tokenizer.to_json())
         write_atomic(directory / "history.csv", history.to_csv())
+        if corpus_text is not None and not (directory / CORPUS).exists():
+            write_atomic(directory / CORPUS, gzip.compress(corpus_text.encode("utf-8"), mtime=0))
         # config.json last: its presence marks a complete bundle.
         write_atomic(directory / "config.json", json.dumps(info, indent=2, ensure_ascii=False))
     except OSError as error:
@@ -106,6 +112,17 @@ def load(directory: str | os.PathLike) -> Bundle:
     history_path = directory / "history.csv"
     history = History.from_csv(history_path.read_text("utf-8")) if history_path.is_file() else History()
     return Bundle(model, tokenizer, info, history, directory)
+
+
+def read_corpus(directory: str | os.PathLike) -> str | None:
+    """The bundle's training corpus, or None if it was saved without one."""
+    path = Path(directory) / CORPUS
+    if not path.is_file():
+        return None
+    try:
+        return gzip.decompress(path.read_bytes()).decode("utf-8")
+    except (OSError, EOFError, UnicodeDecodeError):
+        raise PlaygroundError(f"{Path(directory).name}/{CORPUS} is damaged.") from None
 
 
 def _first_line(error: Exception) -> str:

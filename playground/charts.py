@@ -64,3 +64,40 @@ def frequency_figure(stats: CorpusStats, words: bool = False) -> go.Figure:
     what = "words" if words else "characters"
     figure.update_xaxes(type="category")
     return _layout(figure, f"The {len(pairs)} most frequent {what}", what, f"share of all {what} (%)")
+
+
+METRIC_LABELS = {
+    "distinct_1": "distinct-1", "distinct_2": "distinct-2", "distinct_3": "distinct-3",
+    "repetition_rate": "repeated 4-grams", "copied_share": "copied from corpus",
+}
+
+
+def metrics_figure(summary) -> go.Figure:
+    """Each diversity/memorisation metric (0..1, left) and mean log-probability (right) against temperature."""
+    figure = go.Figure()
+    for column, label in METRIC_LABELS.items():
+        if column in summary and summary[column].notna().any():
+            figure.add_trace(go.Scatter(x=summary["temperature"], y=summary[column], mode="lines+markers",
+                                        name=label))
+    if "mean_logprob" in summary:
+        figure.add_trace(go.Scatter(x=summary["temperature"], y=summary["mean_logprob"], mode="lines+markers",
+                                    name="mean log-prob (right axis)", yaxis="y2", line=dict(dash="dot")))
+    figure.update_layout(yaxis=dict(range=[0, 1.05]),
+                         yaxis2=dict(overlaying="y", side="right", title="mean log-probability per token"))
+    return _layout(figure, "What temperature does, measured", "temperature", "share (0 to 1)")
+
+
+def quality_diversity_figure(table) -> go.Figure:
+    """BLEU (quality, up is better) against 1 - self-BLEU (diversity, right is more diverse)."""
+    figure = go.Figure()
+    for model, rows in table.groupby("model", sort=False):
+        figure.add_trace(go.Scatter(
+            x=1 - rows["self_bleu"], y=rows["bleu"], mode="lines+markers+text", name=str(model),
+            text=[f"T={t:g}" for t in rows["temperature"]], textposition="top center",
+            hovertemplate="T=%{text}<br>BLEU %{y:.3f}<br>1 - self-BLEU %{x:.3f}<extra>%{fullData.name}</extra>"))
+    samples, references = int(table["samples"].iloc[0]), int(table["references"].iloc[0])
+    figure.update_layout(annotations=[dict(
+        text=f"{samples} samples per temperature, {references} held-out references, BLEU-4 on words",
+        xref="paper", yref="paper", x=0, y=1.08, showarrow=False, font=dict(size=11))])
+    return _layout(figure, "Quality vs diversity: higher and further right is better",
+                   "diversity (1 - self-BLEU-4)", "quality (BLEU-4 against held-out text)")

@@ -122,7 +122,15 @@ def generate(args) -> dict:
     if not args.json:
         for sample in samples:
             print(f"--- temperature {sample.temperature:g}\n{args.prompt}{sample.text}\n")
-    return {"samples": [{"temperature": s.temperature, "text": s.text} for s in samples]}
+    if not args.json:
+        return {}
+    from playground.temperature_lab import sample_row
+
+    index = model.memorisation_index()
+    rows = [sample_row(s, model.level, index) for s in samples]
+    return {"samples": [{"temperature": s.temperature, "text": s.text,
+                         "metrics": {k: v for k, v in row.items() if k not in ("temperature", "sample", "text")}}
+                        for s, row in zip(samples, rows)]}
 
 
 def evaluate(args) -> dict:

@@ -57,14 +57,35 @@ class TextModel:
     """A model with its tokenizer, ready to generate. The compiled loop is built once."""
 
     def __init__(self, model: LanguageModel, tokenizer: Tokenizer, info: dict[str, Any] | None = None,
-                 name: str = "model"):
+                 name: str = "model", corpus_text: str | None = None, path: Path | None = None):
         self.model, self.tokenizer, self.info, self.name = model, tokenizer, info or {}, name
+        self.path = path
+        self._corpus_text = corpus_text
         self._generator: Generator | None = None
+        self._index = None
 
     @classmethod
     def load(cls, directory: str | os.PathLike) -> "TextModel":
         loaded = bundle.load(directory)
-        return cls(loaded.model, loaded.tokenizer, loaded.info, name=Path(directory).name)
+        return cls(loaded.model, loaded.tokenizer, loaded.info, name=Path(directory).name, path=Path(directory))
+
+    def corpus_split(self) -> tuple[str, str] | None:
+        """(training text, held-out text) as this model was trained, if its corpus is known."""
+        if self._corpus_text is None and self.path is not None:
+            self._corpus_text = bundle.read_corpus(self.path)
+        if self._corpus_text is None:
+            return None
+        share = float(self.info.get("train", {}).get("validation_share", 0.1))
+        return Corpus(self.name, self._corpus_text).split(share)
+
+    def memorisation_index(self):
+        """N-gram index of the training text (built once), or None if the corpus is unknown."""
+        if self._index is None:
+            from playground.temperature_lab import memorisation_index
+
+            split = self.corpus_split()
+            self._index = memorisation_index(split[0], self.level) if split else None
+        return self._index
 
     @property
     def generator(self) -> Generator:
@@ -155,7 +176,8 @@ class TrainingRun:
         self.corpus, self.arch, self.train_config = corpus, arch, train_config
         self.run_dir = Path(run_dir) if run_dir else new_run_dir(arch)
         self.publish = publish
-        self.text_model = TextModel(self.model, self.tokenizer, name=self.run_dir.name)
+        self.text_model = TextModel(self.model, self.tokenizer, name=self.run_dir.name, corpus_text=corpus.text,
+                                    path=self.run_dir)
         self.trainer = Trainer(
             self.model, self.tokenizer.encode(train_text), self.tokenizer.encode(val_text), train_config,
             decode=self.tokenizer.decode, start_ids=lambda: self.text_model.start_ids(), publish=publish,
@@ -187,7 +209,7 @@ class TrainingRun:
                 "result": result.as_json()}
 
     def save(self, history: History, result: RunResult) -> None:
-        bundle.save(self.run_dir, self.model, self.tokenizer, self.info(result), history)
+        bundle.save(self.run_dir, self.model, self.tokenizer, self.info(result), history, self.corpus.text)
 
 
 def evaluate_text(text_model: TextModel, text: str, window: int | None = None) -> dict[str, Any]:

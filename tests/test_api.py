@@ -50,7 +50,7 @@ def client(url) -> Client:
 def test_every_action_has_an_api_name(server):
     endpoints = set(client(server[0]).view_api(return_format="dict", print_info=False)["named_endpoints"])
     assert {"/load_corpus", "/train", "/stop", "/generate", "/compare_temperatures", "/choose_model",
-            "/describe_model"} <= endpoints
+            "/describe_model", "/measure_temperatures", "/quality_diversity", "/token_probabilities"} <= endpoints
 
 
 def test_generate_works_on_the_first_call_with_the_pretrained_model(server):
@@ -90,6 +90,14 @@ def test_upload_train_stop_and_compare(server, tmp_path):
     assert "lstm-" in info  # the session now generates with the model it trained
     again = api.predict("The", 50, "0.2, 0.5, 0.7, 1.0, 1.2, 1.5", 7, 0, 1.0, 0.0, api_name="/compare_temperatures")
     assert again[1]["data"] == table["data"]  # same seed, same text
+
+    chart, means, note = api.predict("The", 40, "0.3, 1.2", 0, 4, 0, 1.0, 0.0, api_name="/measure_temperatures")
+    assert [row[0] for row in means["data"]] == [0.3, 1.2]
+    assert "copied" in note  # the session's model knows its training text
+    chart, table = api.predict(["your latest trained model"], 8, 8, 40, "0.5, 1.0", 0, api_name="/quality_diversity")
+    assert [row[1] for row in table["data"]] == [0.5, 1.0]
+    tokens = api.predict("The", 10, 0.8, 0, 0, 1.0, 0.0, api_name="/token_probabilities")
+    assert len(tokens) == 10 and len(tokens[0]["alternatives"]) == 5
 
 
 def test_clients_are_isolated_sessions(server):

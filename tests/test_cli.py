@@ -51,6 +51,10 @@ def test_generate_json_is_reproducible(trained):
     samples = json.loads(first.stdout.strip().splitlines()[-1])["samples"]
     assert [s["temperature"] for s in samples] == [0.2, 1.0]
     assert all(len(s["text"]) == 40 and not s["text"].startswith("The cat") for s in samples)
+    metrics = samples[0]["metrics"]
+    assert set(metrics) == {"distinct_1", "distinct_2", "distinct_3", "repetition_rate", "copied_share",
+                            "longest_copied", "mean_logprob"}
+    assert 0 <= metrics["copied_share"] <= 1 and metrics["mean_logprob"] < 0
     assert first.stdout == second.stdout
 
 

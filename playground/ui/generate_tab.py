@@ -3,7 +3,7 @@
 import gradio as gr
 import pandas as pd
 
-from playground import metrics
+from playground import charts, metrics, temperature_lab
 from playground.errors import PlaygroundError
 from playground.runs import Sample, TextModel
 from playground.sampling import SamplingSettings, parse_temperatures
@@ -129,6 +129,67 @@ def compare_temperatures(context: AppContext, prompt: str, length: float, temper
     return grid, pd.DataFrame(rows), model_line(model) + unknown_note(model, prompt)
 
 
+def measure_temperatures(context: AppContext, prompt: str, length: float, temperatures: str, seed: float,
+                         samples: float, top_k: float, top_p: float, min_p: float, request: gr.Request = None):
+    """Several samples per temperature, each measured; returns (chart of means, table of means, note)."""
+    session = session_of(context, request)
+    model = current_model(context, session)
+    count = int(samples)
+    if not 1 <= count <= 64:
+        raise PlaygroundError(f"Use between 1 and 64 samples per temperature (got {count}).")
+    rows = temperature_lab.measure_temperatures(
+        model, prompt or "", parse_temperatures(temperatures), int(length), int(seed or 0), count,
+        settings_of(top_k, top_p, min_p), model.memorisation_index())
+    summary = temperature_lab.summary_by_temperature(rows)
+    note = (f"Means over {count} samples of {int(length)} tokens per temperature. "
+            "**distinct-n**: share of n-grams that are different (low = repetitive). "
+            "**repeated 4-grams**: share of 4-grams already used earlier in the same sample. "
+            "**mean log-prob**: how likely the model itself finds its text (0 is certain).")
+    if model.memorisation_index() is not None:
+        note += (f" **copied**: share of {temperature_lab.CHAR_NGRAM if model.level == 'char' else temperature_lab.WORD_NGRAM}"
+                 f"-{'character' if model.level == 'char' else 'word'} n-grams found in the training text; "
+                 "**longest_copied**: longest verbatim stretch, in tokens.")
+    else:
+        note += " The training text of this model is unknown, so copying cannot be measured."
+    return charts.metrics_figure(summary), summary, note
+
+
+def quality_diversity(context: AppContext, models: list, samples: float, references: float, length: float,
+                      temperatures: str, seed: float, request: gr.Request = None):
+    """Quality (BLEU) against diversity (1 - self-BLEU) across temperatures, one curve per model."""
+    session = session_of(context, request)
+    chosen = {}
+    for name in models or []:
+        if name == LATEST:
+            if session.run is None or session.training:
+                raise PlaygroundError("You have no finished model of your own yet: train one first.")
+            chosen[session.run.run_dir.name] = session.run.text_model
+        else:
+            chosen[f"pretrained/{name}"] = context.catalog.get(name)
+    if not chosen:
+        raise PlaygroundError("Choose at least one model to measure.")
+    corpora = {m.info.get("corpus") for m in chosen.values()}
+    if len(corpora) > 1:
+        raise PlaygroundError("These models were trained on different corpora; compare models of one corpus.")
+    split = next(iter(chosen.values())).corpus_split()
+    if split is None:
+        raise PlaygroundError("The held-out text of this model is unknown, so its quality cannot be measured.")
+    settings = temperature_lab.QualityDiversitySettings(
+        tuple(parse_temperatures(temperatures)), int(samples), int(references), int(length), int(seed or 0))
+    table = temperature_lab.quality_diversity(chosen, split[1], settings)
+    return charts.quality_diversity_figure(table), table
+
+
+def token_probabilities(context: AppContext, prompt: str = "", length: int = 50, temperature: float = 0.8,
+                        seed: int = 0, top_k: int = 0, top_p: float = 1.0, min_p: float = 0.0,
+                        request: gr.Request = None) -> list:
+    """Generate one sample and return every token with its probability and the top-5 alternatives."""
+    model = current_model(context, session_of(context, request))
+    sample = model.generate(prompt or "", [float(temperature)], int(length), int(seed or 0),
+                            settings_of(top_k, top_p, min_p))[0]
+    return temperature_lab.token_probabilities(model, sample)
+
+
 def render(context: AppContext) -> None:
     gr.Markdown(INTRO)
     names = [LATEST] + context.catalog.names()
@@ -157,6 +218,35 @@ def render(context: AppContext) -> None:
         grid = gr.HTML(elem_id="grid")
         table = gr.Dataframe(label="Each sample measured", interactive=False, wrap=True, elem_id="grid-table",
                              column_widths=["9%", "55%", "9%", "9%", "9%", "9%"])
+    with gr.Tab("Measure temperatures"):
+        gr.Markdown("Draw several samples at each temperature and measure them, to see *where* the model "
+                    "starts repeating itself (distinct-n falls, repetition rises) and where it starts "
+                    "making things up (its own log-probability of the text falls).")
+        with gr.Row():
+            measure_temperatures_text = gr.Textbox(DEFAULT_TEMPERATURES, label="Temperatures")
+            samples = gr.Slider(1, 64, value=16, step=1, label="Samples per temperature")
+        measure_button = gr.Button("Measure", variant="primary", elem_id="measure")
+        measure_note = gr.Markdown()
+        measure_chart = gr.Plot(elem_id="metrics-chart")
+        measure_table = gr.Dataframe(label="Means per temperature", interactive=False)
+    with gr.Tab("Quality vs diversity"):
+        gr.Markdown(
+            "The honest way to compare models (Caccia et al., *Language GANs Falling Short*). For each "
+            "temperature, draw many samples; **quality** is their BLEU-4 against held-out text the model never "
+            "trained on, **diversity** is 1 − self-BLEU-4 (how unlike each other they are). Lowering the "
+            "temperature buys quality with diversity; a better model has a curve further up and to the right.")
+        with gr.Row():
+            qd_models = gr.Dropdown(names, value=names[1:2] or [LATEST], multiselect=True, label="Models",
+                                    elem_id="qd-models")
+            qd_temperatures = gr.Textbox(", ".join(f"{t:g}" for t in temperature_lab.QD_TEMPERATURES),
+                                         label="Temperatures")
+        with gr.Row():
+            qd_samples = gr.Slider(2, 128, value=64, step=1, label="Samples per temperature")
+            qd_references = gr.Slider(1, 256, value=64, step=1, label="Held-out references")
+            qd_length = gr.Slider(20, 500, value=200, step=10, label="Sample length (tokens)")
+        qd_button = gr.Button("Measure quality and diversity", variant="primary", elem_id="qd")
+        qd_chart = gr.Plot(elem_id="qd-chart")
+        qd_table = gr.Dataframe(label="Per model and temperature", interactive=False)
     with gr.Tab("One sample"):
         temperature = gr.Slider(0.0, 2.0, value=0.8, step=0.05, label="Temperature (0 = greedy)")
         generate_button = gr.Button("Generate", variant="primary", elem_id="generate")
@@ -171,3 +261,10 @@ def render(context: AppContext) -> None:
     generate_button.click(bind(context, generate),
                           [prompt, length, temperature, seed, *filters], [text, tokens, model_info],
                           api_name="generate")
+    measure_button.click(bind(context, measure_temperatures),
+                         [prompt, length, measure_temperatures_text, seed, samples, *filters],
+                         [measure_chart, measure_table, measure_note], api_name="measure_temperatures")
+    qd_button.click(bind(context, quality_diversity),
+                    [qd_models, qd_samples, qd_references, qd_length, qd_temperatures, seed], [qd_chart, qd_table],
+                    api_name="quality_diversity")
+    gr.api(bind(context, token_probabilities), api_name="token_probabilities")

@@ -1,0 +1,272 @@
+"""Transformer decoder (a mini-GPT): causal self-attention over a fixed-length context.
+
+Training runs whole windows at once: every position attends to itself and the positions
+before it, all in a few matrix products. Sampling keeps, for every layer, the keys and
+values of the tokens already read (a KV cache), so a new token costs one row of attention
+per layer instead of a pass over the whole window.
+
+The model has a learned embedding per position ``0 .. context - 1``, so it can read at most
+``context`` tokens. Once generation runs past that, the oldest token must go, and then every
+remaining token sits one position earlier than when it was cached: its keys and values, in
+every layer, are no longer the ones :meth:`TransformerLM.call` computes for the cropped
+window. We refill the cache from the last ``context - 1`` tokens (a full pass, kept in a
+token buffer in the state) before adding the new one, so sampling gives exactly the logits
+``call`` gives on the last ``context`` tokens. The price is a full pass per token once past
+the context; within it a token costs one cached step.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import keras
+import tensorflow as tf
+
+from playground.errors import PlaygroundError
+from playground.models.base import Architecture, LanguageModel, ModelConfig
+
+MASKED = -1e9  # a score no softmax can bring back
+
+
+@dataclasses.dataclass(frozen=True)
+class TransformerConfig(ModelConfig):
+    """Sizes of a transformer decoder. ``context`` is the most tokens it can look back over."""
+
+    arch = "transformer"
+    embedding_dim: int = 128
+    heads: int = 4
+    layers: int = 4
+    context: int = 128
+    dropout: float = 0.0
+    ff_multiplier: int = 4
+    tied_head: bool = True
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if not 1 <= self.layers <= 12:
+            raise PlaygroundError(f"Use between 1 and 12 transformer layers (got {self.layers}).")
+        if not 1 <= self.heads <= 16:
+            raise PlaygroundError(f"Use between 1 and 16 attention heads (got {self.heads}).")
+        if not 8 <= self.embedding_dim <= 1024:
+            raise PlaygroundError(f"The embedding size must be between 8 and 1024 (got {self.embedding_dim}).")
+        if self.embedding_dim % self.heads:
+            raise PlaygroundError(
+                f"Embedding size {self.embedding_dim} must be divisible by {self.heads} heads "
+                f"({self.embedding_dim} / {self.heads} is not a whole number)."
+            )
+        if not 4 <= self.context <= 2048:
+            raise PlaygroundError(f"The context length must be between 4 and 2048 tokens (got {self.context}).")
+        if not 0.0 <= self.dropout < 1.0:
+            raise PlaygroundError(f"Dropout is a probability in [0, 1) (got {self.dropout:g}).")
+        if not 1 <= self.ff_multiplier <= 8:
+            raise PlaygroundError(
+                f"The feed-forward layer is 1 to 8 times the embedding size (got {self.ff_multiplier})."
+            )
+        if not isinstance(self.tied_head, bool):
+            raise PlaygroundError(f"tied_head must be true or false (got {self.tied_head!r}).")
+
+    @property
+    def head_dim(self) -> int:
+        return self.embedding_dim // self.heads
+
+
+def _initializer(stddev: float = 0.02) -> keras.initializers.Initializer:
+    # GPT-2's small normal init keeps the first logits near zero, so the initial loss is ~ln V.
+    return keras.initializers.RandomNormal(stddev=stddev)
+
+
+def attention(query, key, value, visible, dropout=None, training=False):
+    """Scaled dot-product attention; ``visible`` (Tq, Tk) says which keys each query may see."""
+    scores = tf.matmul(query, key, transpose_b=True)  # (B, H, Tq, Tk)
+    scores = scores / math.sqrt(query.shape[-1])
+    scores = tf.where(visible, scores, tf.cast(MASKED, scores.dtype))
+    weights = tf.nn.softmax(scores, axis=-1)
+    if dropout is not None:
+        weights = dropout(weights, training=training)
+    return tf.matmul(weights, value)  # (B, H, Tq, D)
+
+
+class DecoderBlock(keras.layers.Layer):
+    """Pre-LayerNorm block: x + attention(norm(x)), then x + feed_forward(norm(x))."""
+
+    def __init__(self, config: TransformerConfig, **kwargs):
+        super().__init__(**kwargs)
+        self.heads, self.head_dim = config.heads, config.head_dim
+        width = config.embedding_dim
+        # Residual projections start smaller, so the sum of many layers keeps its scale.
+        residual_init = _initializer(0.02 / math.sqrt(2 * config.layers))
+        self.attention_norm = keras.layers.LayerNormalization(epsilon=1e-5, name="attention_norm")
+        self.query = keras.layers.Dense(width, kernel_initializer=_initializer(), name="query")
+        self.key = keras.layers.Dense(width, kernel_initializer=_initializer(), name="key")
+        self.value = keras.layers.Dense(width, kernel_initializer=_initializer(), name="value")
+        self.attention_output = keras.layers.Dense(width, kernel_initializer=residual_init, name="attention_output")
+        self.feed_forward_norm = keras.layers.LayerNormalization(epsilon=1e-5, name="feed_forward_norm")
+        self.expand = keras.layers.Dense(width * config.ff_multiplier, activation="gelu",
+                                         kernel_initializer=_initializer(), name="expand")
+        self.contract = keras.layers.Dense(width, kernel_initializer=residual_init, name="contract")
+        if config.dropout:
+            self.attention_dropout = keras.layers.Dropout(config.dropout)
+            self.residual_dropout = keras.layers.Dropout(config.dropout)
+        else:
+            self.attention_dropout = self.residual_dropout = None
+
+    def _split_heads(self, x):
+        batch, time = tf.shape(x)[0], tf.shape(x)[1]
+        x = tf.reshape(x, [batch, time, self.heads, self.head_dim])  # (B, T, H, D)
+        return tf.transpose(x, [0, 2, 1, 3])  # (B, H, T, D)
+
+    def _merge_heads(self, x):
+        batch, time = tf.shape(x)[0], tf.shape(x)[2]
+        x = tf.transpose(x, [0, 2, 1, 3])  # (B, T, H, D)
+        return tf.reshape(x, [batch, time, self.heads * self.head_dim])  # (B, T, E)
+
+    def _residual(self, x, update, training):
+        if self.residual_dropout is not None:
+            update = self.residual_dropout(update, training=training)
+        return x + update
+
+    def keys_values(self, normed):
+        return self._split_heads(self.key(normed)), self._split_heads(self.value(normed))  # (B, H, T, D) each
+
+    def _finish(self, x, normed, key, value, visible, training):
+        """Attention of ``x``'s positions over ``key``/``value``, then the feed-forward part."""
+        query = self._split_heads(self.query(normed))  # (B, H, Tq, D)
+        attended = attention(query, key, value, visible, self.attention_dropout, training)
+        x = self._residual(x, self.attention_output(self._merge_heads(attended)), training)  # (B, Tq, E)
+        return self._residual(x, self.contract(self.expand(self.feed_forward_norm(x))), training)
+
+    def forward(self, x, training=False):
+        """A whole window ``(B, T, E)``, causally; also returns its keys and values."""
+        time = tf.shape(x)[1]
+        visible = tf.range(time)[:, None] >= tf.range(time)[None, :]  # (T, T) lower triangle
+        normed = self.attention_norm(x)
+        key, value = self.keys_values(normed)
+        return self._finish(x, normed, key, value, visible, training), key, value
+
+    def call(self, x, training=False):
+        return self.forward(x, training)[0]
+
+    def step(self, x, key_cache, value_cache, position):
+        """One new token ``(B, 1, E)`` at ``position``, attending over the cache ``(B, H, C, D)``."""
+        normed = self.attention_norm(x)
+        key, value = self.keys_values(normed)  # (B, H, 1, D)
+        slot = tf.range(key_cache.shape[2])[None, None, :, None] == position  # (1, 1, C, 1)
+        key_cache = tf.where(slot, key, key_cache)
+        value_cache = tf.where(slot, value, value_cache)
+        visible = tf.range(key_cache.shape[2])[None, :] <= position  # (1, C): the cache up to here
+        return self._finish(x, normed, key_cache, value_cache, visible, training=False), key_cache, value_cache
+
+
+@keras.saving.register_keras_serializable(package="playground")
+class TransformerLM(LanguageModel):
+    config_class = TransformerConfig
+
+    def __init__(self, config, **kwargs):
+        super().__init__(config, **kwargs)
+        cfg = self.model_config
+        self.token_embedding = keras.layers.Embedding(
+            cfg.vocab_size, cfg.embedding_dim, embeddings_initializer=_initializer(), name="token_embedding")
+        self.position_embedding = keras.layers.Embedding(
+            cfg.context, cfg.embedding_dim, embeddings_initializer=_initializer(), name="position_embedding")
+        self.embedding_dropout = keras.layers.Dropout(cfg.dropout) if cfg.dropout else None
+        self.blocks = [DecoderBlock(cfg, name=f"block_{i}") for i in range(cfg.layers)]
+        self.final_norm = keras.layers.LayerNormalization(epsilon=1e-5, name="final_norm")
+        if cfg.tied_head:
+            self.head = None
+        else:
+            self.head = keras.layers.Dense(cfg.vocab_size, use_bias=False, kernel_initializer=_initializer(),
+                                           name="logits")
+
+    @property
+    def max_window(self) -> int:
+        """The longest input ``call`` accepts: one learned position per token."""
+        return self.model_config.context
+
+    def _logits(self, x):
+        x = self.final_norm(x)
+        if self.head is None:
+            # Tied head: score each token by how well x matches its own input embedding.
+            return tf.matmul(x, self.token_embedding.embeddings, transpose_b=True)  # (..., V)
+        return self.head(x)
+
+    def _embed(self, ids, start, training=False):
+        """Token plus position embedding for ``ids`` (B, T) placed at positions ``start ..``."""
+        positions = start + tf.range(tf.shape(ids)[1])  # (T,)
+        x = self.token_embedding(ids) + self.position_embedding(positions)[None]  # (B, T, E)
+        if self.embedding_dropout is not None:
+            x = self.embedding_dropout(x, training=training)
+        return x
+
+    def call(self, ids, training=False):
+        time = ids.shape[1]
+        if time is not None and time > self.max_window:
+            raise PlaygroundError(
+                f"This transformer reads at most {self.max_window} tokens at once (its context length), "
+                f"but got {time}. Use a training context length of at most {self.max_window}."
+            )
+        x = self._embed(ids, 0, training)
+        for block in self.blocks:
+            x = block(x, training=training)  # (B, T, E)
+        return self._logits(x)  # (B, T, V)
+
+    # Sampling state: (position, tokens (B, C), ((key (B, H, C, D), value (B, H, C, D)) per layer)).
+    # ``position`` counts the tokens in the cache; all sizes but the batch stay fixed, as the
+    # compiled loop in playground.sampling needs.
+
+    def _fill(self, ids):
+        """Read up to ``context`` tokens ``(B, T)`` from position 0; return the last hidden vector and a state."""
+        cfg = self.model_config
+        time = tf.shape(ids)[1]
+        padding = cfg.context - time
+        x = self._embed(ids, 0)
+        caches = []
+        for block in self.blocks:
+            x, key, value = block.forward(x)  # (B, T, E), (B, H, T, D) twice
+            pad = [[0, 0], [0, 0], [0, padding], [0, 0]]
+            shape = [None, cfg.heads, cfg.context, cfg.head_dim]
+            caches.append((tf.ensure_shape(tf.pad(key, pad), shape), tf.ensure_shape(tf.pad(value, pad), shape)))
+        tokens = tf.ensure_shape(tf.pad(ids, [[0, 0], [0, padding]]), [None, cfg.context])  # (B, C)
+        return x[:, -1], (time, tokens, tuple(caches))  # (B, E)
+
+    def prefill(self, ids):
+        ids = tf.convert_to_tensor(ids, tf.int32)[:, -self.model_config.context:]  # a longer prompt keeps its end
+        last, state = self._fill(ids)
+        return self._logits(last), state  # (B, V)
+
+    def step(self, token, state):
+        context = self.model_config.context
+        position, tokens, caches = tf.cond(
+            state[0] < context,
+            lambda: state,
+            # Full: forget the oldest token and re-read the rest from position 0 (see the module docstring).
+            lambda: self._fill(state[1][:, 1:])[1],
+        )
+        token = tf.convert_to_tensor(token, tf.int32)
+        x = self._embed(token[:, None], position)  # (B, 1, E)
+        new_caches = []
+        for block, (key_cache, value_cache) in zip(self.blocks, caches):
+            x, key_cache, value_cache = block.step(x, key_cache, value_cache, position)
+            new_caches.append((key_cache, value_cache))
+        tokens = tf.where(tf.range(context)[None, :] == position, token[:, None], tokens)  # (B, C)
+        return self._logits(x[:, 0]), (position + 1, tokens, tuple(new_caches))  # (B, V)
+
+
+ARCHITECTURE = Architecture(
+    name="transformer",
+    label="Transformer decoder (mini-GPT)",
+    model_class=TransformerLM,
+    explanation=(
+        "A transformer does not squeeze the past into one memory vector. To predict the next "
+        "token it looks back at every earlier token in its context directly, through attention: "
+        "each position asks a question (a query), every earlier position offers a label (a key) "
+        "and some content (a value), and the answer is a mix of the contents whose labels match "
+        "the question best. A causal mask hides the future, so no position can peek at the token "
+        "it must predict. Several heads ask different questions side by side, one might track the "
+        "current word while another finds the last quote mark. Attention alone ignores order, so "
+        "each position also adds a learned position vector; that is why the model reads at most "
+        "'context length' tokens. Because no step waits for the previous one, training computes "
+        "all positions of a window at once, which suits fast parallel hardware; generating still "
+        "goes one token at a time, helped by a cache of the keys and values already computed."
+    ),
+)
