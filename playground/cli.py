@@ -38,10 +38,13 @@ def _add_train(commands) -> None:
     train.add_argument("--layers", type=int)
     train.add_argument("--embedding", type=int, help="embedding size (0 = one-hot input)")
     train.add_argument("--dropout", type=float)
-    train.add_argument("--batch-size", type=int, default=64)
-    train.add_argument("--window", type=int, default=128, help="context length in tokens")
-    train.add_argument("--lr", type=float, default=3e-3, help="learning rate")
-    train.add_argument("--optimizer", default="adam")
+    # Left unset, these come from the architecture's measured defaults.
+    train.add_argument("--batch-size", type=int)
+    train.add_argument("--window", type=int, help="context length in tokens")
+    train.add_argument("--lr", type=float, help="learning rate")
+    train.add_argument("--optimizer", help="adam, adamw, rmsprop or sgd")
+    train.add_argument("--schedule", help="learning-rate schedule: constant or cosine")
+    train.add_argument("--warmup", type=int, help="warm-up steps")
     train.add_argument("--validation-share", type=float, default=0.1)
     train.add_argument("--json", action="store_true", help="print a JSON summary as the last line")
 
@@ -66,12 +69,29 @@ def _add_evaluate(commands) -> None:
     evaluate.add_argument("--json", action="store_true")
 
 
+def _add_card(commands) -> None:
+    card = commands.add_parser("card", help="write MODEL_CARD.md for a bundle from its own config.json")
+    card.add_argument("--model", required=True, help="bundle directory")
+    card.add_argument("--command", dest="train_command", required=True, help="the command that trained it")
+    card.add_argument("--json", action="store_true")
+
+
+def card(args) -> dict:
+    from playground.model_card import write_card
+
+    path = write_card(args.model, args.train_command)
+    if not args.json:
+        print(f"wrote {path}")
+    return {"card": str(path)}
+
+
 def parser() -> argparse.ArgumentParser:
     root = _Parser(prog="python -m playground", description=__doc__.splitlines()[0])
     commands = root.add_subparsers(dest="command", required=True, parser_class=_Parser)
     _add_train(commands)
     _add_generate(commands)
     _add_evaluate(commands)
+    _add_card(commands)
     return root
 
 
@@ -97,9 +117,13 @@ def train(args) -> dict:
     source = builtin.load_builtin(args.builtin) if args.builtin else corpus.read_files(args.corpus)
     options = {key: value for key, value in (("units", args.units), ("layers", args.layers),
                ("embedding_dim", args.embedding), ("dropout", args.dropout)) if value is not None}
-    config = TrainConfig(batch_size=args.batch_size, window=args.window, learning_rate=args.lr,
-                         optimizer=args.optimizer, epochs=args.epochs, minutes=args.minutes, seed=args.seed,
-                         validation_share=args.validation_share)
+    from playground.models import architecture
+
+    given = {"batch_size": args.batch_size, "window": args.window, "learning_rate": args.lr,
+             "optimizer": args.optimizer, "schedule": args.schedule, "warmup_steps": args.warmup}
+    settings = {**architecture(args.arch).train_defaults, **{k: v for k, v in given.items() if v is not None}}
+    config = TrainConfig(epochs=args.epochs, minutes=args.minutes, seed=args.seed,
+                         validation_share=args.validation_share, **settings)
     run = TrainingRun(source, args.arch, options, config, level=args.level, max_words=args.max_words,
                       run_dir=args.out, publish=_progress)
     result = run.execute().as_json()
@@ -149,7 +173,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     try:
         args = parser().parse_args(argv)
-        result = {"train": train, "generate": generate, "evaluate": evaluate}[args.command](args)
+        result = {"train": train, "generate": generate, "evaluate": evaluate, "card": card}[args.command](args)
     except PlaygroundError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -41,6 +41,17 @@ class Sampled:
 
 
 @dataclasses.dataclass(frozen=True)
+class Diagnostics:
+    """Architecture-specific measurements (a GAN's discriminator accuracy, say), with a reading."""
+
+    step: int
+    epoch: float
+    seconds: float
+    values: dict  # name -> number
+    reading: str = ""  # one line a student can act on, e.g. "discriminator winning"
+
+
+@dataclasses.dataclass(frozen=True)
 class Finished:
     reason: str  # "completed", "stopped" or "time limit"
     step: int
@@ -53,4 +64,4 @@ class Failed:
     error: str
 
 
-Event = Started | BatchEnd | Evaluated | Sampled | Finished | Failed
+Event = Started | BatchEnd | Evaluated | Sampled | Diagnostics | Finished | Failed

@@ -178,7 +178,8 @@ class TrainingRun:
         self.publish = publish
         self.text_model = TextModel(self.model, self.tokenizer, name=self.run_dir.name, corpus_text=corpus.text,
                                     path=self.run_dir)
-        self.trainer = Trainer(
+        trainer_class = spec.trainer_class or Trainer
+        self.trainer = trainer_class(
             self.model, self.tokenizer.encode(train_text), self.tokenizer.encode(val_text), train_config,
             decode=self.tokenizer.decode, start_ids=lambda: self.text_model.start_ids(), publish=publish,
             run_name=self.run_dir.name, forbid=self.text_model.forbidden_ids,

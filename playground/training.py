@@ -50,6 +50,8 @@ class TrainConfig:
     sample_temperatures: tuple[float, ...] = (0.5, 0.8, 1.1)
     sample_length: int = 200
     jit_compile: bool = False
+    schedule: str = "constant"  # or "cosine": decays to a tenth of the rate by the end of the budget
+    warmup_steps: int = 0  # steps over which the rate rises linearly from zero
 
     def __post_init__(self) -> None:
         if self.epochs is None and self.minutes is None:
@@ -68,6 +70,10 @@ class TrainConfig:
             raise PlaygroundError(f"Minutes must be between 0 and {MAX_MINUTES:g} (got {self.minutes}).")
         if not 0.0 < self.validation_share < 0.5:
             raise PlaygroundError(f"Validation share must be between 0 and 0.5 (got {self.validation_share}).")
+        if self.schedule not in ("constant", "cosine"):
+            raise PlaygroundError(f"Learning-rate schedule must be constant or cosine (got {self.schedule!r}).")
+        if self.warmup_steps < 0:
+            raise PlaygroundError(f"Warm-up steps cannot be negative (got {self.warmup_steps}).")
         if self.clipnorm < 0:
             raise PlaygroundError(f"Gradient clipping norm must be >= 0, 0 for off (got {self.clipnorm}).")
 
@@ -84,32 +90,47 @@ class TrainConfig:
 
 @dataclasses.dataclass
 class History:
-    """Per-step training loss and periodic validation loss, in nats per token."""
+    """Per-step training loss and periodic validation loss, in nats per token.
+
+    Architectures may add columns of their own (a GAN adds ``d_loss``, ``g_loss``,
+    ``d_accuracy``); they are written after the standard ones, empty where not measured.
+    """
+
+    COLUMNS = ("step", "epoch", "seconds", "train_loss", "val_loss")
 
     rows: list[dict] = dataclasses.field(default_factory=list)
+    extra_columns: list[str] = dataclasses.field(default_factory=list)
 
-    def add(self, step: int, epoch: float, seconds: float, train_loss=math.nan, val_loss=math.nan) -> None:
+    def add(self, step: int, epoch: float, seconds: float, train_loss=math.nan, val_loss=math.nan,
+            **extra: float) -> None:
+        for column in extra:
+            if column not in self.extra_columns:
+                self.extra_columns.append(column)
         self.rows.append({"step": step, "epoch": round(epoch, 4), "seconds": round(seconds, 3),
-                          "train_loss": train_loss, "val_loss": val_loss})
+                          "train_loss": train_loss, "val_loss": val_loss, **extra})
 
     def best_val_loss(self) -> float | None:
         values = [r["val_loss"] for r in self.rows if not math.isnan(r["val_loss"])]
         return min(values) if values else None
 
     def to_csv(self) -> str:
-        lines = ["step,epoch,seconds,train_loss,val_loss"]
-        for r in self.rows:
-            cells = [r["step"], r["epoch"], r["seconds"], r["train_loss"], r["val_loss"]]
+        columns = [*self.COLUMNS, *self.extra_columns]
+        lines = [",".join(columns)]
+        for row in self.rows:
+            cells = [row.get(column, math.nan) for column in columns]
             lines.append(",".join("" if isinstance(c, float) and math.isnan(c) else f"{c}" for c in cells))
         return "\n".join(lines) + "\n"
 
     @classmethod
     def from_csv(cls, text: str) -> "History":
         history = cls()
-        for line in text.strip().splitlines()[1:]:
-            step, epoch, seconds, train, val = (line.split(",") + [""] * 5)[:5]
-            history.add(int(step), float(epoch), float(seconds),
-                        float(train) if train else math.nan, float(val) if val else math.nan)
+        lines = text.strip().splitlines()
+        columns = lines[0].split(",") if lines else list(cls.COLUMNS)
+        for line in lines[1:]:
+            cells = dict(zip(columns, line.split(",")))
+            values = {c: float(v) if v else math.nan for c, v in cells.items() if c != "step"}
+            history.add(int(cells["step"]), values.pop("epoch"), values.pop("seconds"), values.pop("train_loss"),
+                        values.pop("val_loss"), **values)
         return history
 
 
@@ -166,6 +187,8 @@ class Trainer:
         self.stop_requested = threading.Event()
         self.history = History()
         self.steps_done = 0
+        self.total_steps: int | None = None
+        self.deadline: float | None = None
         self.seconds = 0.0
         self.optimizer = config.make_optimizer()
         self._train_step = tf.function(self._step, jit_compile=config.jit_compile, reduce_retracing=True)
@@ -223,18 +246,22 @@ class Trainer:
                                     tokens_per_step))
         validation = self._validation_slice()
         self.model.stop_training = False
+        self.total_steps, self.deadline, self.steps_per_epoch = total_steps, deadline, steps_per_epoch
+        self.callback = callback
         callbacks.on_train_begin()
         step, last_eval, next_sample_epoch = 0, 0.0, 1
         while total_steps is None or step < total_steps:
             inputs, targets = split_inputs_targets(random_windows(self.train_ids, cfg.batch_size, cfg.window, rng))
             callbacks.on_train_batch_begin(step)
-            loss = float(self._train_step(inputs, targets))
+            self.optimizer.learning_rate.assign(self.learning_rate_now(step))
+            logs = self.train_batch(step, inputs, targets)
+            loss = logs.pop("loss")
             if not math.isfinite(loss):
                 raise PlaygroundError(
                     f"The loss became {loss} at step {step + 1}: training diverged. "
                     "Lower the learning rate (try half) and train again."
                 )
-            self.history.add(step + 1, (step + 1) / steps_per_epoch, callback.elapsed(), train_loss=loss)
+            self.history.add(step + 1, (step + 1) / steps_per_epoch, callback.elapsed(), train_loss=loss, **logs)
             callbacks.on_train_batch_end(step, {"loss": loss})
             step += 1
             self.steps_done, self.seconds = step, callback.elapsed()
@@ -243,6 +270,7 @@ class Trainer:
             epoch_done = step % steps_per_epoch == 0
             if epoch_done or callback.elapsed() - last_eval >= cfg.eval_every_seconds:
                 self._evaluate(step, steps_per_epoch, validation, callback)
+                self.after_evaluation(step)
                 last_eval = callback.elapsed()
             if step / steps_per_epoch >= next_sample_epoch:
                 next_sample_epoch += 1
@@ -254,6 +282,32 @@ class Trainer:
         self.seconds = callback.elapsed()
         self.reason = callback.reason
         return self.history
+
+    # Hooks for architectures that train differently (a GAN's adversarial phase) ---------
+    def train_batch(self, step: int, inputs: np.ndarray, targets: np.ndarray) -> dict[str, float]:
+        """One update; returns ``{"loss": nats per token, ...any extra history columns}``."""
+        return {"loss": float(self._train_step(inputs, targets))}
+
+    def after_evaluation(self, step: int) -> None:
+        """Called after each periodic validation; a place to publish ``Diagnostics``."""
+
+    def learning_rate_now(self, step: int) -> float:
+        """The scheduled rate: linear warm-up, then constant or cosine decay over the budget."""
+        rate = self.config.learning_rate
+        if step < self.config.warmup_steps:
+            return rate * (step + 1) / self.config.warmup_steps
+        if self.config.schedule == "cosine":
+            return rate * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * self.progress())))
+        return rate
+
+    def progress(self) -> float:
+        """How far through its budget the run is, 0 to 1, by steps or by time, whichever is further."""
+        shares = []
+        if self.total_steps:
+            shares.append(self.steps_done / self.total_steps)
+        if self.deadline is not None and self.config.minutes:
+            shares.append(1 - max(self.deadline - time.monotonic(), 0.0) / (self.config.minutes * 60))
+        return min(max(shares, default=0.0), 1.0)
 
     def _evaluate(self, step, steps_per_epoch, validation, callback, force=False) -> None:
         if force:

@@ -80,6 +80,10 @@ class Architecture:
     label: str
     model_class: type[LanguageModel]
     explanation: str
+    # Training settings this architecture starts from (TrainConfig fields), chosen by measurement.
+    train_defaults: dict = dataclasses.field(default_factory=dict)
+    # The Trainer subclass that trains it (None: the standard maximum-likelihood Trainer).
+    trainer_class: type | None = None
 
     @property
     def config_class(self) -> type[ModelConfig]:

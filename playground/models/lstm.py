@@ -23,6 +23,7 @@ ARCHITECTURE = Architecture(
     name="lstm",
     label="LSTM (stacked long short-term memory)",
     model_class=LSTMLanguageModel,
+    train_defaults={"batch_size": 64, "window": 128, "learning_rate": 0.003, "schedule": "cosine"},
     explanation=(
         "An LSTM reads the text one token at a time and keeps a memory vector that it updates "
         "at every step. Gates (small learned switches) decide what to forget, what to write and "

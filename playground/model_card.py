@@ -1,0 +1,56 @@
+"""Model cards: a short Markdown page saying what a shipped model is and how good it is."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+from pathlib import Path
+
+from playground import bundle
+from playground.evaluation import bits
+
+
+def hardware() -> str:
+    cpu = platform.processor() or platform.machine()
+    return f"{os.cpu_count()} CPU cores ({cpu}), no GPU"
+
+
+def write_card(directory: str | os.PathLike, command: str) -> Path:
+    """Write ``MODEL_CARD.md`` from the bundle's own ``config.json``, so the numbers cannot drift."""
+    directory = Path(directory)
+    loaded = bundle.load(directory)
+    info, result = loaded.info, loaded.info.get("result", {})
+    loss = float(result.get("val_loss"))
+    unit = "char" if loaded.tokenizer.level == "char" else "token"
+    share = info.get("train", {}).get("validation_share", 0.1)
+    lines = [
+        f"# {directory.name}: {loaded.model.model_config.arch} trained on {info.get('corpus', 'unknown corpus')}",
+        "",
+        f"- **Validation loss**: {loss:.4f} nats/{unit} = {bits(loss):.4f} bits/{unit}, over the last "
+        f"{share:.0%} of the corpus (held out: never trained on), every token scored once.",
+        f"- **Parameters**: {int(result.get('params', loaded.model.count_params())):,}",
+        f"- **Training**: {result.get('steps')} steps in {float(result.get('seconds', 0)) / 60:.1f} minutes "
+        f"on {info.get('hardware', hardware())}; stopped by: {result.get('reason')}.",
+        f"- **Corpus**: {info.get('corpus')} (first {1 - share:.0%} for training), {loaded.tokenizer.level} level, "
+        f"{len(loaded.tokenizer)} tokens in the vocabulary.",
+        "",
+        "## Command",
+        "```bash",
+        command,
+        "```",
+        "",
+        "## Model configuration",
+        "```json",
+        json.dumps(info["model"], indent=2),
+        "```",
+        "",
+        "## Training configuration",
+        "```json",
+        json.dumps(info.get("train", {}), indent=2),
+        "```",
+        "",
+    ]
+    path = directory / "MODEL_CARD.md"
+    bundle.write_atomic(path, "\n".join(lines))
+    return path

@@ -1,0 +1,177 @@
+"""The transformer decoder: causal, ~ln V at the start, exact cached sampling, saves, learns."""
+
+import math
+
+import keras
+import numpy as np
+import pytest
+
+import playground  # noqa: F401  (registers the model classes)
+from playground import bundle, corpus, tokenizers
+from playground.errors import PlaygroundError
+from playground.models import architecture, config_from_dict
+from playground.runs import TrainingRun
+from playground.sampling import Generator
+from playground.training import History, TrainConfig
+
+VOCABULARY = 20
+CONTEXT = 16
+TINY = {"embedding_dim": 16, "heads": 2, "layers": 2, "context": CONTEXT}
+
+
+def tiny_model(vocab_size=VOCABULARY, forget_when_full=None, **overrides):
+    keras.utils.set_random_seed(1)
+    spec = architecture("transformer")
+    config = spec.default_config(vocab_size, **{**TINY, **overrides})
+    return spec.model_class(config, forget_when_full=forget_when_full, name="transformer").build_for_vocabulary()
+
+
+def random_ids(batch, time, seed=0):
+    return np.random.default_rng(seed).integers(0, VOCABULARY, size=(batch, time)).astype("int32")
+
+
+@pytest.fixture(scope="module")
+def model():
+    return tiny_model()
+
+
+@pytest.fixture(scope="module")
+def exact_model():
+    """Forgets one token at a time, so sampling always sees the last ``context`` tokens."""
+    return tiny_model(forget_when_full=1)
+
+
+def test_changing_a_token_changes_only_what_comes_after(model):
+    ids = random_ids(2, CONTEXT)
+    changed = ids.copy()
+    t = 7
+    changed[:, t] = (changed[:, t] + 1) % VOCABULARY
+    before, after = model(ids).numpy(), model(changed).numpy()  # (B, T, V)
+    np.testing.assert_allclose(after[:, :t], before[:, :t], atol=1e-6)
+    assert np.abs(after[:, t] - before[:, t]).max() > 1e-4
+
+
+@pytest.mark.parametrize("tied_head", [True, False])
+def test_logits_shape_and_initial_loss_near_ln_v(tied_head):
+    model = tiny_model(vocab_size=30, tied_head=tied_head)
+    ids = np.random.default_rng(0).integers(0, 30, size=(4, 12)).astype("int32")
+    logits = model(ids).numpy()
+    assert logits.shape == (4, 12, 30)
+    targets = np.random.default_rng(1).integers(0, 30, size=(4, 12))
+    log_probs = logits - np.log(np.exp(logits).sum(-1, keepdims=True))
+    loss = -np.take_along_axis(log_probs, targets[..., None], -1).mean()
+    assert loss == pytest.approx(math.log(30), abs=0.1)
+
+
+def test_tied_head_reuses_the_token_embedding():
+    tied, separate = tiny_model(tied_head=True), tiny_model(tied_head=False)
+    assert separate.count_params() - tied.count_params() == VOCABULARY * TINY["embedding_dim"]
+
+
+def test_a_window_longer_than_the_context_is_refused(model):
+    assert model.max_window == CONTEXT
+    with pytest.raises(PlaygroundError, match=f"at most {CONTEXT} tokens"):
+        model(random_ids(1, CONTEXT + 1))
+
+
+def test_step_by_step_equals_the_last_context_tokens_even_past_the_context(exact_model):
+    ids = random_ids(3, 3 * CONTEXT, seed=2)
+    logits, state = exact_model.prefill(ids[:, :5])
+    np.testing.assert_allclose(logits.numpy(), exact_model(ids[:, :5]).numpy()[:, -1], atol=1e-4)
+    for t in range(5, ids.shape[1]):
+        logits, state = exact_model.step(ids[:, t], state)
+        window = ids[:, max(0, t + 1 - CONTEXT):t + 1]
+        np.testing.assert_allclose(logits.numpy(), exact_model(window).numpy()[:, -1], atol=1e-4,
+                                   err_msg=f"after token {t}")
+
+
+def test_by_default_sampling_re_reads_a_quarter_less_than_the_context(model):
+    """Once full, the oldest quarter is forgotten: logits are call() on the tokens since then."""
+    forget = model.forget_when_full
+    assert forget == CONTEXT // 4
+    ids = random_ids(2, 3 * CONTEXT, seed=3)
+    logits, state = model.prefill(ids[:, :1])
+    start = 0
+    for t in range(1, ids.shape[1]):
+        if t - start == CONTEXT:
+            start += forget
+        logits, state = model.step(ids[:, t], state)
+        np.testing.assert_allclose(logits.numpy(), model(ids[:, start:t + 1]).numpy()[:, -1], atol=1e-4,
+                                   err_msg=f"after token {t}")
+        if t >= CONTEXT:
+            assert CONTEXT - forget < t + 1 - start <= CONTEXT
+    assert start > CONTEXT  # it re-read more than once
+
+
+def test_a_prompt_longer_than_the_context_keeps_its_end(exact_model):
+    ids = random_ids(2, CONTEXT + 9, seed=4)
+    logits, state = exact_model.prefill(ids)
+    np.testing.assert_allclose(logits.numpy(), exact_model(ids[:, -CONTEXT:]).numpy()[:, -1], atol=1e-4)
+    logits, _ = exact_model.step(ids[:, 0], state)
+    window = np.concatenate([ids[:, -CONTEXT + 1:], ids[:, :1]], axis=1)
+    np.testing.assert_allclose(logits.numpy(), exact_model(window).numpy()[:, -1], atol=1e-4)
+
+
+def test_generator_runs_past_the_context_and_repeats_itself_for_a_seed(model):
+    generator = Generator(model)
+    length = 3 * CONTEXT
+    first = generator.generate([1, 2, 3], [0.5, 1.0, 1.5], length, seed=7)
+    again = generator.generate([1, 2, 3], [0.5, 1.0, 1.5], length, seed=7)
+    assert first.token_ids.shape == (3, length)
+    assert first.token_ids.min() >= 0 and first.token_ids.max() < VOCABULARY
+    np.testing.assert_array_equal(first.token_ids, again.token_ids)
+
+
+def test_greedy_generation_matches_argmax_of_the_whole_window(exact_model):
+    prompt = [1, 2, 3]
+    tokens = Generator(exact_model).generate(prompt, [0.0], 2 * CONTEXT).token_ids[0]
+    ids = list(prompt)
+    for token in tokens:
+        window = np.asarray(ids[-CONTEXT:], "int32")[None]
+        assert token == int(exact_model(window).numpy()[0, -1].argmax())
+        ids.append(int(token))
+
+
+def test_bundle_round_trip_gives_identical_logits(tmp_path, small_text):
+    tokenizer = tokenizers.CharTokenizer.fit(small_text)
+    model = tiny_model(vocab_size=len(tokenizer), tied_head=False, dropout=0.1)
+    bundle.save(tmp_path / "run", model, tokenizer, {"corpus": "test"}, History())
+    loaded = bundle.load(tmp_path / "run")
+    assert loaded.model.model_config == model.model_config
+    ids = tokenizer.encode(small_text[:CONTEXT])[None, :]
+    np.testing.assert_array_equal(loaded.model(ids).numpy(), model(ids).numpy())
+    plain = keras.models.load_model(tmp_path / "run" / "model.keras")
+    np.testing.assert_array_equal(plain(ids).numpy(), model(ids).numpy())
+
+
+@pytest.mark.parametrize("fields, message", [
+    ({"embedding_dim": 100, "heads": 3}, r"Embedding size 100 must be divisible by 3 heads \(100 / 3 is not"),
+    ({"layers": 0}, "between 1 and 12 transformer layers"),
+    ({"layers": 13}, "between 1 and 12 transformer layers"),
+    ({"heads": 17, "embedding_dim": 34}, "between 1 and 16 attention heads"),
+    ({"context": 3}, "context length must be between 4 and 2048"),
+    ({"context": 4096}, "context length must be between 4 and 2048"),
+    ({"dropout": 1.0}, r"Dropout is a probability in \[0, 1\)"),
+    ({"embedding_dim": 4, "heads": 1}, "embedding size must be between 8 and 1024"),
+    ({"ff_multiplier": 0}, "feed-forward layer"),
+    ({"tied_head": "yes"}, "tied_head must be true or false"),
+    ({"units": 64}, "does not fit the transformer"),
+])
+def test_config_validation_messages(fields, message):
+    with pytest.raises(PlaygroundError, match=message):
+        config_from_dict({"arch": "transformer", "vocab_size": VOCABULARY, **fields})
+
+
+def test_sampling_must_forget_fewer_tokens_than_the_context():
+    with pytest.raises(PlaygroundError, match="between 1 and 15 old tokens"):
+        tiny_model(forget_when_full=CONTEXT)
+
+
+def test_a_short_run_learns(tmp_path, small_text):
+    options = {"embedding_dim": 32, "heads": 2, "layers": 2, "context": 16}
+    config = TrainConfig(epochs=0.3, batch_size=16, window=16, learning_rate=0.01, eval_every_seconds=60,
+                         eval_tokens=2048)
+    run = TrainingRun(corpus.from_text(small_text), "transformer", options, config, run_dir=tmp_path / "run")
+    result = run.execute()
+    assert result.val_loss < math.log(len(run.tokenizer)) - 0.3
+    assert bundle.load(tmp_path / "run").arch == "transformer"
