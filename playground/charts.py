@@ -101,3 +101,21 @@ def quality_diversity_figure(table) -> go.Figure:
         xref="paper", yref="paper", x=0, y=1.08, showarrow=False, font=dict(size=11))])
     return _layout(figure, "Quality vs diversity: higher and further right is better",
                    "diversity (1 - self-BLEU-4)", "quality (BLEU-4 against held-out text)")
+
+
+def compare_figure(histories: dict, x: str) -> go.Figure:
+    """Validation (solid) and smoothed training (dotted) loss of several runs against steps or seconds."""
+    figure = go.Figure()
+    for index, (name, frame) in enumerate(histories.items()):
+        colour = PALETTE[index % len(PALETTE)]
+        validation = frame.dropna(subset=["val_loss"])
+        figure.add_trace(go.Scatter(x=validation[x], y=validation["val_loss"], mode="lines+markers",
+                                    name=f"{name} (validation)", line=dict(color=colour, width=2)))
+        training = frame.dropna(subset=["train_loss"])
+        figure.add_trace(go.Scatter(x=training[x], y=smooth(list(training["train_loss"])), mode="lines",
+                                    name=f"{name} (training)", line=dict(color=colour, width=1, dash="dot")))
+    label = "training step" if x == "step" else "seconds of training"
+    return _layout(figure, f"Loss against {label}", label, "cross-entropy (nats per token)")
+
+
+PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf"]

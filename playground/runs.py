@@ -158,32 +158,92 @@ class TrainingRun:
     def __init__(self, corpus: Corpus, arch: str, model_options: dict[str, Any] | None = None,
                  train_config: TrainConfig = TrainConfig(), level: str = "char", max_words: int = 10_000,
                  run_dir: str | os.PathLike | None = None,
-                 publish: Callable[[events.Event], None] = lambda event: None):
+                 publish: Callable[[events.Event], None] = lambda event: None,
+                 resume_from: "bundle.Bundle | None" = None):
         spec = architecture(arch)
         train_text, val_text = corpus.split(train_config.validation_share)
-        self.tokenizer = tokenizers.fit(train_text, level, max_words)
-        if len(self.tokenizer) > MAX_VOCABULARY:
-            raise PlaygroundError(
-                f"The corpus has {len(self.tokenizer):,} distinct tokens, over the limit of {MAX_VOCABULARY:,}. "
-                "Use word level with a vocabulary cap, or a cleaner corpus."
-            )
-        config = spec.default_config(len(self.tokenizer), **(model_options or {}))
-        self.model = spec.build(config)
+        if resume_from is not None:
+            self.tokenizer, self.model = resume_from.tokenizer, resume_from.model
+        else:
+            self.tokenizer = tokenizers.fit(train_text, level, max_words)
+            if len(self.tokenizer) > MAX_VOCABULARY:
+                raise PlaygroundError(
+                    f"The corpus has {len(self.tokenizer):,} distinct tokens, over the limit of {MAX_VOCABULARY:,}. "
+                    "Use word level with a vocabulary cap, or a cleaner corpus."
+                )
+            self.model = spec.build(spec.default_config(len(self.tokenizer), **(model_options or {})))
         if self.model.count_params() > MAX_PARAMETERS:
             raise PlaygroundError(
                 f"This model has {self.model.count_params():,} parameters, over the limit of {MAX_PARAMETERS:,}."
             )
+        limit = getattr(self.model, "max_window", None)
+        if limit is not None and train_config.window > limit:
+            raise PlaygroundError(
+                f"The training context length {train_config.window} is longer than the model's context "
+                f"{limit}; shorten it or give the model a longer context.")
         self.corpus, self.arch, self.train_config = corpus, arch, train_config
         self.run_dir = Path(run_dir) if run_dir else new_run_dir(arch)
-        self.publish = publish
+        self.publish = self._logged(publish)
         self.text_model = TextModel(self.model, self.tokenizer, name=self.run_dir.name, corpus_text=corpus.text,
                                     path=self.run_dir)
         trainer_class = spec.trainer_class or Trainer
         self.trainer = trainer_class(
             self.model, self.tokenizer.encode(train_text), self.tokenizer.encode(val_text), train_config,
-            decode=self.tokenizer.decode, start_ids=lambda: self.text_model.start_ids(), publish=publish,
-            run_name=self.run_dir.name, forbid=self.text_model.forbidden_ids,
+            decode=self.tokenizer.decode, start_ids=lambda: self.text_model.start_ids(), publish=self.publish,
+            run_name=self.run_dir.name, forbid=self.text_model.forbidden_ids, checkpoint=self.checkpoint,
         )
+
+    @classmethod
+    def resume(cls, directory: str | os.PathLike,
+               publish: Callable[[events.Event], None] = lambda event: None) -> "TrainingRun":
+        """Continue an interrupted or stopped run from its last checkpoint, for what is left of its budget."""
+        loaded = bundle.load(directory)
+        text = bundle.read_corpus(directory)
+        if text is None:
+            raise PlaygroundError(f"{Path(directory).name} was saved without its corpus, so it cannot be resumed.")
+        train = dict(loaded.info.get("train", {}))
+        done = loaded.info.get("result", {})
+        if train.get("epochs") and done.get("steps"):
+            steps_per_epoch = max(1, len(loaded.tokenizer.encode(text)) * (1 - train.get("validation_share", 0.1))
+                                  // (train.get("batch_size", 64) * train.get("window", 128)))
+            train["epochs"] = max(train["epochs"] - done["steps"] / steps_per_epoch, 0.05)
+        if train.get("minutes"):
+            train["minutes"] = max(train["minutes"] - float(done.get("seconds", 0)) / 60, 0.1)
+        config = TrainConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in train.items()})
+        run = cls(Corpus(loaded.info.get("corpus", "corpus"), text), loaded.arch, train_config=config,
+                  run_dir=directory, publish=publish, resume_from=loaded)
+        run.trainer.history = loaded.history
+        return run
+
+    def _logged(self, publish: Callable[[events.Event], None]) -> Callable[[events.Event], None]:
+        """Also write the curves as TensorBoard event logs under ``<run>/logs``."""
+        writer = None
+
+        def publish_and_log(event: events.Event) -> None:
+            nonlocal writer
+            publish(event)
+            if isinstance(event, (events.BatchEnd, events.Evaluated)):
+                import tensorflow as tf
+
+                if writer is None:
+                    writer = tf.summary.create_file_writer(str(self.run_dir / "logs"))
+                with writer.as_default(step=event.step):
+                    if isinstance(event, events.BatchEnd):
+                        _scalar("loss/train", event.loss)
+                    else:
+                        _scalar("loss/validation", event.val_loss)
+                if isinstance(event, events.Evaluated):
+                    writer.flush()
+
+        return publish_and_log
+
+    def checkpoint(self, history: History) -> None:
+        """Save the model so far (at every epoch); a crash loses at most one epoch."""
+        partial = {"steps": self.trainer.offset + self.trainer.steps_done, "seconds": round(self.trainer.seconds, 2),
+                   "params": int(self.model.count_params()), "reason": "running",
+                   "val_loss": history.best_val_loss() or math.nan}
+        info = {**self.info(None), "status": "running", "result": partial}
+        bundle.save(self.run_dir, self.model, self.tokenizer, info, history, self.corpus.text)
 
     def stop(self) -> None:
         self.trainer.stop()
@@ -194,7 +254,8 @@ class TrainingRun:
             history = self.trainer.run()
             val_loss = self.trainer.final_val_loss() if final_evaluation else (history.best_val_loss() or math.nan)
             result = RunResult(str(self.run_dir), self.arch, int(self.model.count_params()),
-                               round(self.trainer.seconds, 2), self.trainer.steps_done, self.trainer.reason,
+                               round(self.trainer.seconds, 2), self.trainer.offset + self.trainer.steps_done,
+                               self.trainer.reason,
                                val_loss, bits(val_loss), self.tokenizer.level)
             self.save(history, result)
         except Exception as error:
@@ -205,12 +266,24 @@ class TrainingRun:
         self.publish(events.Finished(result.reason, result.steps, result.seconds, result.val_loss))
         return result
 
-    def info(self, result: RunResult) -> dict[str, Any]:
-        return {"corpus": self.corpus.name, "train": dataclasses.asdict(self.train_config),
-                "result": result.as_json()}
+    def info(self, result: RunResult | None) -> dict[str, Any]:
+        info = {"corpus": self.corpus.name, "train": dataclasses.asdict(self.train_config)}
+        if result is not None:
+            info.update(status=result.reason, result=result.as_json())
+        return info
 
     def save(self, history: History, result: RunResult) -> None:
         bundle.save(self.run_dir, self.model, self.tokenizer, self.info(result), history, self.corpus.text)
+
+
+def _scalar(tag: str, value: float) -> None:
+    """A TensorBoard scalar, written with core TensorFlow (tensorflow-cpu ships no tensorboard)."""
+    import tensorflow as tf
+    from tensorflow.core.framework import summary_pb2
+
+    metadata = summary_pb2.SummaryMetadata()
+    metadata.plugin_data.plugin_name = "scalars"
+    tf.summary.write(tag, tf.constant(value, tf.float32), metadata=metadata.SerializeToString())
 
 
 def evaluate_text(text_model: TextModel, text: str, window: int | None = None) -> dict[str, Any]:

@@ -70,19 +70,27 @@ class Session:
 
     # Training -------------------------------------------------------------------------
     def start_training(self, arch: str, model_options: dict[str, Any], train_config: TrainConfig) -> TrainingMonitor:
+        if self.choice is None:
+            raise PlaygroundError("Load a corpus first (Corpus tab).")
+        architecture(arch)
+        choice = self.choice
+        train_config = dataclasses.replace(train_config, validation_share=choice.validation_share)
+        return self._start(lambda publish: TrainingRun(
+            choice.corpus, arch, model_options, train_config, level=choice.level, max_words=choice.max_words,
+            publish=publish), choice.corpus.name, choice.level)
+
+    def resume_training(self, directory) -> TrainingMonitor:
+        """Continue a saved run from its last checkpoint."""
+        return self._start(lambda publish: TrainingRun.resume(directory, publish=publish), "", "char")
+
+    def _start(self, make_run, corpus_name: str, level: str) -> TrainingMonitor:
         with self.lock:
             if self.training:
                 raise PlaygroundError("A model is already training in this session. Stop it first.")
-            if self.choice is None:
-                raise PlaygroundError("Load a corpus first (Corpus tab).")
-            architecture(arch)
-            choice = self.choice
-            monitor = TrainingMonitor(entropy_floor=builtin.entropy_floor(choice.corpus.name)
-                                      if choice.level == "char" else None, level=choice.level)
-            train_config = dataclasses.replace(train_config, validation_share=choice.validation_share)
-            run = TrainingRun(choice.corpus, arch, model_options, train_config, level=choice.level,
-                              max_words=choice.max_words, publish=monitor.publish)
-            monitor.run_name = run.run_dir.name
+            monitor = TrainingMonitor(entropy_floor=builtin.entropy_floor(corpus_name) if level == "char" else None,
+                                      level=level)
+            run = make_run(monitor.publish)
+            monitor.run_name, monitor.level = run.run_dir.name, run.tokenizer.level
             self.run, self.monitor = run, monitor
             self.thread = threading.Thread(target=self._train, args=(run,), name=f"train-{self.key[:8]}",
                                            daemon=True)
@@ -136,3 +144,9 @@ class SessionStore:
 
     def __len__(self) -> int:
         return len(self._sessions)
+
+    def active_runs(self) -> list:
+        """Run directories that are training right now in this server."""
+        with self._lock:
+            sessions = list(self._sessions.values())
+        return [s.run.run_dir for s in sessions if s.training and s.run is not None]

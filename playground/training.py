@@ -144,6 +144,7 @@ class EventCallback(keras.callbacks.Callback):
         self.total_steps, self.steps_per_epoch, self.tokens_per_step = total_steps, steps_per_epoch, tokens_per_step
         self.started = time.monotonic()
         self.reason = "completed"
+        self.offset = 0  # steps done before this session of training (a resumed run)
 
     def elapsed(self) -> float:
         return time.monotonic() - self.started
@@ -158,12 +159,12 @@ class EventCallback(keras.callbacks.Callback):
         return True
 
     def on_train_batch_end(self, batch, logs=None):
-        step = batch + 1
+        step = batch + 1 + self.offset
         seconds = self.elapsed()
-        rate = step * self.tokens_per_step / max(seconds, 1e-9)
+        rate = (batch + 1) * self.tokens_per_step / max(seconds, 1e-9)
         remaining = []
         if self.total_steps is not None:
-            remaining.append((self.total_steps - step) * seconds / step)
+            remaining.append((self.total_steps - batch - 1) * seconds / (batch + 1))
         if self.deadline is not None:
             remaining.append(max(self.deadline - time.monotonic(), 0.0))
         self.publish(events.BatchEnd(step, step / self.steps_per_epoch, seconds, float(logs["loss"]), rate,
@@ -178,17 +179,19 @@ class Trainer:
     def __init__(self, model: LanguageModel, train_ids: np.ndarray, val_ids: np.ndarray, config: TrainConfig,
                  decode: Callable[[np.ndarray], str], start_ids: Callable[[], list[int]],
                  publish: Callable[[events.Event], None] = lambda event: None, run_name: str = "run",
-                 forbid: Sequence[int] = ()):
+                 forbid: Sequence[int] = (), checkpoint: Callable[["History"], None] | None = None):
         check_length(train_ids, config.window, "training")
         check_length(val_ids, config.window, "validation")
         self.model, self.config, self.publish, self.run_name = model, config, publish, run_name
         self.train_ids, self.val_ids = train_ids, val_ids
         self.decode, self.start_ids, self.forbid = decode, start_ids, tuple(forbid)
+        self.checkpoint = checkpoint
         self.stop_requested = threading.Event()
         self.history = History()
         self.steps_done = 0
         self.total_steps: int | None = None
         self.deadline: float | None = None
+        self.offset = 0  # steps a resumed run had done before
         self.seconds = 0.0
         self.optimizer = config.make_optimizer()
         self._train_step = tf.function(self._step, jit_compile=config.jit_compile, reduce_retracing=True)
@@ -248,6 +251,7 @@ class Trainer:
         self.model.stop_training = False
         self.total_steps, self.deadline, self.steps_per_epoch = total_steps, deadline, steps_per_epoch
         self.callback = callback
+        offset = callback.offset = self.offset = int(self.history.rows[-1]["step"]) if self.history.rows else 0
         callbacks.on_train_begin()
         step, last_eval, next_sample_epoch = 0, 0.0, 1
         while total_steps is None or step < total_steps:
@@ -261,7 +265,8 @@ class Trainer:
                     f"The loss became {loss} at step {step + 1}: training diverged. "
                     "Lower the learning rate (try half) and train again."
                 )
-            self.history.add(step + 1, (step + 1) / steps_per_epoch, callback.elapsed(), train_loss=loss, **logs)
+            self.history.add(offset + step + 1, (offset + step + 1) / steps_per_epoch, callback.elapsed(),
+                             train_loss=loss, **logs)
             callbacks.on_train_batch_end(step, {"loss": loss})
             step += 1
             self.steps_done, self.seconds = step, callback.elapsed()
@@ -269,16 +274,18 @@ class Trainer:
                 break
             epoch_done = step % steps_per_epoch == 0
             if epoch_done or callback.elapsed() - last_eval >= cfg.eval_every_seconds:
-                self._evaluate(step, steps_per_epoch, validation, callback)
-                self.after_evaluation(step)
+                self._evaluate(offset + step, steps_per_epoch, validation, callback)
+                self.after_evaluation(offset + step)
                 last_eval = callback.elapsed()
             if step / steps_per_epoch >= next_sample_epoch:
                 next_sample_epoch += 1
                 self._samples(step, step / steps_per_epoch)
+                if self.checkpoint is not None:
+                    self.checkpoint(self.history)
         callbacks.on_train_end()
         # End the curve with a validation point, unless the user is waiting on a Stop.
         if callback.reason != "stopped" and step and math.isnan(self.history.rows[-1]["val_loss"]):
-            self._evaluate(step, steps_per_epoch, validation, callback, force=True)
+            self._evaluate(offset + step, steps_per_epoch, validation, callback, force=True)
         self.seconds = callback.elapsed()
         self.reason = callback.reason
         return self.history

@@ -114,3 +114,36 @@ def test_session_keeps_its_corpus_when_a_new_one_is_bad(small_text):
     assert session.choice.corpus.text == small_text
     with pytest.raises(PlaygroundError, match="Load a corpus first"):
         Session("other").start_training("lstm", TINY, TrainConfig(epochs=1))
+
+
+def test_checkpoints_mark_a_run_as_running_until_it_ends(tmp_path, small_text):
+    import json
+
+    from playground import workspace
+
+    statuses = []
+    run = TrainingRun(corpus.from_text(small_text), "lstm", TINY, TrainConfig(epochs=2, **FAST),
+                      run_dir=tmp_path / "run",
+                      publish=lambda e: statuses.append(json.loads((tmp_path / "run" / "config.json").read_text())
+                                                        ["status"]) if isinstance(e, events.Sampled) and
+                      (tmp_path / "run" / "config.json").exists() else None)
+    run.execute(final_evaluation=False)
+    assert statuses == ["running"]  # the first epoch's checkpoint was there when the second epoch's samples came
+    info = json.loads((tmp_path / "run" / "config.json").read_text())
+    assert info["status"] == "completed"
+    assert (tmp_path / "run" / "logs").is_dir()  # TensorBoard event logs
+    assert workspace.status_of({"status": "running"}, tmp_path / "run", active=[]) == "interrupted"
+    assert workspace.status_of({"status": "running"}, tmp_path / "run", active=[tmp_path / "run"]) == "running"
+
+
+def test_a_stopped_run_resumes_from_its_checkpoint(tmp_path, small_text):
+    run = TrainingRun(corpus.from_text(small_text), "gru", TINY, TrainConfig(epochs=1, **FAST),
+                      run_dir=tmp_path / "run")
+    first = run.execute(final_evaluation=False)
+    resumed = TrainingRun.resume(tmp_path / "run")
+    assert resumed.train_config.epochs == pytest.approx(0.05)  # nothing was left but the minimum
+    again = resumed.execute(final_evaluation=False)
+    assert again.steps > first.steps
+    history = bundle.load(tmp_path / "run").history
+    steps = [row["step"] for row in history.rows]
+    assert steps == list(range(1, len(steps) + 1))

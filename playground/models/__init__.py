@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from playground.errors import PlaygroundError
-from playground.models import gru, lstm, transformer
+from playground.models import gan, gan_naive, gru, lstm, transformer
 from playground.models.base import Architecture, LanguageModel, ModelConfig
 
 ARCHITECTURES: dict[str, Architecture] = {
-    module.ARCHITECTURE.name: module.ARCHITECTURE for module in (lstm, gru, transformer)
+    module.ARCHITECTURE.name: module.ARCHITECTURE for module in (lstm, gru, transformer, gan, gan_naive)
 }
 
 

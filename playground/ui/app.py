@@ -4,7 +4,7 @@ import gradio as gr
 
 from playground.pretrained import Catalog
 from playground.session import SessionStore
-from playground.ui import corpus_tab, generate_tab, model_tab, train_tab
+from playground.ui import compare_tab, corpus_tab, generate_tab, model_tab, runs_tab, train_tab
 from playground.ui.common import AppContext, bind
 
 TITLE = "Text Generation Playground"
@@ -12,7 +12,7 @@ TITLE = "Text Generation Playground"
 HEADER = f"""
 # {TITLE}
 Train small text-generating networks on your own text and see what sampling temperature does.
-Go left to right: **Corpus → Model → Train → Generate**.
+Go left to right: **Corpus → Model → Train → Generate**, then **Compare** runs and manage them in **Runs**.
 """
 READY = "A pretrained model is already loaded, so you can jump straight to *Generate*."
 
@@ -45,9 +45,13 @@ def build_demo(context: AppContext) -> gr.Blocks:
             with gr.Tab("2 · Model", id="model"):
                 model = model_tab.render(context)
             with gr.Tab("3 · Train", id="train"):
-                train_tab.render(context, model)
+                train_outputs = train_tab.render(context, model)
             with gr.Tab("4 · Generate", id="generate"):
                 generate_tab.render(context)
+            with gr.Tab("5 · Compare", id="compare"):
+                compare_tab.render(context, demo)
+            with gr.Tab("6 · Runs", id="runs"):
+                runs_tab.render(context, demo, train_outputs)
         # The parameter count depends on the corpus's vocabulary: refresh it after each load.
         for event in corpus_loads:
             event.then(bind(context, model_tab.describe_model), model.inputs(), [model.explanation, model.size],

@@ -74,6 +74,11 @@ def train(context: AppContext, arch, units, layers, embedding, dropout, epochs, 
     session = session_of(context, request)
     config = train_config(epochs, minutes, batch_size, window, learning_rate, optimizer, seed)
     monitor = session.start_training(arch, model_options(arch, units, layers, embedding, dropout), config)
+    yield from stream(session, monitor)
+
+
+def stream(session, monitor):
+    """(status, chart, samples) twice a second while the session trains, then once more at the end."""
     seen = -1
     while session.training:
         if monitor.version != seen:
@@ -93,7 +98,8 @@ def stop(context: AppContext, request: gr.Request = None) -> str:
     return "**Nothing is training.**"
 
 
-def render(context: AppContext, model: ModelControls) -> None:
+def render(context: AppContext, model: ModelControls) -> list:
+    """Lays out the tab; returns its (status, chart, samples) outputs for other streams to use."""
     gr.Markdown(INTRO)
     with gr.Row():
         epochs = gr.Number(value=3, label="Epochs (0 = no limit)", minimum=0, maximum=1000,
@@ -121,3 +127,4 @@ def render(context: AppContext, model: ModelControls) -> None:
                        [status, chart, samples], api_name="train", concurrency_limit=None)
     stop_button.click(bind(context, stop), None, status, api_name="stop",
                       concurrency_limit=None)
+    return [status, chart, samples]

@@ -1,0 +1,119 @@
+"""Runs tab: every saved run, and the shipped pretrained models with their cards."""
+
+import gradio as gr
+
+from playground import workspace
+from playground.errors import PlaygroundError
+from playground.runs import TextModel
+from playground.ui import train_tab
+from playground.ui.common import AppContext, bind, session_of
+
+INTRO = """
+### 6 · Runs: everything you trained, kept on disk
+Every training run is saved (model, tokenizer, settings, loss history, samples) and survives a
+server restart. Click a row to select it, then load it for generating, rename, resume, download
+it as one `.zip` file, or delete it. A colleague can upload that file here to get your model.
+A run cut short by a crash shows as *interrupted* and resumes from its last checkpoint (every epoch).
+"""
+
+
+def list_runs(context: AppContext, request: gr.Request = None):
+    """Every saved run: name, architecture, corpus, parameters, minutes, loss, status."""
+    return workspace.list_runs(context.store.active_runs())
+
+
+def select_run(context: AppContext, table, event: gr.SelectData = None, request: gr.Request = None) -> str:
+    if event is None or table is None or len(table) == 0:
+        return ""
+    row = event.index[0] if isinstance(event.index, (list, tuple)) else event.index
+    return str(table.iloc[row]["name"])
+
+
+def load_run(context: AppContext, name: str, request: gr.Request = None) -> str:
+    """Use a saved run for generating (Generate tab)."""
+    session = session_of(context, request)
+    model = TextModel.load(workspace.run_path(name))
+    session.model = model
+    return f"Loaded **{model.name}** ({model.arch}): the Generate tab now uses it."
+
+
+def rename_run(context: AppContext, name: str, new_name: str, request: gr.Request = None):
+    if workspace.run_path(name).resolve() in {p.resolve() for p in context.store.active_runs()}:
+        raise PlaygroundError("That run is training right now; stop it before renaming it.")
+    target = workspace.rename(name, new_name)
+    return f"Renamed **{name}** to **{target.name}**.", target.name, list_runs(context, request)
+
+
+def delete_run(context: AppContext, name: str, confirm: str, request: gr.Request = None):
+    if workspace.run_path(name).resolve() in {p.resolve() for p in context.store.active_runs()}:
+        raise PlaygroundError("That run is training right now; stop it before deleting it.")
+    workspace.delete(name, confirm)
+    return f"Deleted **{name}**.", "", list_runs(context, request)
+
+
+def export_run(context: AppContext, name: str, request: gr.Request = None) -> str:
+    """The run as one .zip bundle file to download."""
+    return str(workspace.export_bundle(name))
+
+
+def import_run(context: AppContext, bundle_file, name: str = "", request: gr.Request = None):
+    """Add an uploaded .zip bundle as a run (checked: size, paths, members, config, safe loading)."""
+    if not bundle_file:
+        raise PlaygroundError("Choose a bundle file (.zip) to upload first.")
+    path = getattr(bundle_file, "name", bundle_file)
+    target = workspace.import_bundle(path, name.strip() or None)
+    return f"Imported **{target.name}**.", target.name, list_runs(context, request)
+
+
+def resume_run(context: AppContext, name: str, request: gr.Request = None):
+    """Continue a saved run from its last checkpoint; streams like training does."""
+    session = session_of(context, request)
+    monitor = session.resume_training(workspace.run_path(name))
+    yield from train_tab.stream(session, monitor)
+
+
+def show_card(context: AppContext, name: str, request: gr.Request = None) -> str:
+    return context.catalog.card(name) if name else ""
+
+
+def render(context: AppContext, demo: gr.Blocks, train_outputs: list) -> None:
+    gr.Markdown(INTRO)
+    refresh = gr.Button("Refresh the list", elem_id="refresh-runs")
+    table = gr.Dataframe(label="Saved runs (click a row to select it)", interactive=False, elem_id="runs-table")
+    with gr.Row():
+        name = gr.Textbox(label="Selected run", elem_id="run-name", scale=2)
+        message = gr.Markdown(elem_id="runs-message")
+    with gr.Row():
+        load_button = gr.Button("Load for generating", variant="primary", elem_id="load-run")
+        resume_button = gr.Button("Resume training", elem_id="resume-run")
+        export_button = gr.Button("Download as .zip", elem_id="export-run")
+    download = gr.File(label="Bundle to download", elem_id="run-download")
+    with gr.Accordion("Rename or delete", open=False):
+        with gr.Row():
+            new_name = gr.Textbox(label="New name")
+            rename_button = gr.Button("Rename")
+        with gr.Row():
+            confirm = gr.Textbox(label="Type the run's name to confirm deleting it")
+            delete_button = gr.Button("Delete", variant="stop")
+    with gr.Accordion("Upload a bundle", open=False):
+        with gr.Row():
+            upload = gr.File(label="Bundle (.zip) exported from the playground", file_types=[".zip"],
+                             elem_id="bundle-upload")
+            upload_name = gr.Textbox(label="Name for it (optional)")
+        import_button = gr.Button("Add to my runs", elem_id="import-run")
+    gr.Markdown("#### Pretrained models shipped with the playground")
+    names = context.catalog.names()
+    card_choice = gr.Dropdown(names, value=names[0] if names else None, label="Model card")
+    card = gr.Markdown(context.catalog.card(names[0]) if names else "No pretrained models are installed.")
+
+    refresh.click(bind(context, list_runs), None, table, api_name="list_runs")
+    demo.load(bind(context, list_runs), None, table, api_visibility="private")
+    table.select(bind(context, select_run), table, name, api_visibility="private")
+    load_button.click(bind(context, load_run), name, message, api_name="load_run")
+    rename_button.click(bind(context, rename_run), [name, new_name], [message, name, table], api_name="rename_run")
+    delete_button.click(bind(context, delete_run), [name, confirm], [message, name, table], api_name="delete_run")
+    export_button.click(bind(context, export_run), name, download, api_name="export_run")
+    import_button.click(bind(context, import_run), [upload, upload_name], [message, name, table],
+                        api_name="import_run")
+    resume_button.click(bind(context, resume_run), name, train_outputs, api_name="resume_run")
+    card_choice.change(bind(context, show_card), card_choice, card, api_visibility="private")

@@ -1,0 +1,48 @@
+"""Every shipped model loads, its card tells the truth, and it writes only characters it knows."""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from playground.pretrained import Catalog
+from playground.runs import TextModel
+
+PRETRAINED = Path(__file__).resolve().parent.parent / "pretrained"
+BUNDLES = sorted(p.name for p in PRETRAINED.iterdir() if (p / "config.json").is_file())
+
+
+def test_something_is_shipped_and_small():
+    assert "lstm" in BUNDLES
+    size = sum(f.stat().st_size for f in PRETRAINED.rglob("*") if f.is_file())
+    assert size <= 25 * 1024 * 1024
+
+
+@pytest.mark.parametrize("name", BUNDLES)
+def test_bundle_loads_and_generates_from_its_vocabulary(name):
+    model = TextModel.load(PRETRAINED / name)
+    samples = model.generate("ROMEO:", [0.5, 1.0], 200, seed=0)
+    vocabulary = set(model.tokenizer.vocabulary[1:])
+    for sample in samples:
+        assert len(sample.tokens) == 200
+        assert set(sample.tokens) <= vocabulary
+
+
+@pytest.mark.parametrize("name", BUNDLES)
+def test_model_card_matches_the_config(name):
+    info = json.loads((PRETRAINED / name / "config.json").read_text())
+    card = (PRETRAINED / name / "MODEL_CARD.md").read_text()
+    result = info["result"]
+    assert f"{result['val_loss']:.4f} nats/char" in card
+    assert f"{result['bits_per_token']:.4f} bits/char" in card
+    assert f"{result['params']:,}" in card
+    assert json.dumps(info["model"], indent=2) in card
+    assert re.search(r"python -m playground train .*--arch " + info["model"]["arch"], card)
+
+
+def test_catalog_lists_and_loads_the_shipped_models():
+    catalog = Catalog(PRETRAINED)
+    assert catalog.names()[0] == "lstm"
+    assert catalog.default() is catalog.get("lstm")
+    assert "Validation loss" in catalog.card("lstm")
