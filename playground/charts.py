@@ -119,3 +119,23 @@ def compare_figure(histories: dict, x: str) -> go.Figure:
 
 
 PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf"]
+
+
+def diagnostics_figure(snapshot: Snapshot) -> go.Figure | None:
+    """Architecture-specific traces (a GAN's losses, discriminator accuracy, diversity), or None."""
+    if not snapshot.diagnostics:
+        return None
+    figure = go.Figure()
+    names = list(dict.fromkeys(name for _, values, _ in snapshot.diagnostics for name in values))
+    for index, name in enumerate(names):
+        points = [(step, values[name]) for step, values, _ in snapshot.diagnostics
+                  if values.get(name) is not None and math.isfinite(values[name])]
+        if not points:
+            continue
+        steps, values = zip(*points)
+        # beta spans 1..1000, so it gets its own axis; everything else is on a 0..few scale
+        axis = "y2" if name == "beta" else "y"
+        figure.add_trace(go.Scatter(x=steps, y=values, mode="lines+markers", name=name, yaxis=axis,
+                                    line=dict(color=PALETTE[index % len(PALETTE)])))
+    figure.update_layout(yaxis2=dict(overlaying="y", side="right", type="log", title="beta (log)"))
+    return _layout(figure, f"Diagnostics: {snapshot.diagnostics[-1][2]}", "training step", "value")

@@ -25,7 +25,7 @@ def format_seconds(seconds: float | None) -> str:
 @dataclasses.dataclass
 class Snapshot:
     run_name: str
-    state: str  # "idle", "starting", "training", "finished", "stopped", "failed"
+    state: str  # "starting", "queued", "training", "finished", "stopped", "failed"
     steps: list[int]
     losses: list[float]
     seconds: list[float]
@@ -37,6 +37,7 @@ class Snapshot:
     error: str | None
     entropy_floor: float | None = None
     level: str = "char"
+    diagnostics: list[tuple[int, dict, str]] = dataclasses.field(default_factory=list)  # (step, values, reading)
 
     @property
     def done(self) -> bool:
@@ -55,6 +56,7 @@ class TrainingMonitor:
         self.seconds: list[float] = []
         self.val: list[tuple[int, float, float]] = []
         self.samples: list[tuple[int, float, float, str]] = []
+        self.diagnostics: list[tuple[int, dict, str]] = []
         self.status = "Preparing the model (the first step compiles it, a few seconds)…"
         self.error: str | None = None
         self.started: events.Started | None = None
@@ -72,6 +74,8 @@ class TrainingMonitor:
                 self.status = self._progress_line(event)
             elif isinstance(event, events.Evaluated):
                 self.val.append((event.step, event.val_loss, event.seconds))
+            elif isinstance(event, events.Diagnostics):
+                self.diagnostics.append((event.step, dict(event.values), event.reading))
             elif isinstance(event, events.Sampled):
                 self.samples.extend((event.step, event.epoch, t, text) for t, text in event.samples)
             elif isinstance(event, events.Finished):
@@ -95,6 +99,13 @@ class TrainingMonitor:
                 f"({bits(event.loss):.2f} {unit}) · {event.tokens_per_second:,.0f} tokens/s · "
                 f"elapsed {format_seconds(event.seconds)} · ETA {format_seconds(event.eta_seconds)}")
 
+    def queued(self, position: int) -> None:
+        with self._lock:
+            self.version += 1
+            self.state = "queued"
+            self.status = (f"Waiting for a free training slot: you are number {position} in the queue. "
+                           "Training starts by itself; Stop leaves the queue.")
+
     def finish_stopped_before_start(self) -> None:
         with self._lock:
             self.version += 1
@@ -105,5 +116,5 @@ class TrainingMonitor:
             return Snapshot(
                 self.run_name, self.state, list(self.steps), list(self.losses), list(self.seconds),
                 [v[0] for v in self.val], [v[1] for v in self.val], [v[2] for v in self.val],
-                list(self.samples), self.status, self.error, self.entropy_floor, self.level,
+                list(self.samples), self.status, self.error, self.entropy_floor, self.level, list(self.diagnostics),
             )

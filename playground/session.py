@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import threading
+import time
 from typing import Any, Sequence
 
 from playground import builtin, corpus as corpus_module
@@ -18,6 +19,7 @@ from playground.errors import PlaygroundError
 from playground.models import architecture
 from playground.monitor import TrainingMonitor
 from playground.runs import TextModel, TrainingRun
+from playground.slots import TrainingSlots
 from playground.training import TrainConfig
 
 log = logging.getLogger(__name__)
@@ -32,8 +34,10 @@ class CorpusChoice:
 
 
 class Session:
-    def __init__(self, key: str, default_model: TextModel | None = None):
+    def __init__(self, key: str, default_model: TextModel | None = None, slots: TrainingSlots | None = None):
         self.key = key
+        self.slots = slots or TrainingSlots()
+        self.last_used = time.monotonic()
         self.choice: CorpusChoice | None = None
         self.model: TextModel | None = default_model
         self.run: TrainingRun | None = None
@@ -98,11 +102,17 @@ class Session:
             return monitor
 
     def _train(self, run: TrainingRun) -> None:
+        monitor = self.monitor
+        if not self.slots.acquire(run.trainer.stop_requested.is_set, monitor.queued):
+            monitor.finish_stopped_before_start()
+            return
         try:
             run.execute()
         except Exception:  # the monitor already shows the error to the user
             log.exception("training run %s failed", run.run_dir)
             return
+        finally:
+            self.slots.release()
         self.model = run.text_model
 
     def stop_training(self) -> bool:
@@ -122,18 +132,31 @@ class Session:
 
 
 class SessionStore:
-    """All live sessions of one server, by key (Gradio's session hash)."""
+    """All live sessions of one server, by key (Gradio's session hash).
 
-    def __init__(self, default_model: TextModel | None = None):
+    Browser tabs release their session when closed; API clients never say goodbye, so a
+    session left idle (and not training) for ``idle_hours`` is released too.
+    """
+
+    def __init__(self, default_model: TextModel | None = None, slots: TrainingSlots | None = None,
+                 idle_hours: float = 6.0):
         self.default_model = default_model
+        self.slots = slots or TrainingSlots()
+        self.idle_seconds = idle_hours * 3600
         self._sessions: dict[str, Session] = {}
         self._lock = threading.Lock()
 
     def get(self, key: str) -> Session:
+        now = time.monotonic()
         with self._lock:
+            idle = [k for k, s in self._sessions.items()
+                    if now - s.last_used > self.idle_seconds and not s.training and k != key]
+            for stale in idle:
+                del self._sessions[stale]
             session = self._sessions.get(key)
             if session is None:
-                session = self._sessions[key] = Session(key, self.default_model)
+                session = self._sessions[key] = Session(key, self.default_model, self.slots)
+            session.last_used = now
             return session
 
     def release(self, key: str) -> None:

@@ -1,5 +1,7 @@
 """Builds the Gradio Blocks app: one tab per step of the student's path."""
 
+import os
+
 import gradio as gr
 
 from playground.pretrained import Catalog
@@ -68,4 +70,13 @@ def create_app() -> tuple[gr.Blocks, AppContext]:
 
 
 def launch_options() -> dict:
-    return {"css": CSS, "theme": gr.themes.Soft(), "footer_links": ["api", "gradio"]}
+    """Keyword arguments for ``launch()``; ``PLAYGROUND_AUTH=user:password[,user:password]`` asks for a login."""
+    options = {"css": CSS, "theme": gr.themes.Soft(), "footer_links": ["api", "gradio"]}
+    users = os.environ.get("PLAYGROUND_AUTH", "").strip()
+    if users:
+        pairs = [pair.split(":", 1) for pair in users.split(",") if pair.strip()]
+        if not all(len(pair) == 2 and pair[0] and pair[1] for pair in pairs):
+            raise SystemExit("PLAYGROUND_AUTH must look like user:password[,user:password]")
+        options["auth"] = [tuple(pair) for pair in pairs]
+        options["auth_message"] = "Log in with the name and password your teacher gave you."
+    return options

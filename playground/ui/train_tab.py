@@ -64,8 +64,12 @@ def samples_html(snapshot: Snapshot) -> str:
     return f"<p><b>Samples after epoch {epoch:.0f}</b> (step {last_step})</p><div class='pg-grid'>{cards}</div>"
 
 
-def view(snapshot: Snapshot) -> tuple[str, object, str]:
-    return f"**{escape(snapshot.status)}**", charts.loss_figure(snapshot), samples_html(snapshot)
+def view(snapshot: Snapshot) -> tuple[str, object, str, object]:
+    diagnostics = charts.diagnostics_figure(snapshot)
+    status = f"**{escape(snapshot.status)}**"
+    if snapshot.diagnostics and snapshot.diagnostics[-1][2]:
+        status += f"  \nReading: *{escape(snapshot.diagnostics[-1][2])}*"
+    return status, charts.loss_figure(snapshot), samples_html(snapshot), gr.Plot(diagnostics, visible=bool(diagnostics))
 
 
 def train(context: AppContext, arch, units, layers, embedding, dropout, epochs, minutes, batch_size, window,
@@ -122,9 +126,10 @@ def render(context: AppContext, model: ModelControls) -> list:
         stop_button = gr.Button("Stop", variant="stop", elem_id="stop")
     status = gr.Markdown("Load a corpus, choose a model, then press **Train**.", elem_id="train-status")
     chart = gr.Plot(label="Loss", elem_id="loss-chart")
+    diagnostics = gr.Plot(label="Diagnostics", elem_id="diagnostics-chart", visible=False)
     samples = gr.HTML(elem_id="train-samples")
     train_button.click(bind(context, train), model.inputs() + controls.inputs(),
-                       [status, chart, samples], api_name="train", concurrency_limit=None)
+                       [status, chart, samples, diagnostics], api_name="train", concurrency_limit=None)
     stop_button.click(bind(context, stop), None, status, api_name="stop",
                       concurrency_limit=None)
-    return [status, chart, samples]
+    return [status, chart, samples, diagnostics]
