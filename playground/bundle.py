@@ -70,8 +70,11 @@ def save(directory: str | os.PathLike, model: LanguageModel, tokenizer: Tokenize
         info = {**info, "model": model.model_config.to_dict(), "level": tokenizer.level}
         # Keras insists on the .keras suffix, so the temporary file keeps it.
         temporary = directory / ".model.tmp.keras"
-        model.save(temporary)
-        os.replace(temporary, directory / "model.keras")
+        try:
+            model.save(temporary)
+            os.replace(temporary, directory / "model.keras")
+        finally:
+            temporary.unlink(missing_ok=True)
         write_atomic(directory / "tokenizer.json", tokenizer.to_json())
         write_atomic(directory / "history.csv", history.to_csv())
         if corpus_text is not None and not (directory / CORPUS).exists():

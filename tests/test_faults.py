@@ -1,0 +1,127 @@
+"""Faults: a killed server, a failing run, a failing disk. Nothing is lost that was checkpointed."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from playground import bundle, corpus, events, workspace
+from playground.errors import PlaygroundError
+from playground.monitor import TrainingMonitor
+from playground.runs import TrainingRun
+from playground.session import Session
+from playground.training import Trainer, TrainConfig
+
+ROOT = Path(__file__).resolve().parent.parent
+TINY = {"units": 16, "layers": 1, "embedding_dim": 8}
+
+
+def test_killed_mid_training_is_listed_as_interrupted_and_resumes(corpus_file, tmp_path):
+    run_dir = workspace.runs_dir() / "killed"
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "playground", "train", "--corpus", str(corpus_file), "--arch", "lstm", "--out",
+         str(run_dir), "--minutes", "5", "--units", "16", "--layers", "1", "--embedding", "8", "--batch-size", "16",
+         "--window", "32"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 240
+        while time.time() < deadline:
+            config = run_dir / "config.json"
+            if config.exists() and json.loads(config.read_text()).get("status") == "running":
+                break
+            time.sleep(0.2)
+        else:
+            pytest.fail("no checkpoint appeared")
+        process.send_signal(signal.SIGKILL)
+        process.wait(30)
+    finally:
+        process.kill()
+    table = workspace.list_runs()
+    assert table.set_index("name").loc["killed", "status"] == "interrupted"
+    resumed = TrainingRun.resume(run_dir)
+    assert resumed.train_config.minutes < 5
+    resumed.trainer.config = resumed.train_config = TrainConfig(
+        **{**resumed.train_config.__dict__, "minutes": None, "epochs": 0.1})
+    result = resumed.execute(final_evaluation=False)
+    assert result.reason == "completed"
+    assert json.loads((run_dir / "config.json").read_text())["status"] == "completed"
+
+
+def test_an_exception_inside_training_ends_the_run_with_a_readable_error(small_text, monkeypatch):
+    def broken(self, step, inputs, targets):
+        raise RuntimeError("simulated fault in the train step")
+
+    monkeypatch.setattr(Trainer, "train_batch", broken)
+    session = Session("faulty")
+    session.load_corpus("paste", text=small_text)
+    monitor = session.start_training("lstm", TINY, TrainConfig(epochs=1, batch_size=16, window=32))
+    session.wait(60)
+    snapshot = monitor.snapshot()
+    assert snapshot.state == "failed"
+    assert "simulated fault in the train step" in snapshot.error
+    assert session.model is None  # nothing half-trained replaced what the session had
+
+
+def test_stop_during_the_first_compile_still_stops(small_text):
+    session = Session("impatient")
+    session.load_corpus("paste", text=small_text)
+    monitor = session.start_training("gru", TINY, TrainConfig(minutes=5, batch_size=16, window=32))
+    assert session.stop_training()  # before the first step has even compiled
+    session.wait(60)
+    assert not session.training
+    assert monitor.snapshot().state == "stopped"
+
+
+def test_disk_write_error_is_reported_and_leaves_no_half_written_bundle(small_text, tmp_path, monkeypatch):
+    run = TrainingRun(corpus.from_text(small_text), "lstm", TINY, TrainConfig(epochs=0.1, batch_size=16, window=32),
+                      run_dir=tmp_path / "run")
+    run.execute(final_evaluation=False)
+    before = {p.name: p.read_bytes() for p in (tmp_path / "run").iterdir() if p.is_file()}
+
+    def disk_full(source, destination):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", disk_full)
+    with pytest.raises(PlaygroundError, match="Could not save the model.*No space left on device"):
+        bundle.save(tmp_path / "run", run.model, run.tokenizer, {}, run.trainer.history)
+    monkeypatch.undo()
+    after = {p.name: p.read_bytes() for p in (tmp_path / "run").iterdir() if p.is_file()}
+    assert after.keys() == before.keys()  # no temporary left behind
+    assert all(after[name] == data for name, data in before.items())
+
+
+def test_atomic_write_keeps_the_old_file_when_writing_fails(tmp_path, monkeypatch):
+    target = tmp_path / "config.json"
+    target.write_text("old")
+
+    def failing_replace(source, destination):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", failing_replace)
+    with pytest.raises(OSError):
+        bundle.write_atomic(target, "new")
+    assert target.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["config.json"]
+
+
+def test_queue_position_is_shown_to_whoever_waits(small_text):
+    from playground.slots import TrainingSlots
+
+    slots = TrainingSlots(1)
+    first, second = Session("a", slots=slots), Session("b", slots=slots)
+    for session in (first, second):
+        session.load_corpus("paste", text=small_text)
+    first.start_training("lstm", TINY, TrainConfig(minutes=2, batch_size=16, window=32))
+    monitor = second.start_training("lstm", TINY, TrainConfig(epochs=0.1, batch_size=16, window=32))
+    deadline = time.time() + 30
+    while monitor.snapshot().state != "queued" and time.time() < deadline:
+        time.sleep(0.05)
+    assert "number 1 in the queue" in monitor.snapshot().status
+    first.stop_training()
+    second.wait(120)
+    assert monitor.snapshot().state == "finished"
