@@ -85,6 +85,38 @@ def card(args) -> dict:
     return {"card": str(path)}
 
 
+def _add_bundles(commands) -> None:
+    export = commands.add_parser("export", help="pack a saved run into one .zip bundle file")
+    export.add_argument("--run", required=True, help="run name under $PLAYGROUND_HOME/runs")
+    export.add_argument("--out", default=".", help="folder for the .zip file")
+    export.add_argument("--json", action="store_true")
+    imported = commands.add_parser("import", help="add a .zip bundle as a run (checked before anything is written)")
+    imported.add_argument("--bundle", required=True, help=".zip file exported from the playground")
+    imported.add_argument("--name", help="run name (default: the file name)")
+    imported.add_argument("--json", action="store_true")
+
+
+def export(args) -> dict:
+    from pathlib import Path
+
+    from playground import workspace
+
+    Path(args.out).mkdir(parents=True, exist_ok=True)
+    path = workspace.export_bundle(args.run, Path(args.out))
+    if not args.json:
+        print(f"wrote {path}")
+    return {"bundle": str(path)}
+
+
+def import_(args) -> dict:
+    from playground import workspace
+
+    path = workspace.import_bundle(args.bundle, args.name)
+    if not args.json:
+        print(f"imported {path}")
+    return {"run_dir": str(path)}
+
+
 def parser() -> argparse.ArgumentParser:
     root = _Parser(prog="python -m playground", description=__doc__.splitlines()[0])
     commands = root.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -92,6 +124,7 @@ def parser() -> argparse.ArgumentParser:
     _add_generate(commands)
     _add_evaluate(commands)
     _add_card(commands)
+    _add_bundles(commands)
     return root
 
 
@@ -173,7 +206,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     try:
         args = parser().parse_args(argv)
-        result = {"train": train, "generate": generate, "evaluate": evaluate, "card": card}[args.command](args)
+        result = {"train": train, "generate": generate, "evaluate": evaluate, "card": card, "export": export,
+                  "import": import_}[args.command](args)
     except PlaygroundError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -32,9 +32,10 @@ def one_step(tmp_path_factory):
     run = TrainingRun(corpus.from_text(make_text()), "gan", options,
                       TrainConfig(epochs=1 / STEPS_PER_EPOCH, eval_every_seconds=60, **FAST),
                       run_dir=tmp_path_factory.mktemp("gan") / "run")
-    before = ([w.copy() for w in run.model.get_weights()], [w.copy() for w in run.trainer.discriminator.get_weights()])
+    networks = (run.model, run.trainer.discriminator)
+    before = [[v.numpy().copy() for v in network.trainable_variables] for network in networks]
     result = run.execute(final_evaluation=False)
-    after = (run.model.get_weights(), run.trainer.discriminator.get_weights())
+    after = [[v.numpy() for v in network.trainable_variables] for network in networks]
     return run, result, before, after
 
 

@@ -175,3 +175,8 @@ def test_a_short_run_learns(tmp_path, small_text):
     result = run.execute()
     assert result.val_loss < math.log(len(run.tokenizer)) - 0.3
     assert bundle.load(tmp_path / "run").arch == "transformer"
+
+
+def test_a_training_window_longer_than_the_context_is_refused_before_training(small_text):
+    with pytest.raises(PlaygroundError, match=f"longer than the model's context {CONTEXT}"):
+        TrainingRun(corpus.from_text(small_text), "transformer", TINY, TrainConfig(window=2 * CONTEXT, epochs=1))

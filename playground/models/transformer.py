@@ -8,7 +8,7 @@ per layer instead of a pass over the whole window.
 The model has a learned embedding per position ``0 .. context - 1``, so it reads at most
 ``context`` tokens. When generation fills the context, old tokens must go, and then every
 remaining token sits at an earlier position than when it was cached: its keys and values, in
-every layer, are no longer the ones :meth:`TransformerLM.call` computes for the cropped
+every layer, are no longer the ones :meth:`TransformerLanguageModel.call` computes for the cropped
 window. Shifting the cache left would be cheap but quietly wrong. Instead the model forgets
 the oldest ``forget_when_full`` tokens and re-reads the rest from position 0 with one full
 pass (the state keeps a buffer of the tokens for that), so every sampled distribution is
@@ -163,7 +163,7 @@ class DecoderBlock(keras.layers.Layer):
 
 
 @keras.saving.register_keras_serializable(package="playground")
-class TransformerLM(LanguageModel):
+class TransformerLanguageModel(LanguageModel):
     """Token and position embeddings, ``layers`` decoder blocks, a final norm and the head.
 
     ``forget_when_full``: how many of the oldest tokens sampling drops once the context is full
@@ -276,7 +276,7 @@ class TransformerLM(LanguageModel):
 ARCHITECTURE = Architecture(
     name="transformer",
     label="Transformer decoder (mini-GPT)",
-    model_class=TransformerLM,
+    model_class=TransformerLanguageModel,
     explanation=(
         "A transformer does not squeeze the past into one memory vector. To predict the next "
         "token it looks back at every earlier token in its context directly, through attention: "

@@ -108,10 +108,9 @@ def compare_temperatures(context: AppContext, prompt: str, length: float, temper
 
     Returns (HTML grid, table with one row per temperature and its metrics, model line).
     """
-    session = session_of(context, request)
-    model = current_model(context, session)
-    values = parse_temperatures(temperatures)
-    samples = model.generate(prompt or "", values, int(length), int(seed or 0), settings_of(top_k, top_p, min_p))
+    values, settings = parse_temperatures(temperatures), settings_of(top_k, top_p, min_p)
+    model = current_model(context, session_of(context, request))
+    samples = model.generate(prompt or "", values, int(length), int(seed or 0), settings)
     cards, rows = [], []
     for sample in samples:
         scores = metrics.sample_metrics(sample.tokens, logprobs=sample.token_logprob)
