@@ -7,6 +7,7 @@ With ``--json`` the last line on stdout is one JSON object; progress goes to std
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import math
 import os
@@ -14,6 +15,23 @@ import sys
 from typing import Sequence
 
 from playground.errors import PlaygroundError
+
+
+MODEL_FLAGS = (
+    ("--units", int, "recurrent units per layer"),
+    ("--layers", int, "layers"),
+    ("--embedding", int, "embedding size (0 = one-hot input, recurrent models)"),
+    ("--dropout", float, "dropout while training"),
+    ("--heads", int, "transformer: attention heads (must divide the embedding size)"),
+    ("--context", int, "transformer: longest context in tokens"),
+    ("--ff-multiplier", int, "transformer: feed-forward width as a multiple of the embedding"),
+    ("--cell", str, "gan: generator cell, lstm or gru"),
+    ("--pretrain-share", float, "gan: share of the budget for maximum-likelihood pretraining"),
+    ("--beta-max", float, "gan: final inverse temperature of the Gumbel-softmax relaxation"),
+    ("--d-steps", int, "gan: discriminator steps per generator step"),
+    ("--mle-mix", float, "gan: weight of a maximum-likelihood term in the adversarial loss"),
+)
+FIELD_OF_FLAG = {"--embedding": "embedding_dim"}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -26,7 +44,7 @@ def _add_train(commands) -> None:
     source = train.add_mutually_exclusive_group(required=True)
     source.add_argument("--corpus", nargs="+", metavar="FILE", help="one or more UTF-8 text files")
     source.add_argument("--builtin", help="a built-in corpus: python-docs or markov-babble")
-    train.add_argument("--arch", default="lstm", help="lstm or gru")
+    train.add_argument("--arch", default="lstm", help="lstm, gru, transformer, gan or gan-naive")
     train.add_argument("--out", help="bundle directory (default: a new run under $PLAYGROUND_HOME/runs)")
     limit = train.add_mutually_exclusive_group()
     limit.add_argument("--epochs", type=float, help="passes over the training text (fractions allowed)")
@@ -34,10 +52,11 @@ def _add_train(commands) -> None:
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--level", default="char", choices=["char", "word"])
     train.add_argument("--max-words", type=int, default=10_000, help="word-level vocabulary cap")
-    train.add_argument("--units", type=int)
-    train.add_argument("--layers", type=int)
-    train.add_argument("--embedding", type=int, help="embedding size (0 = one-hot input)")
-    train.add_argument("--dropout", type=float)
+    # Model sizes: each applies to the architectures whose config has that field.
+    for flag, kind, text in MODEL_FLAGS:
+        train.add_argument(flag, type=kind, help=text)
+    train.add_argument("--untied-head", action="store_true", help="transformer: separate output matrix")
+    train.add_argument("--straight-through", action="store_true", help="gan: straight-through estimator")
     # Left unset, these come from the architecture's measured defaults.
     train.add_argument("--batch-size", type=int)
     train.add_argument("--window", type=int, help="context length in tokens")
@@ -46,6 +65,9 @@ def _add_train(commands) -> None:
     train.add_argument("--schedule", help="learning-rate schedule: constant or cosine")
     train.add_argument("--warmup", type=int, help="warm-up steps")
     train.add_argument("--validation-share", type=float, default=0.1)
+    train.add_argument("--strategy", default="default", help="auto, default, mirrored or multiworker (TF_CONFIG)")
+    train.add_argument("--mixed-precision", choices=["auto", "on", "off"], default="off",
+                       help="mixed_float16 on GPUs (auto: on when a GPU is visible)")
     train.add_argument("--json", action="store_true", help="print a JSON summary as the last line")
 
 
@@ -148,15 +170,29 @@ def train(args) -> dict:
     from playground.training import TrainConfig
 
     source = builtin.load_builtin(args.builtin) if args.builtin else corpus.read_files(args.corpus)
-    options = {key: value for key, value in (("units", args.units), ("layers", args.layers),
-               ("embedding_dim", args.embedding), ("dropout", args.dropout)) if value is not None}
     from playground.models import architecture
 
+    fields = {f.name for f in dataclasses.fields(architecture(args.arch).config_class)}
+    options = {}
+    for flag, _, _ in MODEL_FLAGS:
+        value = getattr(args, flag[2:].replace("-", "_"))
+        if value is None:
+            continue
+        field = FIELD_OF_FLAG.get(flag, flag[2:].replace("-", "_"))
+        if field not in fields:
+            raise PlaygroundError(f"{flag} does not apply to the {args.arch} architecture.")
+        options[field] = value
+    if args.untied_head:
+        options["tied_head"] = False
+    if args.straight_through:
+        options["straight_through"] = True
     given = {"batch_size": args.batch_size, "window": args.window, "learning_rate": args.lr,
              "optimizer": args.optimizer, "schedule": args.schedule, "warmup_steps": args.warmup}
     settings = {**architecture(args.arch).train_defaults, **{k: v for k, v in given.items() if v is not None}}
+    mixed = {"auto": None, "on": True, "off": False}[args.mixed_precision]
     config = TrainConfig(epochs=args.epochs, minutes=args.minutes, seed=args.seed,
-                         validation_share=args.validation_share, **settings)
+                         validation_share=args.validation_share, strategy=args.strategy, mixed_precision=mixed,
+                         **settings)
     run = TrainingRun(source, args.arch, options, config, level=args.level, max_words=args.max_words,
                       run_dir=args.out, publish=_progress)
     result = run.execute().as_json()

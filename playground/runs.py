@@ -160,8 +160,12 @@ class TrainingRun:
                  run_dir: str | os.PathLike | None = None,
                  publish: Callable[[events.Event], None] = lambda event: None,
                  resume_from: "bundle.Bundle | None" = None):
+        from playground.distribute import make_strategy, precision_scope, use_mixed_precision
+
         spec = architecture(arch)
         train_text, val_text = corpus.split(train_config.validation_share)
+        self.strategy = make_strategy(train_config.strategy)
+        mixed = use_mixed_precision(train_config.mixed_precision)
         if resume_from is not None:
             self.tokenizer, self.model = resume_from.tokenizer, resume_from.model
         else:
@@ -171,7 +175,9 @@ class TrainingRun:
                     f"The corpus has {len(self.tokenizer):,} distinct tokens, over the limit of {MAX_VOCABULARY:,}. "
                     "Use word level with a vocabulary cap, or a cleaner corpus."
                 )
-            self.model = spec.build(spec.default_config(len(self.tokenizer), **(model_options or {})))
+            config = spec.default_config(len(self.tokenizer), **(model_options or {}))
+            with self.strategy.scope(), precision_scope(mixed):
+                self.model = spec.build(config)
         if self.model.count_params() > MAX_PARAMETERS:
             raise PlaygroundError(
                 f"This model has {self.model.count_params():,} parameters, over the limit of {MAX_PARAMETERS:,}."
@@ -191,6 +197,7 @@ class TrainingRun:
             self.model, self.tokenizer.encode(train_text), self.tokenizer.encode(val_text), train_config,
             decode=self.tokenizer.decode, start_ids=lambda: self.text_model.start_ids(), publish=self.publish,
             run_name=self.run_dir.name, forbid=self.text_model.forbidden_ids, checkpoint=self.checkpoint,
+            strategy=self.strategy, mixed=mixed,
         )
 
     @classmethod

@@ -52,6 +52,8 @@ class TrainConfig:
     jit_compile: bool = False
     schedule: str = "constant"  # or "cosine": decays to a tenth of the rate by the end of the budget
     warmup_steps: int = 0  # steps over which the rate rises linearly from zero
+    strategy: str = "default"  # tf.distribute: auto, default, mirrored or multiworker
+    mixed_precision: bool | None = False  # None: on when a GPU is visible
 
     def __post_init__(self) -> None:
         if self.epochs is None and self.minutes is None:
@@ -70,6 +72,10 @@ class TrainConfig:
             raise PlaygroundError(f"Minutes must be between 0 and {MAX_MINUTES:g} (got {self.minutes}).")
         if not 0.0 < self.validation_share < 0.5:
             raise PlaygroundError(f"Validation share must be between 0 and 0.5 (got {self.validation_share}).")
+        from playground.distribute import STRATEGIES
+
+        if self.strategy not in STRATEGIES:
+            raise PlaygroundError(f"Strategy must be one of {', '.join(STRATEGIES)} (got {self.strategy!r}).")
         if self.schedule not in ("constant", "cosine"):
             raise PlaygroundError(f"Learning-rate schedule must be constant or cosine (got {self.schedule!r}).")
         if self.warmup_steps < 0:
@@ -77,7 +83,12 @@ class TrainConfig:
         if self.clipnorm < 0:
             raise PlaygroundError(f"Gradient clipping norm must be >= 0, 0 for off (got {self.clipnorm}).")
 
-    def make_optimizer(self) -> keras.optimizers.Optimizer:
+    def make_optimizer(self, mixed: bool = False) -> keras.optimizers.Optimizer:
+        optimizer = self._base_optimizer()
+        # float16 gradients underflow; the scaled loss keeps them representable.
+        return keras.optimizers.LossScaleOptimizer(optimizer) if mixed else optimizer
+
+    def _base_optimizer(self) -> keras.optimizers.Optimizer:
         clip = {"clipnorm": self.clipnorm} if self.clipnorm else {}
         if self.optimizer == "adam":
             return keras.optimizers.Adam(self.learning_rate, **clip)
@@ -179,7 +190,8 @@ class Trainer:
     def __init__(self, model: LanguageModel, train_ids: np.ndarray, val_ids: np.ndarray, config: TrainConfig,
                  decode: Callable[[np.ndarray], str], start_ids: Callable[[], list[int]],
                  publish: Callable[[events.Event], None] = lambda event: None, run_name: str = "run",
-                 forbid: Sequence[int] = (), checkpoint: Callable[["History"], None] | None = None):
+                 forbid: Sequence[int] = (), checkpoint: Callable[["History"], None] | None = None,
+                 strategy: tf.distribute.Strategy | None = None, mixed: bool = False):
         check_length(train_ids, config.window, "training")
         check_length(val_ids, config.window, "validation")
         self.model, self.config, self.publish, self.run_name = model, config, publish, run_name
@@ -192,20 +204,45 @@ class Trainer:
         self.total_steps: int | None = None
         self.deadline: float | None = None
         self.offset = 0  # steps a resumed run had done before
+        self._generator: Generator | None = None
         self.seconds = 0.0
-        self.optimizer = config.make_optimizer()
-        self._train_step = tf.function(self._step, jit_compile=config.jit_compile, reduce_retracing=True)
+        self.strategy = tf.distribute.get_strategy() if strategy is None else strategy
+        self.mixed = mixed
+        with self.strategy.scope():
+            self.optimizer = config.make_optimizer(mixed)
+            # Slots made now, on every replica; made lazily inside a replica step they break.
+            self.optimizer.build(model.trainable_variables)
+        self._train_step = tf.function(self._distributed_step, jit_compile=config.jit_compile and
+                                       self.strategy.num_replicas_in_sync == 1, reduce_retracing=True)
         self._val_losses = tf.function(lambda w: token_losses(model, w), reduce_retracing=True)
 
     def stop(self) -> None:
         self.stop_requested.set()
 
-    def _step(self, inputs, targets):
+    def _distributed_step(self, inputs, targets):
+        """One update; with several replicas each gets its share of the batch and gradients are summed."""
+        replicas = self.strategy.num_replicas_in_sync
+        if replicas == 1:
+            return self._step(inputs, targets, tf.size(targets))
+        batch = tf.shape(inputs)[0] // replicas
+
+        def shard(array):
+            return self.strategy.experimental_distribute_values_from_function(
+                lambda context: array[context.replica_id_in_sync_group * batch:
+                                      (context.replica_id_in_sync_group + 1) * batch])
+
+        per_replica = self.strategy.run(self._step, args=(shard(inputs), shard(targets), batch * tf.shape(inputs)[1] * replicas))
+        return self.strategy.reduce(tf.distribute.ReduceOp.SUM, per_replica, axis=None)
+
+    def _step(self, inputs, targets, global_tokens):
         with tf.GradientTape() as tape:
             logits = self.model(inputs, training=True)  # (B, T, V)
-            loss = tf.reduce_mean(tf.keras.losses.sparse_categorical_crossentropy(
-                targets, tf.cast(logits, tf.float32), from_logits=True))
-        gradients = tape.gradient(loss, self.model.trainable_variables)
+            losses = tf.keras.losses.sparse_categorical_crossentropy(
+                targets, tf.cast(logits, tf.float32), from_logits=True)
+            # Divided by the tokens of the whole (global) batch, so summing replicas gives the mean.
+            loss = tf.reduce_sum(losses) / tf.cast(global_tokens, tf.float32)
+            scaled = self.optimizer.scale_loss(loss) if self.mixed else loss
+        gradients = tape.gradient(scaled, self.model.trainable_variables)
         self.optimizer.apply_gradients(zip(gradients, self.model.trainable_variables))
         return loss
 
@@ -227,7 +264,9 @@ class Trainer:
         return total / count if count else math.nan
 
     def _samples(self, step: int, epoch: float) -> None:
-        generator = Generator(self.model, forbid=self.forbid)
+        if self._generator is None:  # one compiled loop for the whole run, not one per epoch
+            self._generator = Generator(self.model, forbid=self.forbid)
+        generator = self._generator
         batch = generator.generate(self.start_ids(), self.config.sample_temperatures, self.config.sample_length,
                                    seed=step)
         texts = tuple((t, self.decode(ids)) for t, ids in zip(self.config.sample_temperatures, batch.token_ids))
@@ -238,7 +277,9 @@ class Trainer:
         cfg = self.config
         rng = np.random.default_rng(cfg.seed)
         keras.utils.set_random_seed(cfg.seed)
-        tokens_per_step = cfg.batch_size * cfg.window
+        # The batch size is per replica: several devices each take a full batch.
+        global_batch = cfg.batch_size * self.strategy.num_replicas_in_sync
+        tokens_per_step = global_batch * cfg.window
         steps_per_epoch = max(1, len(self.train_ids) // tokens_per_step)
         total_steps = max(1, round(cfg.epochs * steps_per_epoch)) if cfg.epochs is not None else None
         deadline = time.monotonic() + cfg.minutes * 60 if cfg.minutes is not None else None
@@ -255,7 +296,7 @@ class Trainer:
         callbacks.on_train_begin()
         step, last_eval, next_sample_epoch = 0, 0.0, 1
         while total_steps is None or step < total_steps:
-            inputs, targets = split_inputs_targets(random_windows(self.train_ids, cfg.batch_size, cfg.window, rng))
+            inputs, targets = split_inputs_targets(random_windows(self.train_ids, global_batch, cfg.window, rng))
             callbacks.on_train_batch_begin(step)
             self.optimizer.learning_rate.assign(self.learning_rate_now(step))
             logs = self.train_batch(step, inputs, targets)

@@ -9,7 +9,13 @@ from gradio_client.exceptions import AppError
 
 from conftest import make_text
 
-TINY_MODEL = ["lstm", 32, 1, 16, 0.0]  # arch, units, layers, embedding, dropout
+TINY_MODEL = {"arch": "lstm", "units": 32, "layers": 1, "embedding_dim": 16, "dropout": 0.0}
+
+
+def train_kwargs(model: dict, epochs, minutes, batch_size, window, learning_rate, optimizer, seed) -> dict:
+    """Keyword arguments of the /train endpoint: the Model tab's fields, then the Train tab's."""
+    return {**model, "epochs": epochs, "minutes": minutes, "batch_size": batch_size, "window": window,
+            "learning_rate": learning_rate, "optimizer": optimizer, "seed": seed}
 
 
 def free_port() -> int:
@@ -70,7 +76,7 @@ def test_upload_train_stop_and_compare(server, tmp_path):
     assert "Loaded story.txt" in summary
     assert preview.startswith(path.read_text()[:100])
 
-    job = api.submit(*TINY_MODEL, 0, 2, 16, 32, 0.01, "adam", 0, api_name="/train")
+    job = api.submit(**train_kwargs(TINY_MODEL, 0, 2, 16, 32, 0.01, "adam", 0), api_name="/train")
     deadline = time.time() + 120
     while time.time() < deadline and not any("Step" in update[0] for update in job.outputs()):
         time.sleep(0.2)
@@ -105,7 +111,7 @@ def test_clients_are_isolated_sessions(server):
     first, second = client(url), client(url)
     first.predict("builtin", [], "", "markov-babble", "char", 0.1, 10_000, api_name="/load_corpus")
     with pytest.raises(AppError, match="Load a corpus first"):
-        second.predict(*TINY_MODEL, 0.01, 0, 16, 32, 0.01, "adam", 0, api_name="/train")
+        second.predict(**train_kwargs(TINY_MODEL, 0.01, 0, 16, 32, 0.01, "adam", 0), api_name="/train")
 
 
 @pytest.mark.parametrize("content, message", [
@@ -119,7 +125,7 @@ def test_bad_uploads_get_clear_messages_and_keep_the_corpus(server, tmp_path, co
     with pytest.raises(AppError, match=message):
         api.predict("upload", [handle_file(str(bad))], "", "python-docs", "char", 0.1, 10_000, api_name="/load_corpus")
     # The earlier corpus is still there: the model description still uses it.
-    _, size = api.predict(*TINY_MODEL, api_name="/describe_model")
+    _, size = api.predict(**TINY_MODEL, api_name="/describe_model")
     assert "for your corpus" in size
 
 
@@ -138,8 +144,8 @@ def test_nonsense_training_settings(server):
     api = client(server[0])
     api.predict("builtin", [], "", "markov-babble", "char", 0.1, 10_000, api_name="/load_corpus")
     with pytest.raises(AppError, match="Set a number of epochs or of minutes"):
-        api.predict(*TINY_MODEL, 0, 0, 16, 32, 0.01, "adam", 0, api_name="/train")
+        api.predict(**train_kwargs(TINY_MODEL, 0, 0, 16, 32, 0.01, "adam", 0), api_name="/train")
     with pytest.raises(AppError, match="Learning rate"):
-        api.predict(*TINY_MODEL, 1, 0, 16, 32, 0, "adam", 0, api_name="/train")
+        api.predict(**train_kwargs(TINY_MODEL, 1, 0, 16, 32, 0, "adam", 0), api_name="/train")
     with pytest.raises(AppError, match="less than minimum value 16"):  # Gradio checks slider bounds
-        api.predict(*TINY_MODEL, 1, 0, 16, 4, 0.01, "adam", 0, api_name="/train")
+        api.predict(**train_kwargs(TINY_MODEL, 1, 0, 16, 4, 0.01, "adam", 0), api_name="/train")

@@ -14,7 +14,13 @@ from playground import cli, corpus, workspace
 from playground.runs import TrainingRun
 from playground.training import TrainConfig
 
-TINY_MODEL = ["lstm", 32, 1, 16, 0.0]
+TINY_MODEL = {"arch": "lstm", "units": 32, "layers": 1, "embedding_dim": 16, "dropout": 0.0}
+
+
+def train_kwargs(model: dict, epochs, minutes, batch_size, window, learning_rate, optimizer, seed) -> dict:
+    """Keyword arguments of the /train endpoint: the Model tab's fields, then the Train tab's."""
+    return {**model, "epochs": epochs, "minutes": minutes, "batch_size": batch_size, "window": window,
+            "learning_rate": learning_rate, "optimizer": optimizer, "seed": seed}
 
 
 @pytest.fixture(scope="module")
@@ -65,27 +71,30 @@ def test_corpus_shorter_than_the_context(api, tmp_path, capsys):
     client.predict("upload", [handle_file(str(path))], "", "python-docs", "char", 0.1, 10_000,
                    api_name="/load_corpus")
     with pytest.raises(AppError, match="fewer than the context length 512"):
-        client.predict(*TINY_MODEL, 1, 0, 16, 512, 0.01, "adam", 0, api_name="/train")
+        client.predict(**train_kwargs(TINY_MODEL, 1, 0, 16, 512, 0.01, "adam", 0), api_name="/train")
     assert cli.main(["train", "--corpus", str(path), "--window", "512", "--epochs", "1"]) == 2
     assert "fewer than the context length 512" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("model, train, message", [
-    (["lstm", 0, 1, 16, 0.0], [1, 0, 16, 32, 0.01, "adam", 0], "Units per layer|less than minimum"),
+    ({**TINY_MODEL, "units": 0}, [1, 0, 16, 32, 0.01, "adam", 0], "Units per layer|less than minimum"),
     (TINY_MODEL, [-3, 0, 16, 32, 0.01, "adam", 0], "cannot be negative|less than minimum"),
     (TINY_MODEL, [1, 0, 16, 32, 0, "adam", 0], "Learning rate"),
-    (["lstm", 32, 1, 16, 0.9], [1, 0, 16, 32, 0.01, "adam", 0], "Dropout|greater than maximum"),
+    ({**TINY_MODEL, "dropout": 0.9}, [1, 0, 16, 32, 0.01, "adam", 0], "Dropout|greater than maximum"),
+    ({"arch": "transformer", "embedding_dim": 30, "heads": 4, "layers": 1, "context_length": 32},
+     [1, 0, 16, 32, 0.01, "adam", 0], "divisible by 4 heads"),
 ])
 def test_absurd_hyperparameters_through_the_api(api, model, train, message):
     client = Client(api, verbose=False)
     client.predict("builtin", [], "", "markov-babble", "char", 0.1, 10_000, api_name="/load_corpus")
     with pytest.raises(AppError, match=message):
-        client.predict(*model, *train, api_name="/train")
+        client.predict(**train_kwargs(model, *train), api_name="/train")
 
 
 @pytest.mark.parametrize("args, message", [
     (["--units", "-5"], "Units per layer"), (["--lr", "-1"], "Learning rate"), (["--epochs", "-1"], "Epochs"),
     (["--dropout", "1.5"], "Dropout"), (["--batch-size", "0"], "Batch size"), (["--layers", "99"], "recurrent layers"),
+    (["--arch", "transformer", "--embedding", "30", "--heads", "4"], "divisible by 4 heads"),
 ])
 def test_absurd_hyperparameters_through_the_cli(args, message, capsys):
     assert cli.main(["train", "--builtin", "markov-babble", *args]) == 2
@@ -131,7 +140,7 @@ def test_prompt_outside_the_vocabulary_is_reported_not_a_crash(api, saved, capsy
     assert "never seen" in captured.err and "<unk>" in captured.err
     client = Client(api, verbose=False)
     client.predict("builtin", [], "", "markov-babble", "char", 0.1, 10_000, api_name="/load_corpus")
-    client.predict(*TINY_MODEL, 0.02, 0, 16, 32, 0.01, "adam", 0, api_name="/train")
+    client.predict(**train_kwargs(TINY_MODEL, 0.02, 0, 16, 32, 0.01, "adam", 0), api_name="/train")
     text, _, info = client.predict("日本語 ☃", 10, 0.8, 0, 0, 1.0, 0.0, api_name="/generate")
     assert text.startswith("日本語 ☃") and "never seen" in info
 

@@ -10,12 +10,21 @@ from playground.errors import PlaygroundError
 from playground.models import ARCHITECTURES, architecture, config_from_dict
 from playground.training import History
 
-TINY = {"units": 16, "layers": 2, "embedding_dim": 8}
+TINY = {
+    "lstm": {"units": 16, "layers": 2, "embedding_dim": 8},
+    "gru": {"units": 16, "layers": 2, "embedding_dim": 8},
+    "transformer": {"embedding_dim": 8, "heads": 2, "layers": 2, "context": 64},
+    "gan": {"units": 16, "embedding_dim": 8, "d_filters": 4, "d_embedding": 8},
+    "gan-naive": {"units": 16, "noise_dim": 8},
+}
+RECURRENT = ["gru", "lstm"]
+# The naive GAN ignores its input by design (see its module), so the prefix contracts skip it.
+CONDITIONAL = sorted(a for a in ARCHITECTURES if a != "gan-naive")
 
 
 def tiny_model(arch, vocab_size=20, **overrides):
     spec = architecture(arch)
-    return spec.build(spec.default_config(vocab_size, **{**TINY, **overrides}))
+    return spec.build(spec.default_config(vocab_size, **{**TINY[arch], **overrides}))
 
 
 @pytest.fixture(autouse=True)
@@ -35,7 +44,7 @@ def test_logits_shape_and_initial_loss_near_ln_v(arch):
     assert loss == pytest.approx(math.log(30), abs=0.1)
 
 
-@pytest.mark.parametrize("arch", sorted(ARCHITECTURES))
+@pytest.mark.parametrize("arch", CONDITIONAL)
 def test_step_by_step_matches_the_whole_window(arch):
     model = tiny_model(arch)
     ids = np.random.default_rng(2).integers(0, 20, size=(3, 9)).astype("int32")
@@ -47,7 +56,7 @@ def test_step_by_step_matches_the_whole_window(arch):
     np.testing.assert_allclose(logits.numpy(), full[:, 8], atol=1e-5)
 
 
-@pytest.mark.parametrize("arch", sorted(ARCHITECTURES))
+@pytest.mark.parametrize("arch", RECURRENT)
 def test_one_hot_input_works(arch):
     model = tiny_model(arch, embedding_dim=0)
     assert model(np.zeros((1, 3), "int32")).shape == (1, 3, 20)
@@ -91,6 +100,7 @@ def test_corrupt_bundle_gets_a_clear_message(tmp_path, small_text):
     ({"arch": "gru", "vocab_size": 1}, "at least 2 tokens"),
     ({"arch": "lstm", "vocab_size": 20, "embedding_dim": -1}, "embedding size"),
     ({"arch": "lstm", "vocab_size": 20, "colour": "red"}, "does not fit the lstm"),
+    ({"arch": "transformer", "vocab_size": 20, "embedding_dim": 100, "heads": 3}, "divisible by 3 heads"),
     ({"arch": "cnn", "vocab_size": 20}, "Unknown architecture"),
 ])
 def test_config_validation_messages(fields, message):

@@ -57,7 +57,8 @@ class RecurrentLM(LanguageModel):
             for i in range(cfg.layers)
         ]
         self.dropout = keras.layers.Dropout(cfg.dropout) if cfg.dropout else None
-        self.head = keras.layers.Dense(cfg.vocab_size, name="logits")
+        # float32 logits even under mixed precision: the softmax needs the range.
+        self.head = keras.layers.Dense(cfg.vocab_size, name="logits", dtype="float32")
 
     def _inputs(self, ids):
         if self.encode is None:

@@ -1,6 +1,12 @@
-"""Model tab: pick an architecture and its size, see its parameter count and what it does."""
+"""Model tab: pick an architecture and its size, see its parameter count and what it does.
+
+Each control stands for one field of the architectures' config dataclasses; an architecture
+shows only the controls for the fields it has, so adding an architecture needs no UI code
+unless it brings a new kind of setting.
+"""
 
 import dataclasses
+
 import gradio as gr
 
 from playground import tokenizers
@@ -17,29 +23,77 @@ slower; on a laptop, a few hundred thousand parameters is a good start.
 DEFAULT_VOCABULARY = 65  # Tiny Shakespeare's character count, used before a corpus is loaded
 
 
+@dataclasses.dataclass(frozen=True)
+class Control:
+    field: str
+    make: callable  # () -> component
+
+
+CONTROLS = (
+    Control("units", lambda: gr.Slider(16, 1024, value=256, step=16, label="Units per layer",
+                                       info="Size of the memory vector: more units remember more, train slower.")),
+    Control("layers", lambda: gr.Slider(1, 12, value=2, step=1, label="Layers")),
+    Control("embedding_dim", lambda: gr.Slider(0, 512, value=64, step=8, label="Embedding size",
+                                               info="Length of the vector each token becomes (0 = one-hot input, "
+                                                    "recurrent models only).")),
+    Control("heads", lambda: gr.Slider(1, 16, value=4, step=1, label="Attention heads",
+                                       info="Parallel attention patterns; must divide the embedding size.")),
+    Control("context", lambda: gr.Slider(16, 1024, value=128, step=16, label="Context length (model)",
+                                         info="The most tokens the transformer can look back over.")),
+    Control("dropout", lambda: gr.Slider(0.0, 0.5, value=0.0, step=0.05, label="Dropout",
+                                         info="Randomly silences units while training; helps on small corpora.")),
+    Control("cell", lambda: gr.Radio(["lstm", "gru"], value="lstm", label="Generator cell")),
+    Control("pretrain_share", lambda: gr.Slider(0.0, 0.95, value=0.5, step=0.05, label="Pretraining share",
+                                                info="Share of the budget spent on maximum likelihood before the "
+                                                     "adversarial phase.")),
+    Control("beta_max", lambda: gr.Slider(1, 1000, value=100, step=1, label="β max (inverse temperature)",
+                                          info="How sharp the relaxed samples the discriminator sees become by the "
+                                               "end: high β = nearly one-hot.")),
+    Control("d_steps", lambda: gr.Slider(1, 10, value=3, step=1, label="Discriminator steps per generator step")),
+    Control("mle_mix", lambda: gr.Slider(0.0, 1.0, value=0.0, step=0.05, label="MLE mix",
+                                         info="Weight of a maximum-likelihood term kept in the adversarial loss.")),
+    Control("straight_through", lambda: gr.Checkbox(False, label="Straight-through estimator",
+                                                    info="Forward one-hot tokens, backward the relaxation.")),
+)
+
+
 @dataclasses.dataclass
 class ModelControls:
     arch: gr.Dropdown
-    units: gr.Slider
-    layers: gr.Slider
-    embedding: gr.Slider
-    dropout: gr.Slider
+    fields: dict  # config field name -> component
     explanation: gr.Markdown | None = None
     size: gr.Markdown | None = None
 
     def inputs(self) -> list:
-        return [self.arch, self.units, self.layers, self.embedding, self.dropout]
+        return [self.arch, *self.fields.values()]
 
 
-def model_options(arch: str, units: float, layers: float, embedding: float, dropout: float) -> dict:
-    """The Model tab's controls as the keyword arguments of the architecture's config."""
-    architecture(arch)
-    return {"units": int(units), "layers": int(layers), "embedding_dim": int(embedding), "dropout": float(dropout)}
+def field_names(arch: str) -> set[str]:
+    return {f.name for f in dataclasses.fields(architecture(arch).config_class)}
 
 
-def describe_model(context: AppContext, arch: str, units: float, layers: float, embedding: float, dropout: float,
+def model_options(arch: str, units=None, layers=None, embedding_dim=None, heads=None, context_length=None,
+                  dropout=None, cell=None, pretrain_share=None, beta_max=None, d_steps=None, mle_mix=None,
+                  straight_through=None) -> dict:
+    """The Model tab's controls (in ``CONTROLS`` order) as keyword arguments of the architecture's config.
+
+    Only the fields this architecture has are passed, converted to the type of their default.
+    """
+    values = (units, layers, embedding_dim, heads, context_length, dropout, cell, pretrain_share, beta_max, d_steps,
+              mle_mix, straight_through)
+    defaults = {f.name: f.default for f in dataclasses.fields(architecture(arch).config_class)}
+    return {control.field: type(defaults[control.field])(value)
+            for control, value in zip(CONTROLS, values)
+            if control.field in defaults and value is not None}
+
+
+def describe_model(context: AppContext, arch: str, units: float, layers: float, embedding_dim: float, heads: float,
+                   context_length: float, dropout: float, cell: str, pretrain_share: float, beta_max: float,
+                   d_steps: float, mle_mix: float, straight_through: bool,
                    request: gr.Request = None) -> tuple[str, str]:
     """Explanation and parameter count for the chosen architecture and sizes."""
+    options = model_options(arch, units, layers, embedding_dim, heads, context_length, dropout, cell,
+                            pretrain_share, beta_max, d_steps, mle_mix, straight_through)
     session = session_of(context, request)
     spec = architecture(arch)
     if session.choice is not None:
@@ -49,10 +103,17 @@ def describe_model(context: AppContext, arch: str, units: float, layers: float, 
         where = f"for your corpus's {vocabulary:,} tokens"
     else:
         vocabulary, where = DEFAULT_VOCABULARY, f"for a {DEFAULT_VOCABULARY}-character vocabulary (load a corpus for yours)"
-    config = spec.default_config(vocabulary, **model_options(arch, units, layers, embedding, dropout))
-    params = spec.build(config).count_params()
+    params = spec.build(spec.default_config(vocabulary, **options)).count_params()
     size = f"**{params:,} parameters** {where}: about {params * 4 / 1e6:.1f} MB of weights."
     return f"#### {spec.label}\n{spec.explanation}", size
+
+
+def show_controls(context: AppContext, arch: str, request: gr.Request = None) -> list:
+    """Only the controls this architecture has, set to its defaults."""
+    spec = architecture(arch)
+    defaults = {f.name: f.default for f in dataclasses.fields(spec.config_class)}
+    return [gr.update(visible=c.field in defaults, value=defaults.get(c.field)) if c.field in defaults
+            else gr.update(visible=False) for c in CONTROLS]
 
 
 def render(context: AppContext) -> ModelControls:
@@ -61,17 +122,20 @@ def render(context: AppContext) -> ModelControls:
         with gr.Column(scale=2):
             arch = gr.Dropdown([(spec.label, name) for name, spec in ARCHITECTURES.items()], value="lstm",
                                label="Architecture", elem_id="arch")
-            units = gr.Slider(16, 1024, value=256, step=16, label="Units per layer",
-                              info="Size of the memory vector: more units remember more, train slower.")
-            layers = gr.Slider(1, 4, value=2, step=1, label="Layers")
-            embedding = gr.Slider(0, 512, value=64, step=8, label="Embedding size",
-                                  info="Length of the vector each token becomes. 0 = one-hot input.")
-            dropout = gr.Slider(0.0, 0.5, value=0.0, step=0.05, label="Dropout",
-                                info="Randomly silences units while training; helps on small corpora.")
+            lstm_fields = field_names("lstm")
+            fields = {}
+            for control in CONTROLS:
+                component = control.make()
+                component.visible = control.field in lstm_fields
+                fields[control.field] = component
         with gr.Column(scale=3):
             explanation = gr.Markdown(elem_id="model-explanation")
             size = gr.Markdown(elem_id="model-size")
-    controls = ModelControls(arch, units, layers, embedding, dropout, explanation, size)
-    gr.on([c.change for c in controls.inputs()], bind(context, describe_model),
-          controls.inputs(), [explanation, size], api_name="describe_model")
+    controls = ModelControls(arch, fields, explanation, size)
+    describe = bind(context, describe_model)
+    # .input, not .change: only what the student moves, not every value show_controls sets.
+    gr.on([c.input for c in fields.values()], describe, controls.inputs(), [explanation, size],
+          api_name="describe_model")
+    arch.change(bind(context, show_controls), arch, list(fields.values()), api_visibility="private").then(
+        describe, controls.inputs(), [explanation, size], api_visibility="private")
     return controls

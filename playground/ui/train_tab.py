@@ -7,6 +7,7 @@ import gradio as gr
 
 from playground import charts
 from playground.monitor import Snapshot
+from playground.models import architecture
 from playground.training import TrainConfig
 from playground.ui.common import AppContext, bind, escape, session_of
 from playground.ui.model_tab import ModelControls, model_options
@@ -40,7 +41,7 @@ class TrainControls:
 
 
 def train_config(epochs: float, minutes: float, batch_size: float, window: float, learning_rate: float,
-                 optimizer: str, seed: float) -> TrainConfig:
+                 optimizer: str, seed: float, arch: str = "lstm") -> TrainConfig:
     from playground.errors import PlaygroundError
 
     epochs, minutes = float(epochs or 0), float(minutes or 0)
@@ -48,8 +49,17 @@ def train_config(epochs: float, minutes: float, batch_size: float, window: float
         raise PlaygroundError("Epochs and minutes cannot be negative.")
     if epochs == 0 and minutes == 0:
         raise PlaygroundError("Set a number of epochs or of minutes (or both: whichever comes first).")
-    return TrainConfig(batch_size=int(batch_size), window=int(window), learning_rate=float(learning_rate),
-                       optimizer=optimizer, epochs=epochs or None, minutes=minutes or None, seed=int(seed or 0))
+    # The architecture's measured extras (schedule, warm-up) come along; what the student set wins.
+    defaults = architecture(arch).train_defaults
+    chosen = dict(batch_size=int(batch_size), window=int(window), learning_rate=float(learning_rate),
+                  optimizer=optimizer)
+    return TrainConfig(**{**defaults, **chosen}, epochs=epochs or None, minutes=minutes or None, seed=int(seed or 0))
+
+
+def suggest_settings(context: AppContext, arch: str, request: gr.Request = None) -> list:
+    """The architecture's measured starting point for batch size, context, learning rate and optimizer."""
+    base, defaults = TrainConfig(), architecture(arch).train_defaults
+    return [defaults.get(name, getattr(base, name)) for name in ("batch_size", "window", "learning_rate", "optimizer")]
 
 
 def samples_html(snapshot: Snapshot) -> str:
@@ -72,12 +82,19 @@ def view(snapshot: Snapshot) -> tuple[str, object, str, object]:
     return status, charts.loss_figure(snapshot), samples_html(snapshot), gr.Plot(diagnostics, visible=bool(diagnostics))
 
 
-def train(context: AppContext, arch, units, layers, embedding, dropout, epochs, minutes, batch_size, window,
-          learning_rate, optimizer, seed, request: gr.Request = None):
-    """Start training in the background and stream (status, loss chart, samples) until it ends."""
+def train(context: AppContext, arch: str, units: float, layers: float, embedding_dim: float, heads: float,
+          context_length: float, dropout: float, cell: str, pretrain_share: float, beta_max: float, d_steps: float,
+          mle_mix: float, straight_through: bool, epochs: float, minutes: float, batch_size: float, window: float,
+          learning_rate: float, optimizer: str, seed: float, request: gr.Request = None):
+    """Start training in the background and stream (status, loss chart, samples, diagnostics) until it ends.
+
+    The model settings are the Model tab's controls; fields the architecture lacks are ignored.
+    """
     session = session_of(context, request)
-    config = train_config(epochs, minutes, batch_size, window, learning_rate, optimizer, seed)
-    monitor = session.start_training(arch, model_options(arch, units, layers, embedding, dropout), config)
+    config = train_config(epochs, minutes, batch_size, window, learning_rate, optimizer, seed, arch)
+    options = model_options(arch, units, layers, embedding_dim, heads, context_length, dropout, cell,
+                            pretrain_share, beta_max, d_steps, mle_mix, straight_through)
+    monitor = session.start_training(arch, options, config)
     yield from stream(session, monitor)
 
 
@@ -132,4 +149,6 @@ def render(context: AppContext, model: ModelControls) -> list:
                        [status, chart, samples, diagnostics], api_name="train", concurrency_limit=None)
     stop_button.click(bind(context, stop), None, status, api_name="stop",
                       concurrency_limit=None)
+    model.arch.change(bind(context, suggest_settings), model.arch, [batch_size, window, learning_rate, optimizer],
+                      api_visibility="private")
     return [status, chart, samples, diagnostics]
