@@ -85,7 +85,8 @@ def reading(values: dict, pretraining: bool = False) -> str:
     if accuracy > 0.95:
         return (f"discriminator winning: it tells real from fake almost always (accuracy {accuracy:.2f} > 0.95); "
                 "its verdicts carry little information for the generator")
-    if abs(accuracy - 0.5) < 0.1 and abs(d_loss - LN2) < 0.05:
+    # Within about three standard errors of chance for accuracies averaged over a few batches.
+    if abs(accuracy - 0.5) < 0.05 and abs(d_loss - LN2) < 0.02:
         return (f"discriminator blind: accuracy near 0.5 ({accuracy:.2f}) and loss near ln 2 ({d_loss:.3f}); "
                 "either the fakes are very good or the discriminator has stopped learning")
     return f"balanced: the discriminator is right {accuracy:.0%} of the time and the samples stay diverse"
@@ -102,14 +103,14 @@ class _GANTrainer(Trainer):
         # A few fixed validation windows for the generator's entropy.
         self._entropy_windows = self._validation_slice()[:DIAGNOSTIC_SAMPLES, :-1]
         self._entropy = tf.function(self._mean_entropy, reduce_retracing=True)
-        self._real_diversity = self._diversity(self._real_samples())
+        self._real_diversity = self._diversity(self.real_samples())
 
     def _mean_entropy(self, ids):
         logits = tf.cast(self.model(ids, training=False), tf.float32)  # (B, T, V)
         log_p = tf.nn.log_softmax(logits, axis=-1)
         return -tf.reduce_mean(tf.reduce_sum(tf.exp(log_p) * log_p, axis=-1))
 
-    def _real_samples(self) -> list[np.ndarray]:
+    def real_samples(self) -> list[np.ndarray]:
         rng = np.random.default_rng(DIAGNOSTIC_SEED)
         length = min(DIAGNOSTIC_LENGTH, len(self.train_ids) - 1)
         return list(random_windows(self.train_ids, DIAGNOSTIC_SAMPLES, length - 1, rng))

@@ -64,7 +64,7 @@ def test_bundle_round_trip_keeps_logits_and_gan_settings(one_step, small_text):
 
 def test_beta_anneals_exponentially_and_reaches_beta_max_on_the_last_step():
     total, pretrain_share = 10, 0.5
-    phase_start = 5 / total  # the first step taken with progress >= the pretraining share
+    phase_start = pretrain_share  # step 5 is the first taken with progress 5 / 10 >= the share
     betas = [beta_schedule(100.0, adversarial_fraction((step + 1) / total, phase_start)) for step in range(5, total)]
     assert betas[-1] == pytest.approx(100.0)
     assert 1.0 < betas[0] < betas[1] < betas[2] < betas[3] < betas[4]
@@ -106,7 +106,7 @@ def test_the_naive_design_collapses(tmp_path, small_text):
     before = run.trainer.diagnostics()
     run.execute(final_evaluation=False)
     after = [e for e in seen if isinstance(e, events.Diagnostics)][-1]
-    real = np.mean([len(set(s)) / len(s) for s in run.trainer._real_samples()])
+    real = np.mean([len(set(s)) / len(s) for s in run.trainer.real_samples()])
     # Untrained, it writes near-uniform noise; trained, a handful of characters over and over.
     assert after.values["distinct_1"] < 0.5 * before["distinct_1"]
     assert after.values["distinct_1"] < 0.8 * real
@@ -119,7 +119,8 @@ def test_readings_follow_the_rules():
     assert reading({}, pretraining=True).startswith("pretraining")
     assert reading({**real, "self_bleu": 0.9, "distinct_2": 0.7, "d_accuracy": 0.6}).startswith("mode collapse")
     assert reading({**real, "self_bleu": 0.3, "distinct_2": 0.1, "d_accuracy": 0.6}).startswith("mode collapse")
-    assert reading({**real, "self_bleu": 0.3, "distinct_2": 0.7, "d_accuracy": 0.99}).startswith("discriminator winning")
+    winning = {**real, "self_bleu": 0.3, "distinct_2": 0.7, "d_accuracy": 0.99}
+    assert reading(winning).startswith("discriminator winning")
     blind = {**real, "self_bleu": 0.3, "distinct_2": 0.7, "d_accuracy": 0.52, "d_loss": 0.69}
     assert reading(blind).startswith("discriminator blind")
     assert reading({**blind, "d_accuracy": 0.75, "d_loss": 0.55}).startswith("balanced")

@@ -29,6 +29,17 @@ def test_bundle_loads_and_generates_from_its_vocabulary(name):
         assert set(sample.tokens) <= vocabulary
 
 
+# Quality promised for each shipped model, nats/char on the held-out last 10 % of Tiny Shakespeare.
+CEILING = {"lstm": 1.60, "gru": 1.60, "transformer": 1.55, "gan": 1.75}
+
+
+@pytest.mark.parametrize("name", BUNDLES)
+def test_shipped_quality(name):
+    info = json.loads((PRETRAINED / name / "config.json").read_text())
+    assert info["result"]["val_loss"] <= CEILING[name]
+    assert info["train"]["validation_share"] == 0.1
+
+
 @pytest.mark.parametrize("name", BUNDLES)
 def test_model_card_matches_the_config(name):
     info = json.loads((PRETRAINED / name / "config.json").read_text())

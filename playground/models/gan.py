@@ -77,7 +77,9 @@ class GANConfig(ModelConfig):
                 f"(got {self.beta_max:g}). RelGAN used 100 or 1000."
             )
         if not 1 <= self.d_steps <= 10:
-            raise PlaygroundError(f"Discriminator steps per generator step must be between 1 and 10 (got {self.d_steps}).")
+            raise PlaygroundError(
+                f"Discriminator steps per generator step must be between 1 and 10 (got {self.d_steps})."
+            )
         if not 0.0 < self.adversarial_lr <= 0.01:
             raise PlaygroundError(
                 f"The adversarial learning rate must be in (0, 0.01] (got {self.adversarial_lr:g}); "
@@ -92,7 +94,9 @@ class GANConfig(ModelConfig):
                 f"(got {widths!r})."
             )
         if not 1 <= self.d_embedding <= 1024:
-            raise PlaygroundError(f"The discriminator's embedding size must be between 1 and 1024 (got {self.d_embedding}).")
+            raise PlaygroundError(
+                f"The discriminator's embedding size must be between 1 and 1024 (got {self.d_embedding})."
+            )
         if not 0.0 <= self.d_dropout < 1.0:
             raise PlaygroundError(f"Discriminator dropout is a probability in [0, 1) (got {self.d_dropout:g}).")
         if not isinstance(self.straight_through, bool):

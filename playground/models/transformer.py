@@ -278,6 +278,9 @@ ARCHITECTURE = Architecture(
     name="transformer",
     label="Transformer decoder (mini-GPT)",
     model_class=TransformerLanguageModel,
+    # The training window matches the default context, so every position embedding gets trained.
+    train_defaults={"batch_size": 32, "window": 128, "learning_rate": 2e-3, "optimizer": "adamw",
+                    "schedule": "cosine", "warmup_steps": 50},
     explanation=(
         "A transformer does not squeeze the past into one memory vector. To predict the next "
         "token it looks back at every earlier token in its context directly, through attention: "
