@@ -2,7 +2,7 @@
 
 Upload a corpus, pick a tiny model, train it for a moment while the loss chart grows, stop,
 then compare temperatures with the model just trained. Along the way it saves the README's
-screenshots to ``docs/`` (``docs/screenshot.png``: the Generate tab; ``docs/train.png``: the
+screenshots to ``docs/`` (``docs/own-model-grid.png``: the Generate tab; ``docs/train.png``: the
 Train tab after stopping).
 
 Playwright never downloads a browser here: it drives ``/usr/bin/chromium`` (``make chromium``).
@@ -301,7 +301,7 @@ def test_student_trains_stops_and_compares_temperatures(page, js_errors, tmp_pat
         info = wait_for_text(page, "#model-info", "lstm-", ACTION_MS)
         assert parameter_count(info) == tiny, info  # the model just trained, not another one
         assert_no_error_toast(page)
-        page.screenshot(path=str(DOCS / "screenshot.png"), full_page=True)
+        page.screenshot(path=str(DOCS / "own-model-grid.png"), full_page=True)
 
     assert not js_errors, js_errors
     print(f"\nbrowser test: {time.monotonic() - started:.1f} s; corpus {corpus.stat().st_size:,} bytes; "

@@ -1,0 +1,94 @@
+"""Browser test: a teacher opens the app and generates from the shipped models on the first click.
+
+Saves the README's main screenshot (``docs/screenshot.png``: the temperature grid of a pretrained
+model) and ``docs/quality.png`` (the quality–diversity curve of two pretrained models).
+"""
+
+import os
+
+import pytest
+
+from test_browser import (ACTION_MS, CHROMIUM, CHROMIUM_ARGS, DOCS, GENERATE_MS, ROOT, STARTUP_MS, VIEWPORT,
+                          assert_no_error_toast, free_port, open_tab, require_chromium, screenshot_on_failure,
+                          set_slider, wait_for_text)
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory):
+    require_chromium()
+    saved = {key: os.environ.get(key) for key in ("PLAYGROUND_HOME", "PLAYGROUND_PRETRAINED")}
+    os.environ["PLAYGROUND_HOME"] = str(tmp_path_factory.mktemp("home"))
+    os.environ["PLAYGROUND_PRETRAINED"] = str(ROOT / "pretrained")
+    from playground.ui.app import create_app, launch_options
+
+    demo, _ = create_app()
+    port = free_port()
+    demo.queue().launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, **launch_options())
+    try:
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        demo.close()
+        for key, value in saved.items():
+            os.environ.pop(key, None) if value is None else os.environ.__setitem__(key, value)
+
+
+@pytest.fixture(scope="module")
+def page(app_url):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport=VIEWPORT)
+        context.set_default_timeout(ACTION_MS)
+        page = context.new_page()
+        errors = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.goto(app_url, timeout=STARTUP_MS)
+        yield page
+        assert errors == []
+        browser.close()
+
+
+@pytest.mark.timeout(600)
+def test_first_click_generates_a_grid_from_a_pretrained_model(page):
+    with screenshot_on_failure(page, "pretrained-grid"):
+        # The app opens on the Generate tab with a pretrained model ready.
+        generate = page.get_by_role("tab", name="4 · Generate", exact=True)
+        generate.wait_for(timeout=STARTUP_MS)
+        assert generate.get_attribute("aria-selected") == "true"
+        assert "pretrained model is already loaded" in page.inner_text("body")
+        page.locator("#prompt textarea, #prompt input").first.fill("ROMEO:")
+        page.locator("#compare").click()
+        page.wait_for_function("document.querySelectorAll('#temperature-grid .pg-card').length === 6",
+                               timeout=GENERATE_MS)
+        info = wait_for_text(page, "#model-info", r"pretrained/lstm", ACTION_MS)
+        assert "lstm" in info
+        cards = page.locator("#temperature-grid .pg-card")
+        texts = [cards.nth(i).inner_text() for i in range(6)]
+        assert all(len(text) > 250 for text in texts)
+        assert_no_error_toast(page)
+        DOCS.mkdir(exist_ok=True)
+        page.locator("#grid").scroll_into_view_if_needed()
+        page.screenshot(path=str(DOCS / "screenshot.png"), full_page=True)
+
+
+@pytest.mark.timeout(600)
+def test_quality_diversity_of_two_pretrained_models(page):
+    with screenshot_on_failure(page, "pretrained-quality"):
+        open_tab(page, "Quality vs diversity")
+        models = page.locator("#qd-models input").first
+        models.click()
+        page.get_by_role("option", name="gru").click()
+        page.keyboard.press("Escape")
+        set_slider(page, "Samples per temperature", 16)
+        set_slider(page, "Held-out references", 16)
+        set_slider(page, "Sample length (tokens)", 100)
+        page.locator("#qd").click()
+        page.wait_for_function(
+            "() => { const p = document.querySelector('#qd-chart .js-plotly-plot');"
+            " return !!p && p.data && p.data.length === 2; }", timeout=GENERATE_MS)
+        names = page.evaluate("() => document.querySelector('#qd-chart .js-plotly-plot').data.map(t => t.name)")
+        assert names == ["pretrained/lstm", "pretrained/gru"]
+        assert_no_error_toast(page)
+        page.locator("#qd-chart").scroll_into_view_if_needed()
+        page.screenshot(path=str(DOCS / "quality.png"), full_page=True)
