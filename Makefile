@@ -39,18 +39,18 @@ benchmark: install  ## speed figures: generation, training
 	$(PY) benchmarks/generate.py
 
 # Retrains the shipped models from Tiny Shakespeare (first 90 % trains, last 10 % validates), one after
-# another, 20 minutes each on 2 CPU cores, then writes each model card from the bundle's own numbers.
+# another (20 minutes each, or a fixed number of epochs), then writes each card from the bundle's own numbers.
 CORPUS ?= ../shared/data/tinyshakespeare.txt
-TRAIN  := $(PY) -m playground train --corpus $(CORPUS) --minutes 20 --seed 1 --json
-LSTM_ARGS        := --arch lstm --units 256 --layers 2 --embedding 64 --lr 0.002 --schedule constant
-GRU_ARGS         := --arch gru --units 256 --layers 2 --embedding 64
-TRANSFORMER_ARGS := --arch transformer --embedding 128 --heads 4 --layers 4 --context 128 --dropout 0.1
-GAN_ARGS         := --arch gan --units 256 --embedding 64
+TRAIN  := $(PY) -m playground train --corpus $(CORPUS) --seed 1 --json
+LSTM_ARGS        := --minutes 20 --arch lstm --units 256 --layers 2 --embedding 64 --lr 0.002 --schedule constant
+GRU_ARGS         := --minutes 20 --arch gru --units 256 --layers 2 --embedding 64
+TRANSFORMER_ARGS := --epochs 6 --arch transformer --embedding 128 --heads 4 --layers 4 --context 128 --dropout 0.1
+GAN_ARGS         := --epochs 10 --arch gan --units 256 --embedding 64 --pretrain-share 0.8 --mle-mix 0.5
 pretrained: install
 	$(foreach m,lstm gru transformer gan,\
 		$(TRAIN) $($(shell echo $(m) | tr a-z A-Z)_ARGS) --out pretrained/$(m) && \
 		$(PY) -m playground card --model pretrained/$(m) \
-			--command "python -m playground train --corpus tinyshakespeare.txt --minutes 20 --seed 1 $($(shell echo $(m) | tr a-z A-Z)_ARGS)" && ) true
+			--command "python -m playground train --corpus tinyshakespeare.txt --seed 1 $($(shell echo $(m) | tr a-z A-Z)_ARGS)" && ) true
 
 clean:
 	rm -rf $(VENV) .pytest_cache
