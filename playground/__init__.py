@@ -11,6 +11,10 @@ never from a layer above::
     tokenizers, corpus,     text <-> ids, loading and checking text,
     config, errors          validated frozen dataclasses, user-facing errors
 
+One deliberate exception: an architecture that trains differently names its Trainer
+subclass in its registry entry (the GANs import ``playground.adversarial``), so adding such an
+architecture is still one file plus its trainer.
+
 Importing ``playground`` registers the model classes with Keras, so a saved
 ``model.keras`` loads with ``keras.models.load_model`` afterwards.
 """

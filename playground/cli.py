@@ -159,6 +159,10 @@ def _progress(event) -> None:
     elif isinstance(event, events.Evaluated):
         print(f"step {event.step:6d}  epoch {event.epoch:6.2f}  {event.seconds:7.1f}s  "
               f"validation loss {event.val_loss:.4f} nats/token", file=sys.stderr)
+    elif isinstance(event, events.Diagnostics):
+        accuracy = event.values.get("d_accuracy")
+        shown = f"  discriminator accuracy {accuracy:.2f}" if accuracy is not None else ""
+        print(f"  reading: {event.reading}{shown}", file=sys.stderr)
     elif isinstance(event, events.Sampled):
         for temperature, text in event.samples:
             print(f"  T={temperature:g}: {text[:100]!r}", file=sys.stderr)

@@ -216,12 +216,14 @@ def test_student_trains_stops_and_compares_temperatures(page, js_errors, tmp_pat
     with screenshot_on_failure(page, "browser-failure"):
         # 1 · Corpus: upload the file and use it.
         open_tab(page, "1 · Corpus")
+        # A new page loads the default built-in corpus by itself; wait for that before replacing it.
+        wait_for_text(page, "#corpus-summary", "Loaded python-docs", ACTION_MS)
         page.get_by_role("tab", name="Upload files", exact=True).click()
         page.locator("#corpus-files input[type=file]").set_input_files(str(corpus))
         page.locator("#corpus-files").get_by_text("corpus.txt").first.wait_for()
         page.locator("#load-corpus").click()
-        summary = wait_for_text(page, "#corpus-summary", "Loaded", ACTION_MS)
-        assert "Loaded corpus" in summary, summary  # the uploaded file, not the default built-in corpus
+        summary = wait_for_text(page, "#corpus-summary", "Loaded corpus", ACTION_MS)
+        assert "Loaded corpus.txt" in summary, summary  # the uploaded file, not the default built-in corpus
         assert_no_error_toast(page)
 
         # 2 · Model: a tiny LSTM, so that it trains fast.

@@ -58,8 +58,10 @@ def model_line(model: TextModel) -> str:
     result = model.info.get("result", {})
     loss = result.get("val_loss")
     quality = f", validation loss {loss:.3f} nats/{model.level}" if isinstance(loss, (int, float)) else ""
+    note = " It writes from noise and ignores the prompt: that is part of why it fails." \
+        if model.arch == "gan-naive" else ""
     return (f"Using **{escape(model.name)}** ({model.arch}, {model.model.count_params():,} parameters, "
-            f"{model.level} level{quality}).")
+            f"{model.level} level{quality}).{note}")
 
 
 def settings_of(top_k, top_p, min_p) -> SamplingSettings:

@@ -133,9 +133,8 @@ def render(context: AppContext) -> ModelControls:
             size = gr.Markdown(elem_id="model-size")
     controls = ModelControls(arch, fields, explanation, size)
     describe = bind(context, describe_model)
-    # .input, not .change: only what the student moves, not every value show_controls sets.
-    gr.on([c.input for c in fields.values()], describe, controls.inputs(), [explanation, size],
-          api_name="describe_model")
+    gr.on([c.change for c in fields.values()], describe, controls.inputs(), [explanation, size],
+          api_name="describe_model", trigger_mode="always_last")
     arch.change(bind(context, show_controls), arch, list(fields.values()), api_visibility="private").then(
         describe, controls.inputs(), [explanation, size], api_visibility="private")
     return controls
