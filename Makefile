@@ -18,8 +18,12 @@ test: install-dev chromium  ## the whole suite: unit, API and browser tests
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
+# A venv made without ensurepip (Debian without python3-venv) has no pip: start again, installing it.
 $(VENV)/.installed: requirements.txt
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip --version >/dev/null 2>&1 || { rm -rf $(VENV); $(PYTHON) -m venv $(VENV) 2>/dev/null || { \
+		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q python3-venv && \
+		rm -rf $(VENV) && $(PYTHON) -m venv $(VENV); }; }
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt
 	touch $@

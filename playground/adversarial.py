@@ -33,7 +33,7 @@ import numpy as np
 import tensorflow as tf
 
 from playground import events
-from playground.data import random_windows
+from playground.data import check_length, random_windows
 from playground.metrics import distinct_n, self_bleu
 from playground.sampling import Generator
 from playground.training import Trainer
@@ -181,6 +181,8 @@ class AdversarialTrainer(_GANTrainer):
     def __init__(self, model, train_ids, val_ids, config, **kwargs):
         super().__init__(model, train_ids, val_ids, config, **kwargs)
         self.gan = model.model_config
+        # Real windows for the discriminator are as long as the generator's fakes.
+        check_length(train_ids, self.gan.adversarial_length, "training")
         self.generator_optimizer = self._adam(self.gan.adversarial_lr)
         self.discriminator_optimizer = self._adam(self.gan.adversarial_lr)
         vocab = self.gan.vocab_size

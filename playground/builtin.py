@@ -119,9 +119,17 @@ def tiny_shakespeare(cache_dir: Path, timeout: float = 20.0) -> Corpus:
     return Corpus("tiny-shakespeare", check_text(path.read_text("utf-8"), "tiny-shakespeare"))
 
 
+def cached_tiny_shakespeare() -> Corpus:
+    from playground.paths import workspace
+
+    return tiny_shakespeare(workspace() / "corpora")
+
+
 BUILTIN: dict[str, tuple[str, Callable[[], Corpus]]] = {
     "python-docs": ("Python language reference (ships with Python, ~0.45 MB)", python_docs),
     "markov-babble": ("Markov babble: known entropy floor (~0.3 MB)", markov_babble),
+    "tiny-shakespeare": ("Tiny Shakespeare (downloaded once when online, then cached; ~1.1 MB)",
+                         cached_tiny_shakespeare),
 }
 
 

@@ -77,7 +77,7 @@ def save(directory: str | os.PathLike, model: LanguageModel, tokenizer: Tokenize
             temporary.unlink(missing_ok=True)
         write_atomic(directory / "tokenizer.json", tokenizer.to_json())
         write_atomic(directory / "history.csv", history.to_csv())
-        if corpus_text is not None and not (directory / CORPUS).exists():
+        if corpus_text is not None:
             write_atomic(directory / CORPUS, gzip.compress(corpus_text.encode("utf-8"), mtime=0))
         # config.json last: its presence marks a complete bundle.
         write_atomic(directory / "config.json", json.dumps(info, indent=2, ensure_ascii=False))
@@ -101,7 +101,10 @@ def load(directory: str | os.PathLike) -> Bundle:
     if not isinstance(info, dict) or not isinstance(info.get("model"), dict):
         raise PlaygroundError(f"{directory.name}/config.json has no 'model' section.")
     expected = config_from_dict(info["model"])
-    tokenizer = tokenizers.from_json((directory / "tokenizer.json").read_text("utf-8"))
+    try:
+        tokenizer = tokenizers.from_json((directory / "tokenizer.json").read_text("utf-8"))
+    except UnicodeDecodeError:
+        raise PlaygroundError(f"{directory.name}/tokenizer.json is not UTF-8 text.") from None
     if len(tokenizer) != expected.vocab_size:
         raise PlaygroundError(
             f"{directory.name}: the tokenizer has {len(tokenizer)} tokens but the model expects {expected.vocab_size}."
@@ -113,7 +116,10 @@ def load(directory: str | os.PathLike) -> Bundle:
     if not isinstance(model, LanguageModel) or model.model_config != expected:
         raise PlaygroundError(f"{directory.name}/model.keras does not match its config.json.")
     history_path = directory / "history.csv"
-    history = History.from_csv(history_path.read_text("utf-8")) if history_path.is_file() else History()
+    try:
+        history = History.from_csv(history_path.read_text("utf-8")) if history_path.is_file() else History()
+    except (ValueError, KeyError, UnicodeDecodeError):
+        raise PlaygroundError(f"{directory.name}/history.csv is damaged.") from None
     return Bundle(model, tokenizer, info, history, directory)
 
 

@@ -218,7 +218,7 @@ def generate(args) -> dict:
     samples = model.generate(args.prompt, parse_temperatures(args.temperatures), args.length, args.seed, settings)
     if not args.json:
         for sample in samples:
-            print(f"--- temperature {sample.temperature:g}\n{args.prompt}{sample.text}\n")
+            print(f"--- temperature {sample.temperature:g}\n{model.join(args.prompt, sample.text)}\n")
     if not args.json:
         return {}
     from playground.temperature_lab import sample_row

@@ -15,7 +15,7 @@ from typing import Sequence
 
 from playground.errors import PlaygroundError
 
-DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+DEFAULT_MAX_BYTES = 20_000_000
 MIN_CHARACTERS = 200
 
 
@@ -28,7 +28,7 @@ def max_corpus_bytes() -> int:
         megabytes = float(value)
     except ValueError:
         raise PlaygroundError(f"PLAYGROUND_MAX_CORPUS_MB must be a number, not {value!r}.") from None
-    return int(megabytes * 1024 * 1024)
+    return int(megabytes * 1_000_000)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -8,6 +8,7 @@ import platform
 from pathlib import Path
 
 from playground import bundle
+from playground.errors import PlaygroundError
 from playground.evaluation import bits
 
 
@@ -21,7 +22,9 @@ def write_card(directory: str | os.PathLike, command: str) -> Path:
     directory = Path(directory)
     loaded = bundle.load(directory)
     info, result = loaded.info, loaded.info.get("result", {})
-    loss = float(result.get("val_loss"))
+    if not isinstance(result.get("val_loss"), (int, float)):
+        raise PlaygroundError(f"{directory.name} has no finished result to describe; train it to the end first.")
+    loss = float(result["val_loss"])
     unit = "char" if loaded.tokenizer.level == "char" else "token"
     share = info.get("train", {}).get("validation_share", 0.1)
     lines = [

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import json
+import logging
 import math
 import os
 import threading
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
+import keras
 import numpy as np
 
 from playground import bundle, events, tokenizers
@@ -22,17 +25,17 @@ from playground.errors import PlaygroundError
 from playground.evaluation import bits
 from playground.models import architecture
 from playground.models.base import LanguageModel
+from playground.paths import workspace
 from playground.sampling import GeneratedBatch, Generator, SamplingSettings
 from playground.tokenizers import Tokenizer
 from playground.training import History, TrainConfig, Trainer
+
+log = logging.getLogger(__name__)
 
 MAX_PARAMETERS = 50_000_000
 MAX_VOCABULARY = 50_000
 
 
-def workspace() -> Path:
-    """Where runs are saved: ``PLAYGROUND_HOME``, else ``~/.text-playground``."""
-    return Path(os.environ.get("PLAYGROUND_HOME") or Path.home() / ".text-playground")
 
 
 def new_run_dir(arch: str) -> Path:
@@ -132,6 +135,13 @@ class TextModel:
                 batch.top_ids[row], batch.top_probabilities[row]))
         return samples
 
+    def join(self, prompt: str, continuation: str) -> str:
+        """Prompt and generated text as one text; words need a space between them, characters don't."""
+        if self.level == "word" and prompt and continuation and not prompt[-1].isspace() \
+                and continuation[0] not in ".,;:!?)'\"\n":
+            return f"{prompt} {continuation}"
+        return prompt + continuation
+
     def unknown_in(self, prompt: str) -> list[str]:
         return self.tokenizer.unknown_symbols(prompt)
 
@@ -164,6 +174,8 @@ class TrainingRun:
 
         spec = architecture(arch)
         train_text, val_text = corpus.split(train_config.validation_share)
+        # Seeded before the weights exist, so the seed decides the starting point too.
+        keras.utils.set_random_seed(train_config.seed)
         self.strategy = make_strategy(train_config.strategy)
         mixed = use_mixed_precision(train_config.mixed_precision)
         if resume_from is not None:
@@ -189,6 +201,13 @@ class TrainingRun:
                 f"{limit}; shorten it or give the model a longer context.")
         self.corpus, self.arch, self.train_config = corpus, arch, train_config
         self.run_dir = Path(run_dir) if run_dir else new_run_dir(arch)
+        try:  # find out now, not after an epoch of training, that the model cannot be saved
+            self.run_dir.mkdir(parents=True, exist_ok=True)
+            probe = self.run_dir / ".write-test"
+            probe.write_bytes(b"")
+            probe.unlink()
+        except OSError as error:
+            raise PlaygroundError(f"Cannot save runs in {self.run_dir}: {error.strerror or error}.") from None
         self.publish = self._logged(publish)
         self.text_model = TextModel(self.model, self.tokenizer, name=self.run_dir.name, corpus_text=corpus.text,
                                     path=self.run_dir)
@@ -259,7 +278,9 @@ class TrainingRun:
         """Train, measure the whole validation split, save the bundle. Reports failure as an event too."""
         try:
             history = self.trainer.run()
-            val_loss = self.trainer.final_val_loss() if final_evaluation else (history.best_val_loss() or math.nan)
+            # After a Stop the student is waiting: the last validation point stands in for a full pass.
+            full = final_evaluation and self.trainer.reason != "stopped"
+            val_loss = self.trainer.final_val_loss() if full else (_last_val_loss(history) or math.nan)
             result = RunResult(str(self.run_dir), self.arch, int(self.model.count_params()),
                                round(self.trainer.seconds, 2), self.trainer.offset + self.trainer.steps_done,
                                self.trainer.reason,
@@ -267,11 +288,23 @@ class TrainingRun:
             self.save(history, result)
         except Exception as error:
             message = str(error) if isinstance(error, PlaygroundError) else f"{type(error).__name__}: {error}"
+            self._mark_failed(message)
             self.publish(events.Failed(message))
             raise
         self.text_model.info = self.info(result)
         self.publish(events.Finished(result.reason, result.steps, result.seconds, result.val_loss))
         return result
+
+    def _mark_failed(self, message: str) -> None:
+        """A failed run is not 'interrupted': it must not look resumable."""
+        path = self.run_dir / "config.json"
+        try:
+            info = json.loads(path.read_text("utf-8")) if path.is_file() else None
+            if info is not None:
+                info.update(status="failed", error=message)
+                bundle.write_atomic(path, json.dumps(info, indent=2, ensure_ascii=False))
+        except (OSError, ValueError):
+            log.warning("could not mark %s as failed", self.run_dir)
 
     def info(self, result: RunResult | None) -> dict[str, Any]:
         info = {"corpus": self.corpus.name, "train": dataclasses.asdict(self.train_config)}
@@ -281,6 +314,11 @@ class TrainingRun:
 
     def save(self, history: History, result: RunResult) -> None:
         bundle.save(self.run_dir, self.model, self.tokenizer, self.info(result), history, self.corpus.text)
+
+
+def _last_val_loss(history: History) -> float | None:
+    values = [row["val_loss"] for row in history.rows if not math.isnan(row["val_loss"])]
+    return values[-1] if values else None
 
 
 def _scalar(tag: str, value: float) -> None:

@@ -25,6 +25,7 @@ from playground.errors import PlaygroundError
 from playground.models.base import LanguageModel
 
 MAX_LENGTH = 5000
+MAX_PROMPT = 10_000
 MAX_ROWS = 512
 TOP_ALTERNATIVES = 5
 
@@ -128,8 +129,8 @@ class SamplingSettings:
     greedy: bool = False
 
     def __post_init__(self) -> None:
-        if not isinstance(self.top_k, (int, np.integer)) or self.top_k < 0:
-            raise PlaygroundError(f"top-k must be a whole number, 0 for off (got {self.top_k}).")
+        if not isinstance(self.top_k, (int, np.integer)) or not 0 <= self.top_k <= 1_000_000:
+            raise PlaygroundError(f"top-k must be a whole number from 0 (off) to 1,000,000 (got {self.top_k}).")
         if not (isinstance(self.top_p, (int, float)) and 0.0 < self.top_p <= 1.0):
             raise PlaygroundError(f"top-p must be in (0, 1], 1 for off (got {self.top_p}).")
         if not (isinstance(self.min_p, (int, float)) and 0.0 <= self.min_p < 1.0):
@@ -244,6 +245,8 @@ class Generator:
             raise PlaygroundError(f"At most {MAX_ROWS} samples in one call (asked for {rows}).")
         if len(prompt_ids) == 0:
             raise PlaygroundError("The prompt must contain at least one token.")
+        if len(prompt_ids) > MAX_PROMPT:
+            raise PlaygroundError(f"The prompt is {len(prompt_ids):,} tokens; at most {MAX_PROMPT:,} are read.")
         row_temperature = np.repeat(np.asarray(temperatures, np.float32), samples_per_temperature)
         row_stream = np.tile(np.arange(samples_per_temperature, dtype=np.int32), len(temperatures))
         prompt = np.tile(np.asarray(prompt_ids, np.int32)[None, :], (rows, 1))

@@ -121,6 +121,8 @@ def from_json(data: str) -> Tokenizer:
         level, vocabulary = spec["level"], spec["vocabulary"]
     except (ValueError, KeyError, TypeError):
         raise PlaygroundError("tokenizer.json is not a valid tokenizer file.") from None
+    if not isinstance(vocabulary, list) or not all(isinstance(token, str) and token for token in vocabulary):
+        raise PlaygroundError("tokenizer.json's vocabulary must be a list of non-empty strings.")
     if level == "char":
         return CharTokenizer(vocabulary)
     if level == "word":

@@ -276,7 +276,6 @@ class Trainer:
         """Train until the epochs are done, the time is up or :meth:`stop` is called."""
         cfg = self.config
         rng = np.random.default_rng(cfg.seed)
-        keras.utils.set_random_seed(cfg.seed)
         # The batch size is per replica: several devices each take a full batch.
         global_batch = cfg.batch_size * self.strategy.num_replicas_in_sync
         tokens_per_step = global_batch * cfg.window

@@ -1,6 +1,6 @@
 """Runs on disk: list, rename, delete, export and import bundles.
 
-Every run is a directory under ``$PLAYGROUND_HOME/runs`` (see :func:`playground.runs.workspace`).
+Every run is a directory under ``$PLAYGROUND_HOME/runs`` (see :func:`playground.paths.workspace`).
 ``config.json`` says how far it got: ``status`` is ``running`` while training (rewritten at
 every checkpoint), then ``completed``, ``stopped`` or ``time limit``. A run that says
 ``running`` but is not training in this server was cut short by a crash or a restart: it
@@ -16,6 +16,7 @@ import re
 import shutil
 import tempfile
 import zipfile
+import zlib
 from pathlib import Path
 from typing import Iterable
 
@@ -24,6 +25,7 @@ import pandas as pd
 from playground import bundle
 from playground.errors import PlaygroundError
 from playground.models import config_from_dict
+from playground.paths import workspace
 
 MAX_BUNDLE_BYTES = 100 * 1024 * 1024
 BUNDLE_FILES = set(bundle.MEMBERS) | {bundle.CORPUS, "MODEL_CARD.md"}
@@ -31,8 +33,6 @@ NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")
 
 
 def runs_dir() -> Path:
-    from playground.runs import workspace
-
     return workspace() / "runs"
 
 
@@ -72,8 +72,10 @@ def list_runs(active: Iterable[Path] = ()) -> pd.DataFrame:
     rows = []
     folder = runs_dir()
     active = list(active)
-    for path in sorted(folder.iterdir(), reverse=True) if folder.is_dir() else []:
-        info = read_info(path) if (path / "config.json").is_file() else None
+    paths = [p for p in folder.iterdir() if not p.name.startswith(".") and (p / "config.json").is_file()] \
+        if folder.is_dir() else []
+    for path in sorted(paths, key=lambda p: (p / "config.json").stat().st_mtime, reverse=True):
+        info = read_info(path)
         if info is None:
             continue
         result = info.get("result", {})
@@ -146,15 +148,20 @@ def import_bundle(archive: Path, name: str | None = None) -> Path:
             raise PlaygroundError(f"The bundle is incomplete: {', '.join(missing)} missing.")
         try:
             info = json.loads(zipped.read("config.json").decode("utf-8"))
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, zipfile.BadZipFile, RuntimeError, zlib.error, EOFError):
             raise PlaygroundError("The bundle's config.json is not valid JSON.") from None
         if not isinstance(info, dict) or not isinstance(info.get("model"), dict):
             raise PlaygroundError("The bundle's config.json has no 'model' section.")
         config_from_dict(info["model"])
-        staging = Path(tempfile.mkdtemp(prefix="playground-import-", dir=_ensure(runs_dir())))
+        # A dot-named folder: never listed as a run, even if a crash leaves it behind.
+        staging = Path(tempfile.mkdtemp(prefix=".import-", dir=_ensure(runs_dir())))
         try:
             for member in members:
-                (staging / member.filename).write_bytes(zipped.read(member))
+                try:
+                    data = zipped.read(member)
+                except (zipfile.BadZipFile, RuntimeError, OSError, zlib.error, EOFError):
+                    raise PlaygroundError(f"The bundle is damaged: {member.filename} cannot be read.") from None
+                (staging / member.filename).write_bytes(data)
             bundle.load(staging)  # the full check: tokenizer, weights with safe_mode, shapes
             target = runs_dir() / check_name(name or archive.stem)
             if target.exists():

@@ -108,3 +108,16 @@ def test_markov_babble_floor_matches_the_empirical_rate():
 def test_unknown_builtin():
     with pytest.raises(PlaygroundError, match="Unknown built-in corpus"):
         builtin.load_builtin("nope")
+
+
+def test_tiny_shakespeare_offline_is_a_clear_message_or_the_cache(tmp_path, monkeypatch):
+    import urllib.request
+
+    def offline(*args, **kwargs):
+        raise OSError("network is unreachable")
+
+    monkeypatch.setattr(urllib.request, "urlopen", offline)
+    with pytest.raises(PlaygroundError, match="not cached and could not be downloaded"):
+        builtin.tiny_shakespeare(tmp_path)
+    (tmp_path / "tinyshakespeare.txt").write_text("First Citizen:\nBefore we proceed any further, hear me speak.\n" * 10)
+    assert builtin.tiny_shakespeare(tmp_path).text.startswith("First Citizen:")

@@ -8,13 +8,14 @@ from pathlib import Path
 import playground
 
 CORE = sorted(
-    f"playground.{info.name}" for info in pkgutil.walk_packages(playground.__path__, prefix="")
-    if not info.name.startswith("ui") and info.name != "__main__"
+    info.name for info in pkgutil.walk_packages(playground.__path__, prefix="playground.")
+    if not info.name.startswith("playground.ui") and info.name != "playground.__main__"
 )
 
 
 def test_core_modules_exist():
-    assert {"playground.corpus", "playground.sampling", "playground.training", "playground.cli"} <= set(CORE)
+    assert {"playground.corpus", "playground.sampling", "playground.training", "playground.cli",
+            "playground.models.lstm", "playground.models.transformer", "playground.models.gan"} <= set(CORE)
 
 
 def test_core_does_not_import_gradio():

@@ -9,7 +9,7 @@ from playground import charts, temperature_lab, workspace
 from playground.errors import PlaygroundError
 from playground.runs import TextModel
 from playground.sampling import parse_temperatures
-from playground.ui.common import AppContext, bind
+from playground.ui.common import AppContext, bind, whole
 
 INTRO = """
 ### 5 · Compare: which model is better, and at what cost?
@@ -35,10 +35,9 @@ def refresh_choices(context: AppContext, request: gr.Request = None):
 
 def bundle_dir(context: AppContext, name: str):
     if name.startswith(PRETRAINED):
-        path = context.catalog.directory / name[len(PRETRAINED):]
-        if not (path / "config.json").is_file():
+        if name[len(PRETRAINED):] not in context.catalog.names():
             raise PlaygroundError(f"No pretrained model called {name!r}.")
-        return path
+        return context.catalog.directory / name[len(PRETRAINED):]
     return workspace.run_path(name)
 
 
@@ -81,8 +80,9 @@ def compare_quality(context: AppContext, names: list, samples: float, references
     corpora = {m.info.get("corpus") for m in models.values()}
     if len(corpora) > 1:
         raise PlaygroundError("These runs were trained on different corpora; their quality cannot be compared.")
-    settings = temperature_lab.QualityDiversitySettings(tuple(parse_temperatures(temperatures)), int(samples),
-                                                         int(references), int(length))
+    settings = temperature_lab.QualityDiversitySettings(
+        tuple(parse_temperatures(temperatures)), whole(samples, "Samples per temperature"),
+        whole(references, "Held-out references"), whole(length, "Sample length"))
     table = temperature_lab.quality_diversity(models, split[1], settings)
     return charts.quality_diversity_figure(table), table
 

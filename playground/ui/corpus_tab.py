@@ -5,7 +5,7 @@ import pandas as pd
 
 from playground import builtin, charts
 from playground.corpus import describe
-from playground.ui.common import AppContext, bind, escape, session_of
+from playground.ui.common import AppContext, bind, escape, number, session_of, whole
 
 INTRO = """
 ### 1 · Corpus: the text your model will learn from
@@ -25,7 +25,9 @@ def load_corpus(context: AppContext, source: str, files, text: str, builtin_name
     if isinstance(files, str):
         files = [files]
     paths = [getattr(f, "name", f) for f in (files or [])]
-    choice = session.load_corpus(source, paths, text, builtin_name, level, float(validation_share), int(max_words))
+    choice = session.load_corpus(source, paths, text, builtin_name, level,
+                                 number(validation_share, "Validation share", 0.1),
+                                 whole(max_words, "Word vocabulary cap", 10_000))
     stats = describe(choice.corpus.text)
     train, validation = choice.corpus.split(choice.validation_share)
     table = pd.DataFrame(stats.as_rows() + [

@@ -3,12 +3,12 @@
 import gradio as gr
 import pandas as pd
 
-from playground import charts, metrics, temperature_lab
+from playground import charts, temperature_lab
 from playground.errors import PlaygroundError
 from playground.runs import Sample, TextModel
 from playground.sampling import SamplingSettings, parse_temperatures
 from playground.session import Session
-from playground.ui.common import AppContext, bind, escape, session_of
+from playground.ui.common import AppContext, bind, escape, number, session_of, whole
 
 INTRO = """
 ### 4 · Generate: let the model write
@@ -65,7 +65,8 @@ def model_line(model: TextModel) -> str:
 
 
 def settings_of(top_k, top_p, min_p) -> SamplingSettings:
-    return SamplingSettings(top_k=int(top_k or 0), top_p=float(top_p), min_p=float(min_p or 0))
+    return SamplingSettings(top_k=whole(top_k, "top-k", 0), top_p=number(top_p, "top-p", 1.0),
+                            min_p=number(min_p, "min-p", 0.0))
 
 
 def token_view(sample: Sample, model: TextModel) -> str:
@@ -91,9 +92,10 @@ def generate(context: AppContext, prompt: str, length: float, temperature: float
     """One sample at one temperature. Returns (prompt + text, per-token view, model line)."""
     session = session_of(context, request)
     model = current_model(context, session)
-    sample = model.generate(prompt or "", [float(temperature)], int(length), int(seed or 0),
-                            settings_of(top_k, top_p, min_p))[0]
-    return (prompt or "") + sample.text, token_view(sample, model), model_line(model) + unknown_note(model, prompt)
+    sample = model.generate(prompt or "", [number(temperature, "Temperature")], whole(length, "Length"),
+                            whole(seed, "Seed", 0), settings_of(top_k, top_p, min_p))[0]
+    return model.join(prompt or "", sample.text), token_view(sample, model), \
+        model_line(model) + unknown_note(model, prompt)
 
 
 def unknown_note(model: TextModel, prompt: str) -> str:
@@ -112,22 +114,22 @@ def compare_temperatures(context: AppContext, prompt: str, length: float, temper
     """
     values, settings = parse_temperatures(temperatures), settings_of(top_k, top_p, min_p)
     model = current_model(context, session_of(context, request))
-    samples = model.generate(prompt or "", values, int(length), int(seed or 0), settings)
-    cards, rows = [], []
-    for sample in samples:
-        scores = metrics.sample_metrics(sample.tokens, logprobs=sample.token_logprob)
+    samples = model.generate(prompt or "", values, whole(length, "Length"), whole(seed, "Seed", 0), settings)
+    index = model.memorisation_index()
+    rows = [temperature_lab.sample_row(sample, model.level, index) for sample in samples]
+    cards = []
+    for sample, row in zip(samples, rows):
+        copied = f" · copied {row['copied_share']:.0%}" if row["copied_share"] is not None else ""
         cards.append(
             f"<div class='pg-card'><div class='pg-card-head'>T = {sample.temperature:g} · "
             f"{character_of(sample.temperature)}</div><pre class='pg-text'><b>{escape(prompt or '')}</b>"
-            f"{escape(sample.text)}</pre><div class='pg-card-foot'>distinct-2 {scores['distinct_2']:.2f} · "
-            f"repeated 4-grams {scores['repetition_rate']:.0%} · mean log-prob {scores['mean_logprob']:.2f}"
+            f"{escape(model.join(prompt or '', sample.text)[len(prompt or ''):])}</pre>"
+            f"<div class='pg-card-foot'>distinct-2 {row['distinct_2']:.2f} · "
+            f"repeated 4-grams {row['repetition_rate']:.0%}{copied} · mean log-prob {row['mean_logprob']:.2f}"
             f"</div></div>")
-        rows.append({"temperature": sample.temperature, "text": sample.text,
-                     "distinct_1": round(scores["distinct_1"], 3), "distinct_2": round(scores["distinct_2"], 3),
-                     "repetition_rate": round(scores["repetition_rate"], 3),
-                     "mean_logprob": round(scores["mean_logprob"], 3)})
+    table = pd.DataFrame(rows).drop(columns=["sample"])
     grid = f"<div class='pg-grid' id='temperature-grid'>{''.join(cards)}</div>"
-    return grid, pd.DataFrame(rows), model_line(model) + unknown_note(model, prompt)
+    return grid, table, model_line(model) + unknown_note(model, prompt)
 
 
 def measure_temperatures(context: AppContext, prompt: str, length: float, temperatures: str, seed: float,
@@ -135,14 +137,14 @@ def measure_temperatures(context: AppContext, prompt: str, length: float, temper
     """Several samples per temperature, each measured; returns (chart of means, table of means, note)."""
     session = session_of(context, request)
     model = current_model(context, session)
-    count = int(samples)
+    count = whole(samples, "Samples per temperature")
     if not 1 <= count <= 64:
         raise PlaygroundError(f"Use between 1 and 64 samples per temperature (got {count}).")
     rows = temperature_lab.measure_temperatures(
-        model, prompt or "", parse_temperatures(temperatures), int(length), int(seed or 0), count,
+        model, prompt or "", parse_temperatures(temperatures), whole(length, "Length"), whole(seed, "Seed", 0), count,
         settings_of(top_k, top_p, min_p), model.memorisation_index())
     summary = temperature_lab.summary_by_temperature(rows)
-    note = (f"Means over {count} samples of {int(length)} tokens per temperature. "
+    note = (f"Means over {count} samples of {whole(length, 'Length')} tokens per temperature. "
             "**distinct-n**: share of n-grams that are different (low = repetitive). "
             "**repeated 4-grams**: share of 4-grams already used earlier in the same sample. "
             "**mean log-prob**: how likely the model itself finds its text (0 is certain).")
@@ -176,7 +178,8 @@ def quality_diversity(context: AppContext, models: list, samples: float, referen
     if split is None:
         raise PlaygroundError("The held-out text of this model is unknown, so its quality cannot be measured.")
     settings = temperature_lab.QualityDiversitySettings(
-        tuple(parse_temperatures(temperatures)), int(samples), int(references), int(length), int(seed or 0))
+        tuple(parse_temperatures(temperatures)), whole(samples, "Samples per temperature"),
+        whole(references, "Held-out references"), whole(length, "Sample length"), whole(seed, "Seed", 0))
     table = temperature_lab.quality_diversity(chosen, split[1], settings)
     return charts.quality_diversity_figure(table), table
 
@@ -186,8 +189,8 @@ def token_probabilities(context: AppContext, prompt: str = "", length: int = 50,
                         request: gr.Request = None) -> list:
     """Generate one sample and return every token with its probability and the top-5 alternatives."""
     model = current_model(context, session_of(context, request))
-    sample = model.generate(prompt or "", [float(temperature)], int(length), int(seed or 0),
-                            settings_of(top_k, top_p, min_p))[0]
+    sample = model.generate(prompt or "", [number(temperature, "Temperature")], whole(length, "Length"),
+                            whole(seed, "Seed", 0), settings_of(top_k, top_p, min_p))[0]
     return temperature_lab.token_probabilities(model, sample)
 
 
@@ -217,8 +220,7 @@ def render(context: AppContext) -> None:
                                   elem_id="temperatures")
         grid_button = gr.Button("Compare temperatures", variant="primary", elem_id="compare")
         grid = gr.HTML(elem_id="grid")
-        table = gr.Dataframe(label="Each sample measured", interactive=False, wrap=True, elem_id="grid-table",
-                             column_widths=["9%", "55%", "9%", "9%", "9%", "9%"])
+        table = gr.Dataframe(label="Each sample measured", interactive=False, wrap=True, elem_id="grid-table")
     with gr.Tab("Measure temperatures"):
         gr.Markdown("Draw several samples at each temperature and measure them, to see *where* the model "
                     "starts repeating itself (distinct-n falls, repetition rises) and where it starts "

@@ -37,16 +37,19 @@ def load_run(context: AppContext, name: str, request: gr.Request = None) -> str:
     return f"Loaded **{model.name}** ({model.arch}): the Generate tab now uses it."
 
 
-def rename_run(context: AppContext, name: str, new_name: str, request: gr.Request = None):
+def refuse_if_training(context: AppContext, name: str) -> None:
     if workspace.run_path(name).resolve() in {p.resolve() for p in context.store.active_runs()}:
-        raise PlaygroundError("That run is training right now; stop it before renaming it.")
+        raise PlaygroundError(f"{name} is training right now; stop it first.")
+
+
+def rename_run(context: AppContext, name: str, new_name: str, request: gr.Request = None):
+    refuse_if_training(context, name)
     target = workspace.rename(name, new_name)
     return f"Renamed **{name}** to **{target.name}**.", target.name, list_runs(context, request)
 
 
 def delete_run(context: AppContext, name: str, confirm: str, request: gr.Request = None):
-    if workspace.run_path(name).resolve() in {p.resolve() for p in context.store.active_runs()}:
-        raise PlaygroundError("That run is training right now; stop it before deleting it.")
+    refuse_if_training(context, name)
     workspace.delete(name, confirm)
     return f"Deleted **{name}**.", "", list_runs(context, request)
 
@@ -65,11 +68,13 @@ def import_run(context: AppContext, bundle_file, name: str = "", request: gr.Req
     return f"Imported **{target.name}**.", target.name, list_runs(context, request)
 
 
-def resume_run(context: AppContext, name: str, request: gr.Request = None):
+async def resume_run(context: AppContext, name: str, request: gr.Request = None):
     """Continue a saved run from its last checkpoint; streams like training does."""
+    refuse_if_training(context, name)
     session = session_of(context, request)
     monitor = session.resume_training(workspace.run_path(name))
-    yield from train_tab.stream(session, monitor)
+    async for update in train_tab.stream(session, monitor):
+        yield update
 
 
 def show_card(context: AppContext, name: str, request: gr.Request = None) -> str:

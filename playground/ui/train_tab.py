@@ -1,7 +1,7 @@
 """Train tab: train in the background, watch the loss fall, stop whenever you like."""
 
+import asyncio
 import dataclasses
-import time
 
 import gradio as gr
 
@@ -9,7 +9,7 @@ from playground import charts
 from playground.monitor import Snapshot
 from playground.models import architecture
 from playground.training import TrainConfig
-from playground.ui.common import AppContext, bind, escape, session_of
+from playground.ui.common import AppContext, bind, escape, number, session_of, whole
 from playground.ui.model_tab import ModelControls, model_options
 
 INTRO = """
@@ -44,16 +44,17 @@ def train_config(epochs: float, minutes: float, batch_size: float, window: float
                  optimizer: str, seed: float, arch: str = "lstm") -> TrainConfig:
     from playground.errors import PlaygroundError
 
-    epochs, minutes = float(epochs or 0), float(minutes or 0)
+    epochs, minutes = number(epochs, "Epochs", 0.0), number(minutes, "Minutes", 0.0)
     if epochs < 0 or minutes < 0:
         raise PlaygroundError("Epochs and minutes cannot be negative.")
     if epochs == 0 and minutes == 0:
         raise PlaygroundError("Set a number of epochs or of minutes (or both: whichever comes first).")
     # The architecture's measured extras (schedule, warm-up) come along; what the student set wins.
     defaults = architecture(arch).train_defaults
-    chosen = dict(batch_size=int(batch_size), window=int(window), learning_rate=float(learning_rate),
-                  optimizer=optimizer)
-    return TrainConfig(**{**defaults, **chosen}, epochs=epochs or None, minutes=minutes or None, seed=int(seed or 0))
+    chosen = dict(batch_size=whole(batch_size, "Batch size"), window=whole(window, "Context length"),
+                  learning_rate=number(learning_rate, "Learning rate"), optimizer=optimizer)
+    return TrainConfig(**{**defaults, **chosen}, epochs=epochs or None, minutes=minutes or None,
+                       seed=whole(seed, "Random seed", 0))
 
 
 def suggest_settings(context: AppContext, arch: str, request: gr.Request = None) -> list:
@@ -82,7 +83,7 @@ def view(snapshot: Snapshot) -> tuple[str, object, str, object]:
     return status, charts.loss_figure(snapshot), samples_html(snapshot), gr.Plot(diagnostics, visible=bool(diagnostics))
 
 
-def train(context: AppContext, arch: str, units: float, layers: float, embedding_dim: float, heads: float,
+async def train(context: AppContext, arch: str, units: float, layers: float, embedding_dim: float, heads: float,
           context_length: float, dropout: float, cell: str, pretrain_share: float, beta_max: float, d_steps: float,
           mle_mix: float, straight_through: bool, epochs: float, minutes: float, batch_size: float, window: float,
           learning_rate: float, optimizer: str, seed: float, request: gr.Request = None):
@@ -95,17 +96,21 @@ def train(context: AppContext, arch: str, units: float, layers: float, embedding
     options = model_options(arch, units, layers, embedding_dim, heads, context_length, dropout, cell,
                             pretrain_share, beta_max, d_steps, mle_mix, straight_through)
     monitor = session.start_training(arch, options, config)
-    yield from stream(session, monitor)
+    async for update in stream(session, monitor):
+        yield update
 
 
-def stream(session, monitor):
-    """(status, chart, samples) twice a second while the session trains, then once more at the end."""
+async def stream(session, monitor):
+    """(status, chart, samples, diagnostics) twice a second while the session trains, then at the end.
+
+    Asynchronous, so a student waiting in the training queue holds no server thread.
+    """
     seen = -1
     while session.training:
         if monitor.version != seen:
             seen = monitor.version
             yield view(monitor.snapshot())
-        time.sleep(REFRESH_SECONDS)
+        await asyncio.sleep(REFRESH_SECONDS)
     snapshot = monitor.snapshot()
     yield view(snapshot)
     if snapshot.state == "failed":
