@@ -107,6 +107,31 @@ def card(args) -> dict:
     return {"card": str(path)}
 
 
+def _add_resume(commands) -> None:
+    resume = commands.add_parser("resume", help="continue a saved run from its last checkpoint")
+    resume.add_argument("--run", required=True, help="bundle directory of the run")
+    limit = resume.add_mutually_exclusive_group()
+    limit.add_argument("--epochs", type=float, help="train this many more epochs (default: what is left)")
+    limit.add_argument("--minutes", type=float, help="train this many more minutes")
+    resume.add_argument("--lr", type=float, help="learning rate for this stretch")
+    resume.add_argument("--schedule", help="constant or cosine")
+    resume.add_argument("--warmup", type=int, help="warm-up steps")
+    resume.add_argument("--json", action="store_true")
+
+
+def resume(args) -> dict:
+    from playground.runs import TrainingRun
+
+    changes = {key: value for key, value in (("epochs", args.epochs), ("minutes", args.minutes),
+               ("learning_rate", args.lr), ("schedule", args.schedule), ("warmup_steps", args.warmup))
+               if value is not None}
+    run = TrainingRun.resume(args.run, publish=_progress, changes=changes or None)
+    result = run.execute().as_json()
+    if not args.json:
+        print(f"saved {result['run_dir']}: validation loss {result['val_loss']:.4f} nats/token")
+    return result
+
+
 def _add_bundles(commands) -> None:
     export = commands.add_parser("export", help="pack a saved run into one .zip bundle file")
     export.add_argument("--run", required=True, help="run name under $PLAYGROUND_HOME/runs")
@@ -147,6 +172,7 @@ def parser() -> argparse.ArgumentParser:
     _add_evaluate(commands)
     _add_card(commands)
     _add_bundles(commands)
+    _add_resume(commands)
     return root
 
 
@@ -247,7 +273,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = parser().parse_args(argv)
         result = {"train": train, "generate": generate, "evaluate": evaluate, "card": card, "export": export,
-                  "import": import_}[args.command](args)
+                  "import": import_, "resume": resume}[args.command](args)
     except PlaygroundError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -200,6 +200,7 @@ class TrainingRun:
                 f"The training context length {train_config.window} is longer than the model's context "
                 f"{limit}; shorten it or give the model a longer context.")
         self.corpus, self.arch, self.train_config = corpus, arch, train_config
+        self.budget = {"epochs": train_config.epochs, "minutes": train_config.minutes}  # of the whole run
         self.run_dir = Path(run_dir) if run_dir else new_run_dir(arch)
         try:  # find out now, not after an epoch of training, that the model cannot be saved
             self.run_dir.mkdir(parents=True, exist_ok=True)
@@ -221,23 +222,39 @@ class TrainingRun:
 
     @classmethod
     def resume(cls, directory: str | os.PathLike,
-               publish: Callable[[events.Event], None] = lambda event: None) -> "TrainingRun":
-        """Continue an interrupted or stopped run from its last checkpoint, for what is left of its budget."""
+               publish: Callable[[events.Event], None] = lambda event: None,
+               changes: dict[str, Any] | None = None) -> "TrainingRun":
+        """Continue a run from its last checkpoint.
+
+        Without ``changes`` it trains for what is left of the run's original budget (epochs or
+        minutes). ``changes`` replaces training settings for this stretch, e.g. ``{"epochs": 8,
+        "learning_rate": 5e-4}`` trains eight more epochs at a lower rate.
+        """
         loaded = bundle.load(directory)
         text = bundle.read_corpus(directory)
         if text is None:
             raise PlaygroundError(f"{Path(directory).name} was saved without its corpus, so it cannot be resumed.")
-        train = dict(loaded.info.get("train", {}))
+        train = {k: tuple(v) if isinstance(v, list) else v for k, v in loaded.info.get("train", {}).items()}
+        budget = loaded.info.get("budget") or {"epochs": train.get("epochs"), "minutes": train.get("minutes")}
         done = loaded.info.get("result", {})
-        if train.get("epochs") and done.get("steps"):
-            steps_per_epoch = max(1, len(loaded.tokenizer.encode(text)) * (1 - train.get("validation_share", 0.1))
-                                  // (train.get("batch_size", 64) * train.get("window", 128)))
-            train["epochs"] = max(train["epochs"] - done["steps"] / steps_per_epoch, 0.05)
-        if train.get("minutes"):
-            train["minutes"] = max(train["minutes"] - float(done.get("seconds", 0)) / 60, 0.1)
-        config = TrainConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in train.items()})
-        run = cls(Corpus(loaded.info.get("corpus", "corpus"), text), loaded.arch, train_config=config,
+        steps_done = int(done.get("steps") or (loaded.history.rows[-1]["step"] if loaded.history.rows else 0))
+        seconds_done = float(done.get("seconds") or 0)
+        if changes:
+            train.update(changes)
+            if "epochs" in changes or "minutes" in changes:  # this stretch's own budget replaces the rest
+                train["epochs"], train["minutes"] = changes.get("epochs"), changes.get("minutes")
+            # The run's whole budget grows by this stretch.
+            budget = {"epochs": None if train["epochs"] is None
+                      else train["epochs"] + _epochs(steps_done, text, loaded.tokenizer, train),
+                      "minutes": None if train["minutes"] is None else train["minutes"] + seconds_done / 60}
+        else:
+            if budget.get("epochs"):
+                train["epochs"] = max(budget["epochs"] - _epochs(steps_done, text, loaded.tokenizer, train), 0.05)
+            if budget.get("minutes"):
+                train["minutes"] = max(budget["minutes"] - seconds_done / 60, 0.1)
+        run = cls(Corpus(loaded.info.get("corpus", "corpus"), text), loaded.arch, train_config=TrainConfig(**train),
                   run_dir=directory, publish=publish, resume_from=loaded)
+        run.budget = budget
         run.trainer.history = loaded.history
         return run
 
@@ -265,7 +282,8 @@ class TrainingRun:
 
     def checkpoint(self, history: History) -> None:
         """Save the model so far (at every epoch); a crash loses at most one epoch."""
-        partial = {"steps": self.trainer.offset + self.trainer.steps_done, "seconds": round(self.trainer.seconds, 2),
+        partial = {"steps": self.trainer.offset + self.trainer.steps_done,
+                   "seconds": round(self.trainer.seconds_offset + self.trainer.seconds, 2),
                    "params": int(self.model.count_params()), "reason": "running",
                    "val_loss": history.best_val_loss() or math.nan}
         info = {**self.info(None), "status": "running", "result": partial}
@@ -282,7 +300,8 @@ class TrainingRun:
             full = final_evaluation and self.trainer.reason != "stopped"
             val_loss = self.trainer.final_val_loss() if full else (_last_val_loss(history) or math.nan)
             result = RunResult(str(self.run_dir), self.arch, int(self.model.count_params()),
-                               round(self.trainer.seconds, 2), self.trainer.offset + self.trainer.steps_done,
+                               round(self.trainer.seconds_offset + self.trainer.seconds, 2),
+                               self.trainer.offset + self.trainer.steps_done,
                                self.trainer.reason,
                                val_loss, bits(val_loss), self.tokenizer.level)
             self.save(history, result)
@@ -307,13 +326,19 @@ class TrainingRun:
             log.warning("could not mark %s as failed", self.run_dir)
 
     def info(self, result: RunResult | None) -> dict[str, Any]:
-        info = {"corpus": self.corpus.name, "train": dataclasses.asdict(self.train_config)}
+        info = {"corpus": self.corpus.name, "train": dataclasses.asdict(self.train_config), "budget": self.budget}
         if result is not None:
             info.update(status=result.reason, result=result.as_json())
         return info
 
     def save(self, history: History, result: RunResult) -> None:
         bundle.save(self.run_dir, self.model, self.tokenizer, self.info(result), history, self.corpus.text)
+
+
+def _epochs(steps: int, text: str, tokenizer: Tokenizer, train: dict) -> float:
+    """How many epochs ``steps`` were, for the training split of ``text``."""
+    tokens = len(tokenizer.encode(text)) * (1 - train.get("validation_share", 0.1))
+    return steps / max(1, tokens // (train.get("batch_size", 64) * train.get("window", 128)))
 
 
 def _last_val_loss(history: History) -> float | None:

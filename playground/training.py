@@ -204,6 +204,7 @@ class Trainer:
         self.total_steps: int | None = None
         self.deadline: float | None = None
         self.offset = 0  # steps a resumed run had done before
+        self.seconds_offset = 0.0  # and the seconds it had trained
         self._generator: Generator | None = None
         self.seconds = 0.0
         self.strategy = tf.distribute.get_strategy() if strategy is None else strategy
@@ -292,6 +293,7 @@ class Trainer:
         self.total_steps, self.deadline, self.steps_per_epoch = total_steps, deadline, steps_per_epoch
         self.callback = callback
         offset = callback.offset = self.offset = int(self.history.rows[-1]["step"]) if self.history.rows else 0
+        self.seconds_offset = float(self.history.rows[-1]["seconds"]) if self.history.rows else 0.0
         callbacks.on_train_begin()
         step, last_eval, next_sample_epoch = 0, 0.0, 1
         while total_steps is None or step < total_steps:
@@ -305,8 +307,8 @@ class Trainer:
                     f"The loss became {loss} at step {step + 1}: training diverged. "
                     "Lower the learning rate (try half) and train again."
                 )
-            self.history.add(offset + step + 1, (offset + step + 1) / steps_per_epoch, callback.elapsed(),
-                             train_loss=loss, **logs)
+            self.history.add(offset + step + 1, (offset + step + 1) / steps_per_epoch,
+                             self.seconds_offset + callback.elapsed(), train_loss=loss, **logs)
             callbacks.on_train_batch_end(step, {"loss": loss})
             step += 1
             self.steps_done, self.seconds = step, callback.elapsed()

@@ -147,3 +147,17 @@ def test_a_stopped_run_resumes_from_its_checkpoint(tmp_path, small_text):
     history = bundle.load(tmp_path / "run").history
     steps = [row["step"] for row in history.rows]
     assert steps == list(range(1, len(steps) + 1))
+
+
+def test_resume_with_changes_trains_more_and_keeps_counting(tmp_path, small_text):
+    run = TrainingRun(corpus.from_text(small_text), "lstm", TINY, TrainConfig(epochs=0.5, **FAST),
+                      run_dir=tmp_path / "run")
+    first = run.execute(final_evaluation=False)
+    more = TrainingRun.resume(tmp_path / "run", changes={"epochs": 0.5, "learning_rate": 0.002})
+    assert more.train_config.epochs == 0.5 and more.train_config.learning_rate == 0.002
+    second = more.execute(final_evaluation=False)
+    assert second.steps > first.steps and second.seconds > first.seconds
+    rows = bundle.load(tmp_path / "run").history.rows
+    assert [r["seconds"] for r in rows] == sorted(r["seconds"] for r in rows)  # time never runs backwards
+    # Nothing is left of the grown budget, so a plain resume trains only the minimum.
+    assert TrainingRun.resume(tmp_path / "run").train_config.epochs == pytest.approx(0.05)
