@@ -40,9 +40,12 @@ def loss_figure(snapshot: Snapshot) -> go.Figure:
                                     hovertemplate=hover, **style))
 
     if snapshot.steps:
-        curve(snapshot.steps, snapshot.losses, "training (each step)", mode="lines",
+        # Long runs: every step goes into the smoothing, at most ~2,000 points go to the browser.
+        stride = max(1, len(snapshot.steps) // 2000)
+        steps, smoothed = snapshot.steps[::stride], smooth(snapshot.losses)[::stride]
+        curve(steps, snapshot.losses[::stride], "training (each step)", mode="lines",
               line=dict(color="rgba(31,119,180,0.35)", width=1))
-        curve(snapshot.steps, smooth(snapshot.losses), "training (smoothed)", mode="lines",
+        curve(steps, smoothed, "training (smoothed)", mode="lines",
               line=dict(color="rgb(31,119,180)", width=2))
     if snapshot.val_steps:
         curve(snapshot.val_steps, snapshot.val_losses, "validation (held-out text)", mode="lines+markers",

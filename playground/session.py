@@ -8,6 +8,7 @@ The UI holds only the session key; objects stay here, so nothing is deep-copied.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import threading
 import time
@@ -31,6 +32,13 @@ class CorpusChoice:
     level: str = "char"
     validation_share: float = 0.1
     max_words: int = 10_000
+
+    @functools.cached_property
+    def vocabulary_size(self) -> int:
+        """Tokens a model of this corpus will have (fitted once, asked for at every Model tab change)."""
+        from playground import tokenizers
+
+        return len(tokenizers.fit(self.corpus.split(self.validation_share)[0], self.level, self.max_words))
 
 
 class Session:

@@ -125,6 +125,27 @@ def quality_diversity(models: dict[str, TextModel], held_out: str,
     return pd.DataFrame(rows)
 
 
+def compare_models(models: dict[str, TextModel],
+                   settings: QualityDiversitySettings = QualityDiversitySettings()) -> pd.DataFrame:
+    """Quality–diversity of models that learned from the same text, against its held-out part.
+
+    The held-out text must be the same for all of them (same corpus, same split), or one
+    model's references would be another's training text.
+    """
+    if not models:
+        raise PlaygroundError("Choose at least one model to measure.")
+    held_out = None
+    for name, model in models.items():
+        split = model.corpus_split()
+        if split is None:
+            raise PlaygroundError(f"{name} was saved without its corpus, so there is no held-out text to measure.")
+        if held_out is not None and split[1] != held_out:
+            raise PlaygroundError("These models learned from different texts (or split them differently); "
+                                  "compare models trained on the same corpus.")
+        held_out = split[1]
+    return quality_diversity(models, held_out, settings)
+
+
 def token_probabilities(model: TextModel, sample: Sample) -> list[dict]:
     """Each generated token with its probability and the top alternatives, for the per-token view."""
     return [{"token": token, "probability": round(float(p), 4),

@@ -149,3 +149,30 @@ def test_nonsense_training_settings(server):
         api.predict(**train_kwargs(TINY_MODEL, 1, 0, 16, 32, 0, "adam", 0), api_name="/train")
     with pytest.raises(AppError, match="less than minimum value 16"):  # Gradio checks slider bounds
         api.predict(**train_kwargs(TINY_MODEL, 1, 0, 16, 4, 0.01, "adam", 0), api_name="/train")
+
+
+def test_runs_and_compare_through_the_api(server, tmp_path):
+    url, _, _ = server
+    api = client(url)
+    api.predict("builtin", [], "", "markov-babble", "char", 0.1, 10_000, api_name="/load_corpus")
+    api.predict(**train_kwargs(TINY_MODEL, 0.05, 0, 16, 32, 0.01, "adam", 0), api_name="/train")
+    runs = api.predict(api_name="/list_runs")
+    names = [row[0] for row in runs["data"]]
+    mine = names[0]
+    assert runs["data"][0][-1] == "completed"
+    message, new_name, _ = api.predict(mine, "my-babble", api_name="/rename_run")
+    assert new_name == "my-babble" and "Renamed" in message
+    assert "Loaded" in api.predict("my-babble", api_name="/load_run")
+    steps, seconds, table = api.predict(["my-babble", "pretrained/lstm"], api_name="/compare_runs")
+    assert [row[0] for row in table["data"]] == ["my-babble", "pretrained/lstm"]
+    with pytest.raises(AppError, match="learned from different texts"):
+        api.predict(["my-babble", "pretrained/lstm"], 4, 4, 40, "0.5, 1.0", api_name="/compare_quality")
+    chart, quality = api.predict(["my-babble"], 4, 4, 40, "0.5, 1.0", api_name="/compare_quality")
+    assert [row[1] for row in quality["data"]] == [0.5, 1.0]
+    bundle_file = api.predict("my-babble", api_name="/export_run")
+    message, imported, _ = api.predict(handle_file(bundle_file), "from-a-colleague", api_name="/import_run")
+    assert imported == "from-a-colleague"
+    with pytest.raises(AppError, match="type its name again"):
+        api.predict("my-babble", "wrong", api_name="/delete_run")
+    message, _, runs = api.predict("my-babble", "my-babble", api_name="/delete_run")
+    assert "Deleted" in message and "my-babble" not in [row[0] for row in runs["data"]]

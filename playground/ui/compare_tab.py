@@ -71,27 +71,19 @@ def compare_runs(context: AppContext, names: list, request: gr.Request = None):
 def compare_quality(context: AppContext, names: list, samples: float, references: float, length: float,
                     temperatures: str, request: gr.Request = None):
     """Quality–diversity curves of the chosen runs, against the held-out text of the first one's corpus."""
-    if not names:
-        raise PlaygroundError("Choose at least one run to compare.")
-    models = {name: text_model(context, name) for name in names}
-    split = next(iter(models.values())).corpus_split()
-    if split is None:
-        raise PlaygroundError(f"{names[0]} was saved without its corpus, so there is no held-out text to compare with.")
-    corpora = {m.info.get("corpus") for m in models.values()}
-    if len(corpora) > 1:
-        raise PlaygroundError("These runs were trained on different corpora; their quality cannot be compared.")
     settings = temperature_lab.QualityDiversitySettings(
         tuple(parse_temperatures(temperatures)), whole(samples, "Samples per temperature"),
         whole(references, "Held-out references"), whole(length, "Sample length"))
-    table = temperature_lab.quality_diversity(models, split[1], settings)
+    table = temperature_lab.compare_models({name: text_model(context, name) for name in names or []}, settings)
     return charts.quality_diversity_figure(table), table
 
 
 def render(context: AppContext, demo: gr.Blocks) -> None:
     gr.Markdown(INTRO)
     with gr.Row():
+        # Runs come and go while the app runs; the handlers check every name they are given.
         names = gr.Dropdown(choices(context), multiselect=True, label="Runs to compare", elem_id="compare-runs",
-                            scale=4)
+                            scale=4, allow_custom_value=True)
         refresh = gr.Button("Refresh", scale=1)
     compare_button = gr.Button("Compare loss curves", variant="primary", elem_id="compare-runs-button")
     with gr.Row():

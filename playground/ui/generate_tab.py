@@ -169,18 +169,10 @@ def quality_diversity(context: AppContext, models: list, samples: float, referen
             chosen[session.run.run_dir.name] = session.run.text_model
         else:
             chosen[f"pretrained/{name}"] = context.catalog.get(name)
-    if not chosen:
-        raise PlaygroundError("Choose at least one model to measure.")
-    corpora = {m.info.get("corpus") for m in chosen.values()}
-    if len(corpora) > 1:
-        raise PlaygroundError("These models were trained on different corpora; compare models of one corpus.")
-    split = next(iter(chosen.values())).corpus_split()
-    if split is None:
-        raise PlaygroundError("The held-out text of this model is unknown, so its quality cannot be measured.")
     settings = temperature_lab.QualityDiversitySettings(
         tuple(parse_temperatures(temperatures)), whole(samples, "Samples per temperature"),
         whole(references, "Held-out references"), whole(length, "Sample length"), whole(seed, "Seed", 0))
-    table = temperature_lab.quality_diversity(chosen, split[1], settings)
+    table = temperature_lab.compare_models(chosen, settings)
     return charts.quality_diversity_figure(table), table
 
 

@@ -9,7 +9,6 @@ import dataclasses
 
 import gradio as gr
 
-from playground import tokenizers
 from playground.models import ARCHITECTURES, architecture
 from playground.ui.common import AppContext, bind, session_of
 
@@ -97,9 +96,7 @@ def describe_model(context: AppContext, arch: str, units: float, layers: float, 
     session = session_of(context, request)
     spec = architecture(arch)
     if session.choice is not None:
-        choice = session.choice
-        vocabulary = len(tokenizers.fit(choice.corpus.split(choice.validation_share)[0], choice.level,
-                                        choice.max_words))
+        vocabulary = session.choice.vocabulary_size
         where = f"for your corpus's {vocabulary:,} tokens"
     else:
         vocabulary, where = DEFAULT_VOCABULARY, f"for a {DEFAULT_VOCABULARY}-character vocabulary (load a corpus for yours)"
