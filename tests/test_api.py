@@ -91,8 +91,8 @@ def test_upload_train_stop_and_compare(server, tmp_path):
     grid, table, info = api.predict("The", 50, "0.2, 0.5, 0.7, 1.0, 1.2, 1.5", 7, 0, 1.0, 0.0,
                                     api_name="/compare_temperatures")
     assert grid.count("pg-card'") == 6
-    assert [row[0] for row in table["data"]] == [0.2, 0.5, 0.7, 1.0, 1.2, 1.5]
-    assert all(len(row[1]) == 50 for row in table["data"])
+    assert [row[1] for row in table["data"]] == [0.2, 0.5, 0.7, 1.0, 1.2, 1.5]
+    assert all(len(row[2]) == 50 for row in table["data"])
     assert "lstm-" in info  # the session now generates with the model it trained
     again = api.predict("The", 50, "0.2, 0.5, 0.7, 1.0, 1.2, 1.5", 7, 0, 1.0, 0.0, api_name="/compare_temperatures")
     assert again[1]["data"] == table["data"]  # same seed, same text
@@ -104,6 +104,13 @@ def test_upload_train_stop_and_compare(server, tmp_path):
     assert [row[1] for row in table["data"]] == [0.5, 1.0]
     tokens = api.predict("The", 10, 0.8, 0, 0, 1.0, 0.0, api_name="/token_probabilities")
     assert len(tokens) == 10 and len(tokens[0]["alternatives"]) == 5
+
+
+def test_several_models_side_by_side_in_one_grid(server):
+    grid, table, _ = client(server[0]).predict("The", 30, "0.5, 1.0", 0, 0, 1.0, 0.0, ["lstm", "lstm"],
+                                               api_name="/compare_temperatures")
+    assert grid.count("pg-card'") == 2  # one model named twice is one model
+    assert [row[0] for row in table["data"]] == ["pretrained/lstm", "pretrained/lstm"]
 
 
 def test_clients_are_isolated_sessions(server):

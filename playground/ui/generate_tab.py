@@ -107,29 +107,54 @@ def unknown_note(model: TextModel, prompt: str) -> str:
 
 
 def compare_temperatures(context: AppContext, prompt: str, length: float, temperatures: str, seed: float,
-                         top_k: float, top_p: float, min_p: float, request: gr.Request = None):
-    """The same prompt and seed at several temperatures, in one batched call.
+                         top_k: float, top_p: float, min_p: float, models: list | None = None,
+                         request: gr.Request = None):
+    """The same prompt and seed at several temperatures, in one batched call per model.
 
-    Returns (HTML grid, table with one row per temperature and its metrics, model line).
+    ``models``: names from the Model list to put side by side (empty: the model in use).
+    Returns (HTML grid, table with one row per model and temperature and its metrics, model line).
     """
     values, settings = parse_temperatures(temperatures), settings_of(top_k, top_p, min_p)
-    model = current_model(context, session_of(context, request))
-    samples = model.generate(prompt or "", values, whole(length, "Length"), whole(seed, "Seed", 0), settings)
-    index = model.memorisation_index()
-    rows = [temperature_lab.sample_row(sample, model.level, index) for sample in samples]
-    cards = []
-    for sample, row in zip(samples, rows):
-        copied = f" · copied {row['copied_share']:.0%}" if row["copied_share"] is not None else ""
-        cards.append(
-            f"<div class='pg-card'><div class='pg-card-head'>T = {sample.temperature:g} · "
-            f"{character_of(sample.temperature)}</div><pre class='pg-text'><b>{escape(prompt or '')}</b>"
-            f"{escape(model.join(prompt or '', sample.text)[len(prompt or ''):])}</pre>"
+    length, seed = whole(length, "Length"), whole(seed, "Seed", 0)
+    session = session_of(context, request)
+    chosen = resolve_models(context, session, models) if models else {"": current_model(context, session)}
+    sections, tables = [], []
+    for name, model in chosen.items():
+        samples = model.generate(prompt or "", values, length, seed, settings)
+        index = model.memorisation_index()
+        rows = [temperature_lab.sample_row(sample, model.level, index) for sample in samples]
+        cards = [sample_card(prompt or "", sample, row, model) for sample, row in zip(samples, rows)]
+        heading = f"<h4>{escape(name)}</h4>" if name else ""
+        sections.append(f"{heading}<div class='pg-grid'>{''.join(cards)}</div>")
+        tables.append(pd.DataFrame(rows).drop(columns=["sample"]).assign(model=name or model.name))
+    table = pd.concat(tables, ignore_index=True)
+    table = table[["model", *[c for c in table.columns if c != "model"]]]
+    grid = f"<div id='temperature-grid'>{''.join(sections)}</div>"
+    last = next(reversed(chosen.values()))
+    return grid, table, model_line(last) + unknown_note(last, prompt)
+
+
+def sample_card(prompt: str, sample: Sample, row: dict, model: TextModel) -> str:
+    copied = f" · copied {row['copied_share']:.0%}" if row["copied_share"] is not None else ""
+    return (f"<div class='pg-card'><div class='pg-card-head'>T = {sample.temperature:g} · "
+            f"{character_of(sample.temperature)}</div><pre class='pg-text'><b>{escape(prompt)}</b>"
+            f"{escape(model.join(prompt, sample.text)[len(prompt):])}</pre>"
             f"<div class='pg-card-foot'>distinct-2 {row['distinct_2']:.2f} · "
             f"repeated 4-grams {row['repetition_rate']:.0%}{copied} · mean log-prob {row['mean_logprob']:.2f}"
-            f"</div></div>")
-    table = pd.DataFrame(rows).drop(columns=["sample"])
-    grid = f"<div class='pg-grid' id='temperature-grid'>{''.join(cards)}</div>"
-    return grid, table, model_line(model) + unknown_note(model, prompt)
+            "</div></div>")
+
+
+def resolve_models(context: AppContext, session: Session, names: list) -> dict[str, TextModel]:
+    """Names from the Model list (pretrained models, or this session's latest) to models."""
+    chosen = {}
+    for name in names:
+        if name == LATEST:
+            if session.run is None or session.training:
+                raise PlaygroundError("You have no finished model of your own yet: train one first.")
+            chosen[session.run.run_dir.name] = session.run.text_model
+        else:
+            chosen[f"pretrained/{name}"] = context.catalog.get(name)
+    return chosen
 
 
 def measure_temperatures(context: AppContext, prompt: str, length: float, temperatures: str, seed: float,
@@ -160,15 +185,7 @@ def measure_temperatures(context: AppContext, prompt: str, length: float, temper
 def quality_diversity(context: AppContext, models: list, samples: float, references: float, length: float,
                       temperatures: str, seed: float, request: gr.Request = None):
     """Quality (BLEU) against diversity (1 - self-BLEU) across temperatures, one curve per model."""
-    session = session_of(context, request)
-    chosen = {}
-    for name in models or []:
-        if name == LATEST:
-            if session.run is None or session.training:
-                raise PlaygroundError("You have no finished model of your own yet: train one first.")
-            chosen[session.run.run_dir.name] = session.run.text_model
-        else:
-            chosen[f"pretrained/{name}"] = context.catalog.get(name)
+    chosen = resolve_models(context, session_of(context, request), models or [])
     settings = temperature_lab.QualityDiversitySettings(
         tuple(parse_temperatures(temperatures)), whole(samples, "Samples per temperature"),
         whole(references, "Held-out references"), whole(length, "Sample length"), whole(seed, "Seed", 0))
@@ -210,6 +227,9 @@ def render(context: AppContext) -> None:
     with gr.Tab("Temperature grid"):
         temperatures = gr.Textbox(DEFAULT_TEMPERATURES, label="Temperatures (comma separated)",
                                   elem_id="temperatures")
+        grid_models = gr.Dropdown(names, multiselect=True, label="Models side by side (empty: the model above)",
+                                  info="Pick several pretrained models to see them at the same temperatures.",
+                                  elem_id="grid-models")
         grid_button = gr.Button("Compare temperatures", variant="primary", elem_id="compare")
         grid = gr.HTML(elem_id="grid")
         table = gr.Dataframe(label="Each sample measured", interactive=False, wrap=True, elem_id="grid-table")
@@ -251,7 +271,7 @@ def render(context: AppContext) -> None:
     chosen.change(bind(context, choose_model), chosen, model_info,
                   api_name="choose_model")
     grid_button.click(bind(context, compare_temperatures),
-                      [prompt, length, temperatures, seed, *filters], [grid, table, model_info],
+                      [prompt, length, temperatures, seed, *filters, grid_models], [grid, table, model_info],
                       api_name="compare_temperatures")
     generate_button.click(bind(context, generate),
                           [prompt, length, temperature, seed, *filters], [text, tokens, model_info],
