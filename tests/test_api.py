@@ -183,3 +183,15 @@ def test_runs_and_compare_through_the_api(server, tmp_path):
         api.predict("my-babble", "wrong", api_name="/delete_run")
     message, _, runs = api.predict("my-babble", "my-babble", api_name="/delete_run")
     assert "Deleted" in message and "my-babble" not in [row[0] for row in runs["data"]]
+
+
+def test_a_gan_trains_through_the_api_with_its_diagnostics(server):
+    api = client(server[0])
+    api.predict("builtin", [], "", "markov-babble", "char", 0.1, 10_000, api_name="/load_corpus")
+    model = {"arch": "gan", "units": 32, "embedding_dim": 16, "pretrain_share": 0.5, "d_steps": 1}
+    status, chart, samples, diagnostics = api.predict(**train_kwargs(model, 0.3, 0, 16, 32, 0.01, "adam", 0),
+                                                      api_name="/train")
+    assert "Finished after" in status and "Reading:" in status
+    assert diagnostics is not None  # the GAN's own chart appears beside the loss chart
+    grid, table, info = api.predict("The", 20, "0.7, 1.0", 0, 0, 1.0, 0.0, api_name="/compare_temperatures")
+    assert "gan" in info and len(table["data"]) == 2
