@@ -39,19 +39,26 @@ chromium:
 		$$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q chromium; \
 	fi
 
-benchmark: install  ## speed figures: generation, training
+benchmark: install  ## speed and memory figures (training needs a corpus: CORPUS=...)
 	$(PY) benchmarks/generate.py
+	$(PY) benchmarks/memory.py
+	$(PY) benchmarks/train.py --corpus $(CORPUS)
+	$(PY) benchmarks/load.py
 
 # Retrains the shipped models from Tiny Shakespeare (first 90 % trains, last 10 % validates), one after
 # another (20 minutes each, or a fixed number of epochs), then writes each card from the bundle's own numbers.
 CORPUS ?= ../shared/data/tinyshakespeare.txt
 TRAIN  := $(PY) -m playground train --corpus $(CORPUS) --seed 1 --json
-LSTM_ARGS        := --minutes 20 --arch lstm --units 256 --layers 2 --embedding 64 --lr 0.002 --schedule constant
-GRU_ARGS         := --minutes 20 --arch gru --units 256 --layers 2 --embedding 64
-TRANSFORMER_ARGS := --epochs 6 --arch transformer --embedding 128 --heads 4 --layers 4 --context 128 --dropout 0.1
+LSTM_ARGS        := --minutes 20 --arch lstm --units 256 --layers 2 --embedding 64 \
+	--batch-size 64 --window 128 --lr 0.002 --schedule constant
+GRU_ARGS         := --minutes 20 --arch gru --units 256 --layers 2 --embedding 64 \
+	--batch-size 64 --window 128 --lr 0.003 --schedule cosine
+TRANSFORMER_ARGS := --epochs 6 --arch transformer --embedding 128 --heads 4 --layers 4 --context 128 --dropout 0.1 \
+	--batch-size 32 --window 128 --lr 0.002 --optimizer adamw --schedule cosine --warmup 50
 # The transformer then trains ten more epochs at a lower rate (see its card).
 TRANSFORMER_MORE := resume --run pretrained/transformer --epochs 10 --lr 0.001 --schedule cosine --warmup 0 --json
-GAN_ARGS         := --epochs 10 --arch gan --units 256 --embedding 64 --pretrain-share 0.8 --mle-mix 0.5
+GAN_ARGS         := --epochs 10 --arch gan --units 256 --embedding 64 --pretrain-share 0.8 --mle-mix 0.5 \
+	--batch-size 64 --window 128 --lr 0.003
 pretrained: install
 	$(foreach m,lstm gru transformer gan,\
 		$(TRAIN) $($(shell echo $(m) | tr a-z A-Z)_ARGS) --out pretrained/$(m) && \

@@ -220,7 +220,7 @@ def test_student_trains_stops_and_compares_temperatures(page, js_errors, tmp_pat
         wait_for_text(page, "#corpus-summary", "Loaded python-docs", ACTION_MS)
         page.get_by_role("tab", name="Upload files", exact=True).click()
         page.locator("#corpus-files input[type=file]").set_input_files(str(corpus))
-        page.locator("#corpus-files").get_by_text("corpus.txt").first.wait_for()
+        wait_for_text(page, "#corpus-files", r"corpus\.txt", ACTION_MS)  # the upload has arrived
         page.locator("#load-corpus").click()
         summary = wait_for_text(page, "#corpus-summary", "Loaded corpus", ACTION_MS)
         assert "Loaded corpus.txt" in summary, summary  # the uploaded file, not the default built-in corpus

@@ -41,8 +41,8 @@ class TransformerConfig(ModelConfig):
     arch = "transformer"
     embedding_dim: int = 128
     heads: int = 4
-    layers: int = 4
-    context: int = 128
+    layers: int = 2  # fast default, chosen by measurement; the shipped model has 4
+    context: int = 64
     dropout: float = 0.0
     ff_multiplier: int = 4
     tied_head: bool = True
@@ -279,8 +279,9 @@ ARCHITECTURE = Architecture(
     label="Transformer decoder (mini-GPT)",
     model_class=TransformerLanguageModel,
     # The training window matches the default context, so every position embedding gets trained.
-    train_defaults={"batch_size": 32, "window": 128, "learning_rate": 2e-3, "optimizer": "adamw",
-                    "schedule": "cosine", "warmup_steps": 50},
+    # Measured on 2 cores (benchmarks/train.py): 1.90 nats/char on Tiny Shakespeare in about 40 s.
+    train_defaults={"batch_size": 32, "window": 64, "learning_rate": 5e-3, "optimizer": "adamw",
+                    "schedule": "cosine", "warmup_steps": 30},
     explanation=(
         "A transformer does not squeeze the past into one memory vector. To predict the next "
         "token it looks back at every earlier token in its context directly, through attention: "

@@ -127,19 +127,21 @@ def stop(context: AppContext, request: gr.Request = None) -> str:
 def render(context: AppContext, model: ModelControls) -> list:
     """Lays out the tab; returns its (status, chart, samples) outputs for other streams to use."""
     gr.Markdown(INTRO)
+    # The Model tab starts on the LSTM, so its measured settings are where the Train tab starts.
+    start = dict(zip(("batch_size", "window", "learning_rate", "optimizer"), suggest_settings(context, "lstm")))
     with gr.Row():
         epochs = gr.Number(value=3, label="Epochs (0 = no limit)", minimum=0, maximum=1000,
                            info="One epoch shows the model as many characters as the training text has.")
         minutes = gr.Number(value=5, label="Minutes (0 = no limit)", minimum=0, maximum=240,
                             info="Training ends at whichever limit comes first.")
-        learning_rate = gr.Number(value=0.003, label="Learning rate", minimum=0,
+        learning_rate = gr.Number(value=start["learning_rate"], label="Learning rate", minimum=0,
                                   info="Step size of each update. Too high: the loss jumps or explodes.")
-        optimizer = gr.Dropdown(["adam", "adamw", "rmsprop", "sgd"], value="adam", label="Optimizer")
+        optimizer = gr.Dropdown(["adam", "adamw", "rmsprop", "sgd"], value=start["optimizer"], label="Optimizer")
     with gr.Accordion("More settings", open=False):
         with gr.Row():
-            batch_size = gr.Slider(1, 256, value=64, step=1, label="Batch size",
+            batch_size = gr.Slider(1, 256, value=start["batch_size"], step=1, label="Batch size",
                                    info="Windows of text per update.")
-            window = gr.Slider(16, 512, value=128, step=16, label="Context length",
+            window = gr.Slider(16, 512, value=start["window"], step=16, label="Context length",
                                info="Tokens per training window: how far back gradients reach.")
             seed = gr.Number(value=0, precision=0, label="Random seed")
     controls = TrainControls(epochs, minutes, batch_size, window, learning_rate, optimizer, seed)
