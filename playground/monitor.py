@@ -84,8 +84,11 @@ class TrainingMonitor:
                 loss = f"{event.val_loss:.3f} nats/{unit} ({bits(event.val_loss):.3f} bits/{unit})" \
                     if event.val_loss is not None and math.isfinite(event.val_loss) else "not measured"
                 verb = {"stopped": "Stopped", "time limit": "Time is up"}.get(event.reason, "Finished")
+                # After a Stop nobody waits for a full pass: the last periodic measurement stands.
+                measured = ("Last validation loss (a fixed slice of the held-out text)" if event.reason == "stopped"
+                            else "Validation loss on the whole held-out text")
                 self.status = (f"{verb} after {event.step} steps in {format_seconds(event.seconds)}. "
-                               f"Validation loss on the whole held-out text: {loss}. "
+                               f"{measured}: {loss}. "
                                "The model is ready in the Generate tab.")
             elif isinstance(event, events.Failed):
                 self.state, self.error = "failed", event.error

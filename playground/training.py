@@ -328,6 +328,7 @@ class Trainer:
         # End the curve with a validation point, unless the user is waiting on a Stop.
         if callback.reason != "stopped" and step and math.isnan(self.history.rows[-1]["val_loss"]):
             self._evaluate(offset + step, steps_per_epoch, validation, callback, force=True)
+            self.after_evaluation(offset + step)
         self.seconds = callback.elapsed()
         self.reason = callback.reason
         return self.history
