@@ -12,7 +12,6 @@ import json
 import logging
 import math
 import os
-import threading
 from pathlib import Path
 from typing import Any, Callable, Sequence
 

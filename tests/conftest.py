@@ -9,6 +9,9 @@ os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 os.environ["TF_CPP_MIN_LOG_LEVEL"] = "2"
 os.environ.setdefault("PLAYGROUND_HOME", tempfile.mkdtemp(prefix="playground-home-"))
 
+import contextlib  # noqa: E402
+import socket  # noqa: E402
+
 import pytest  # noqa: E402
 
 WORDS = ("the cat sat on a mat and the dog ran to the old red barn while a small bird sang "
@@ -42,3 +45,34 @@ def corpus_file(tmp_path, small_text):
 @pytest.fixture(autouse=True)
 def private_home(tmp_path, monkeypatch):
     monkeypatch.setenv("PLAYGROUND_HOME", str(tmp_path / "home"))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def running_app(**environment):
+    """The real app served in-process on a free port of 127.0.0.1, created with ``environment`` set.
+
+    Yields (url, context); the variables are restored when the app closes.
+    """
+    saved = {key: os.environ.get(key) for key in environment}
+    os.environ.update({key: str(value) for key, value in environment.items()})
+    from playground.ui.app import create_app, launch_options
+
+    demo, context = create_app()
+    port = free_port()
+    demo.queue().launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
+                        **launch_options())
+    try:
+        yield f"http://127.0.0.1:{port}/", context
+    finally:
+        demo.close()
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value

@@ -1,13 +1,12 @@
 """The app through its API, as a script would use it: gradio_client against the launched app."""
 
-import socket
 import time
 
 import pytest
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 
-from conftest import make_text
+from conftest import make_text, running_app
 
 TINY_MODEL = {"arch": "lstm", "units": 32, "layers": 1, "embedding_dim": 16, "dropout": 0.0}
 
@@ -18,16 +17,9 @@ def train_kwargs(model: dict, epochs, minutes, batch_size, window, learning_rate
             "learning_rate": learning_rate, "optimizer": optimizer, "seed": seed}
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    import os
-
     from playground import corpus
     from playground.runs import TrainingRun
     from playground.training import TrainConfig
@@ -37,16 +29,8 @@ def server(tmp_path_factory):
     TrainingRun(corpus.from_text(make_text(seed=1)), "lstm", {"units": 32, "layers": 1, "embedding_dim": 16},
                 TrainConfig(epochs=0.2, batch_size=16, window=32), run_dir=folder / "pretrained" / "lstm"
                 ).execute(final_evaluation=False)
-    os.environ["PLAYGROUND_PRETRAINED"] = str(folder / "pretrained")
-    from playground.ui.app import create_app, launch_options
-
-    demo, context = create_app()
-    port = free_port()
-    demo.queue().launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
-                        **launch_options())
-    yield f"http://127.0.0.1:{port}/", context, folder
-    demo.close()
-    del os.environ["PLAYGROUND_PRETRAINED"]
+    with running_app(PLAYGROUND_PRETRAINED=folder / "pretrained") as (url, context):
+        yield url, context, folder
 
 
 def client(url) -> Client:
@@ -82,7 +66,7 @@ def test_upload_train_stop_and_compare(server, tmp_path):
         time.sleep(0.2)
     time.sleep(1.5)
     assert "Stopping" in api.predict(api_name="/stop")
-    updates = list(job)  # waits for the stream to end
+    list(job)  # waits for the stream to end
     assert len(job.outputs()) >= 2
     assert "Stopped after" in job.outputs()[-1][0]
     figure = job.outputs()[-1][1]

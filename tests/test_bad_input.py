@@ -1,8 +1,6 @@
 """Every kind of bad input gets a clear message, through the API and through the CLI, and nothing breaks."""
 
 import json
-import os
-import socket
 import zipfile
 
 import keras
@@ -10,6 +8,7 @@ import pytest
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 
+from conftest import running_app
 from playground import cli, corpus, workspace
 from playground.runs import TrainingRun
 from playground.training import TrainConfig
@@ -25,18 +24,8 @@ def train_kwargs(model: dict, epochs, minutes, batch_size, window, learning_rate
 
 @pytest.fixture(scope="module")
 def api():
-    from playground.ui.app import create_app, launch_options
-
-    os.environ["PLAYGROUND_PRETRAINED"] = "/nonexistent"
-    demo, _ = create_app()
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    demo.queue().launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
-                        **launch_options())
-    yield f"http://127.0.0.1:{port}/"
-    demo.close()
-    del os.environ["PLAYGROUND_PRETRAINED"]
+    with running_app(PLAYGROUND_PRETRAINED="/nonexistent") as (url, _):
+        yield url
 
 
 CORPUS_CASES = {

@@ -15,11 +15,12 @@ import contextlib
 import os
 import random
 import re
-import socket
 import time
 from pathlib import Path
 
 import pytest
+
+from conftest import running_app
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -57,11 +58,6 @@ def corpus_text(size: int = 30_000, seed: int = 7) -> str:
     return "\n".join(lines) + "\n"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
 
 def require_chromium() -> None:
     if CHROMIUM.exists():
@@ -78,23 +74,8 @@ def app_url(tmp_path_factory):
     require_chromium()
     home = tmp_path_factory.mktemp("playground-home")
     pretrained = tmp_path_factory.mktemp("no-pretrained")
-    saved = {key: os.environ.get(key) for key in ("PLAYGROUND_HOME", "PLAYGROUND_PRETRAINED")}
-    os.environ["PLAYGROUND_HOME"] = str(home)
-    os.environ["PLAYGROUND_PRETRAINED"] = str(pretrained)
-    from playground.ui.app import create_app, launch_options
-
-    demo, _context = create_app()
-    port = free_port()
-    demo.queue().launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, **launch_options())
-    try:
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        demo.close()
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+    with running_app(PLAYGROUND_HOME=home, PLAYGROUND_PRETRAINED=pretrained) as (url, _):
+        yield url
 
 
 @pytest.fixture(scope="module")

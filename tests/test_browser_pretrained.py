@@ -4,32 +4,20 @@ Saves the README's main screenshot (``docs/screenshot.png``: the temperature gri
 model) and ``docs/quality.png`` (the quality–diversity curve of two pretrained models).
 """
 
-import os
-
 import pytest
 
+from conftest import running_app
+
 from test_browser import (ACTION_MS, CHROMIUM, CHROMIUM_ARGS, DOCS, GENERATE_MS, ROOT, STARTUP_MS, VIEWPORT,
-                          assert_no_error_toast, free_port, open_tab, require_chromium, screenshot_on_failure,
+                          assert_no_error_toast, open_tab, require_chromium, screenshot_on_failure,
                           set_slider, wait_for_text)
 
 
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory):
     require_chromium()
-    saved = {key: os.environ.get(key) for key in ("PLAYGROUND_HOME", "PLAYGROUND_PRETRAINED")}
-    os.environ["PLAYGROUND_HOME"] = str(tmp_path_factory.mktemp("home"))
-    os.environ["PLAYGROUND_PRETRAINED"] = str(ROOT / "pretrained")
-    from playground.ui.app import create_app, launch_options
-
-    demo, _ = create_app()
-    port = free_port()
-    demo.queue().launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, **launch_options())
-    try:
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        demo.close()
-        for key, value in saved.items():
-            os.environ.pop(key, None) if value is None else os.environ.__setitem__(key, value)
+    with running_app(PLAYGROUND_HOME=tmp_path_factory.mktemp("home"), PLAYGROUND_PRETRAINED=ROOT / "pretrained") as (url, _):
+        yield url
 
 
 @pytest.fixture(scope="module")

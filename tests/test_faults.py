@@ -10,9 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from playground import bundle, corpus, events, workspace
+from playground import bundle, corpus, workspace
 from playground.errors import PlaygroundError
-from playground.monitor import TrainingMonitor
 from playground.runs import TrainingRun
 from playground.session import Session
 from playground.training import Trainer, TrainConfig

@@ -2,7 +2,6 @@ import math
 import threading
 import time
 
-import numpy as np
 import pytest
 
 from playground import bundle, corpus, events
