@@ -20,7 +20,7 @@ from playground.errors import PlaygroundError
 from playground.models import architecture
 from playground.monitor import TrainingMonitor
 from playground.runs import TextModel, TrainingRun
-from playground.slots import TrainingSlots
+from playground.slots import Activity, TrainingSlots
 from playground.training import TrainConfig
 
 log = logging.getLogger(__name__)
@@ -42,9 +42,11 @@ class CorpusChoice:
 
 
 class Session:
-    def __init__(self, key: str, default_model: TextModel | None = None, slots: TrainingSlots | None = None):
+    def __init__(self, key: str, default_model: TextModel | None = None, slots: TrainingSlots | None = None,
+                 activity: Activity | None = None):
         self.key = key
         self.slots = slots or TrainingSlots()
+        self.activity = activity or Activity()
         self.last_used = time.monotonic()
         self.choice: CorpusChoice | None = None
         self.model: TextModel | None = default_model
@@ -102,6 +104,7 @@ class Session:
             monitor = TrainingMonitor(entropy_floor=builtin.entropy_floor(corpus_name) if level == "char" else None,
                                       level=level)
             run = make_run(monitor.publish)
+            run.trainer.pause = self.activity.busy
             monitor.run_name, monitor.level = run.run_dir.name, run.tokenizer.level
             self.run, self.monitor = run, monitor
             self.thread = threading.Thread(target=self._train, args=(run,), name=f"train-{self.key[:8]}",
@@ -150,6 +153,7 @@ class SessionStore:
                  idle_hours: float = 6.0):
         self.default_model = default_model
         self.slots = slots or TrainingSlots()
+        self.activity = Activity()
         self.idle_seconds = idle_hours * 3600
         self._sessions: dict[str, Session] = {}
         self._lock = threading.Lock()
@@ -163,7 +167,7 @@ class SessionStore:
                 del self._sessions[stale]
             session = self._sessions.get(key)
             if session is None:
-                session = self._sessions[key] = Session(key, self.default_model, self.slots)
+                session = self._sessions[key] = Session(key, self.default_model, self.slots, self.activity)
             session.last_used = now
             return session
 

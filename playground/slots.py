@@ -8,6 +8,7 @@ told their place in the queue.
 from __future__ import annotations
 
 import collections
+import contextlib
 import os
 import threading
 from typing import Callable
@@ -19,6 +20,28 @@ def default_slots() -> int:
     if value:
         return max(1, int(value))
     return max(1, (os.cpu_count() or 2) // 2)
+
+
+class Activity:
+    """How many generation requests are running. Training steps wait while any are, so on a
+    small server students asking for samples are answered first and training takes the rest."""
+
+    def __init__(self):
+        self._count = 0
+        self._lock = threading.Lock()
+
+    @contextlib.contextmanager
+    def generating(self):
+        with self._lock:
+            self._count += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._count -= 1
+
+    def busy(self) -> bool:
+        return self._count > 0
 
 
 class TrainingSlots:

@@ -30,6 +30,7 @@ from playground.sampling import Generator
 log = logging.getLogger(__name__)
 
 MAX_MINUTES = 240.0
+MAX_PAUSE_SECONDS = 2.0  # a training step never waits longer than this for generation to finish
 
 
 @dataclasses.dataclass(frozen=True)
@@ -198,6 +199,7 @@ class Trainer:
         self.train_ids, self.val_ids = train_ids, val_ids
         self.decode, self.start_ids, self.forbid = decode, start_ids, tuple(forbid)
         self.checkpoint = checkpoint
+        self.pause: Callable[[], bool] = lambda: False  # True while training should let others go first
         self.stop_requested = threading.Event()
         self.history = History()
         self.steps_done = 0
@@ -298,6 +300,10 @@ class Trainer:
         step, last_eval, next_sample_epoch = 0, 0.0, 1
         while total_steps is None or step < total_steps:
             inputs, targets = split_inputs_targets(random_windows(self.train_ids, global_batch, cfg.window, rng))
+            waited = 0.0
+            while self.pause() and waited < MAX_PAUSE_SECONDS and not self.stop_requested.is_set():
+                time.sleep(0.005)  # generation for someone else goes first
+                waited += 0.005
             callbacks.on_train_batch_begin(step)
             self.optimizer.learning_rate.assign(self.learning_rate_now(step))
             logs = self.train_batch(step, inputs, targets)

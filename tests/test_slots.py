@@ -39,3 +39,16 @@ def test_cancelled_while_waiting_leaves_the_queue():
 def test_default_is_one_training_per_two_cores(monkeypatch):
     monkeypatch.setenv("PLAYGROUND_MAX_TRAININGS", "3")
     assert TrainingSlots().slots == 3
+
+
+def test_training_steps_wait_while_someone_generates():
+    from playground.slots import Activity
+
+    activity = Activity()
+    assert not activity.busy()
+    with activity.generating():
+        assert activity.busy()
+        with activity.generating():
+            assert activity.busy()
+        assert activity.busy()
+    assert not activity.busy()

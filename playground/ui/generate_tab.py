@@ -92,8 +92,9 @@ def generate(context: AppContext, prompt: str, length: float, temperature: float
     """One sample at one temperature. Returns (prompt + text, per-token view, model line)."""
     session = session_of(context, request)
     model = current_model(context, session)
-    sample = model.generate(prompt or "", [number(temperature, "Temperature")], whole(length, "Length"),
-                            whole(seed, "Seed", 0), settings_of(top_k, top_p, min_p))[0]
+    with context.store.activity.generating():
+        sample = model.generate(prompt or "", [number(temperature, "Temperature")], whole(length, "Length"),
+                                whole(seed, "Seed", 0), settings_of(top_k, top_p, min_p))[0]
     return model.join(prompt or "", sample.text), token_view(sample, model), \
         model_line(model) + unknown_note(model, prompt)
 
@@ -120,7 +121,8 @@ def compare_temperatures(context: AppContext, prompt: str, length: float, temper
     chosen = resolve_models(context, session, models) if models else {"": current_model(context, session)}
     sections, tables = [], []
     for name, model in chosen.items():
-        samples = model.generate(prompt or "", values, length, seed, settings)
+        with context.store.activity.generating():
+            samples = model.generate(prompt or "", values, length, seed, settings)
         index = model.memorisation_index()
         rows = [temperature_lab.sample_row(sample, model.level, index) for sample in samples]
         cards = [sample_card(prompt or "", sample, row, model) for sample, row in zip(samples, rows)]
