@@ -26,7 +26,6 @@ generator the reverse.
 from __future__ import annotations
 
 import math
-import time
 
 import keras
 import numpy as np
@@ -157,15 +156,6 @@ class _GANTrainer(Trainer):
         self.publish(events.Diagnostics(step, step / self.steps_per_epoch, self.callback.elapsed(), values,
                                         reading(values, pretraining)))
 
-    def _budget_share(self, steps: int) -> float:
-        """Like :meth:`Trainer.progress`, for a given number of steps done."""
-        shares = []
-        if self.total_steps:
-            shares.append(steps / self.total_steps)
-        if self.deadline is not None and self.config.minutes:
-            shares.append(1 - max(self.deadline - time.monotonic(), 0.0) / (self.config.minutes * 60))
-        return min(max(shares, default=0.0), 1.0)
-
     def _adam(self, learning_rate: float) -> keras.optimizers.Optimizer:
         return keras.optimizers.Adam(learning_rate, beta_1=0.9, beta_2=0.999, clipnorm=ADVERSARIAL_CLIPNORM)
 
@@ -200,8 +190,8 @@ class AdversarialTrainer(_GANTrainer):
         if self.phase_start is None:
             if self.progress() < cfg.pretrain_share:
                 return super().train_batch(step, inputs, targets)
-            self.phase_start = self._budget_share(step)
-        beta = beta_schedule(cfg.beta_max, adversarial_fraction(self._budget_share(step + 1), self.phase_start))
+            self.phase_start = self.progress(step)
+        beta = beta_schedule(cfg.beta_max, adversarial_fraction(self.progress(step + 1), self.phase_start))
         groups = cfg.d_steps + 1  # d_steps batches for the discriminator, one for the generator
         windows = random_windows(self.train_ids, groups * len(inputs), cfg.adversarial_length, self._rng)
         windows = windows.reshape(groups, len(inputs), -1)  # (K, B, 1 + L): a start token, then real text

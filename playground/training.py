@@ -356,11 +356,13 @@ class Trainer:
             return rate * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * self.progress())))
         return rate
 
-    def progress(self) -> float:
-        """How far through its budget the run is, 0 to 1, by steps or by time, whichever is further."""
+    def progress(self, steps: int | None = None) -> float:
+        """How far through its budget the run is, 0 to 1, by steps (``steps`` done, by default
+        the steps done so far) or by time, whichever is further."""
+        steps = self.steps_done if steps is None else steps
         shares = []
         if self.total_steps:
-            shares.append(self.steps_done / self.total_steps)
+            shares.append(steps / self.total_steps)
         if self.deadline is not None and self.config.minutes:
             shares.append(1 - max(self.deadline - time.monotonic(), 0.0) / (self.config.minutes * 60))
         return min(max(shares, default=0.0), 1.0)

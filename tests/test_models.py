@@ -34,14 +34,18 @@ def seeded():
 
 @pytest.mark.parametrize("arch", sorted(ARCHITECTURES))
 def test_logits_shape_and_initial_loss_near_ln_v(arch):
-    model = tiny_model(arch, vocab_size=30)
-    ids = np.random.default_rng(0).integers(0, 30, size=(4, 12)).astype("int32")
+    assert_untrained_logits(tiny_model(arch, vocab_size=30), vocab_size=30)
+
+
+def assert_untrained_logits(model, vocab_size: int) -> None:
+    """Logits come out (B, T, V) and an untrained model is about as unsure as a uniform guess."""
+    ids = np.random.default_rng(0).integers(0, vocab_size, size=(4, 12)).astype("int32")
     logits = model(ids).numpy()
-    assert logits.shape == (4, 12, 30)
-    targets = np.random.default_rng(1).integers(0, 30, size=(4, 12))
+    assert logits.shape == (4, 12, vocab_size)
+    targets = np.random.default_rng(1).integers(0, vocab_size, size=(4, 12))
     log_probs = logits - np.log(np.exp(logits).sum(-1, keepdims=True))
     loss = -np.take_along_axis(log_probs, targets[..., None], -1).mean()
-    assert loss == pytest.approx(math.log(30), abs=0.1)
+    assert loss == pytest.approx(math.log(vocab_size), abs=0.1)
 
 
 @pytest.mark.parametrize("arch", CONDITIONAL)

@@ -13,6 +13,7 @@ from playground.models import architecture, config_from_dict
 from playground.runs import TrainingRun
 from playground.sampling import Generator
 from playground.training import History, TrainConfig
+from test_models import assert_untrained_logits
 
 VOCABULARY = 20
 CONTEXT = 16
@@ -53,14 +54,7 @@ def test_changing_a_token_changes_only_what_comes_after(model):
 
 @pytest.mark.parametrize("tied_head", [True, False])
 def test_logits_shape_and_initial_loss_near_ln_v(tied_head):
-    model = tiny_model(vocab_size=30, tied_head=tied_head)
-    ids = np.random.default_rng(0).integers(0, 30, size=(4, 12)).astype("int32")
-    logits = model(ids).numpy()
-    assert logits.shape == (4, 12, 30)
-    targets = np.random.default_rng(1).integers(0, 30, size=(4, 12))
-    log_probs = logits - np.log(np.exp(logits).sum(-1, keepdims=True))
-    loss = -np.take_along_axis(log_probs, targets[..., None], -1).mean()
-    assert loss == pytest.approx(math.log(30), abs=0.1)
+    assert_untrained_logits(tiny_model(vocab_size=30, tied_head=tied_head), vocab_size=30)
 
 
 def test_tied_head_reuses_the_token_embedding():
