@@ -26,12 +26,14 @@ def mean_loss(
     window: int,
     batch_size: int = 64,
     should_stop: Callable[[], bool] = lambda: False,
+    loss_fn: Callable | None = None,
 ) -> float:
     """Mean loss over every token of ``ids`` (the first excepted), each scored once with context."""
     check_length(ids, window, "evaluation")
     windows, mask = scoring_windows(ids, window)
     total, count = 0.0, 0
-    compiled = _compiled_losses(model)
+    # A trainer passes its own compiled function, so the final pass does not trace another.
+    compiled = loss_fn or _compiled_losses(model)
     for start in range(0, len(windows), batch_size):
         if should_stop():
             break

@@ -257,10 +257,11 @@ class Trainer:
         starts = np.linspace(0, len(self.val_ids) - window - 1, count).astype(int)
         return self.val_ids[starts[:, None] + np.arange(window + 1)]
 
-    def _quick_val_loss(self, windows: np.ndarray, callback: EventCallback) -> float:
+    def _slice_val_loss(self, windows: np.ndarray, interrupt: Callable[[], bool] = lambda: False) -> float:
+        """Mean loss over the fixed validation slice; NaN if ``interrupt`` says stop half way."""
         total, count = 0.0, 0
         for start in range(0, len(windows), self.config.batch_size):
-            if callback.should_stop():
+            if interrupt():
                 return math.nan  # a partial slice would not be comparable with the others
             losses = self._val_losses(windows[start:start + self.config.batch_size]).numpy()
             total, count = total + float(losses.sum()), count + losses.size
@@ -368,12 +369,7 @@ class Trainer:
         return min(max(shares, default=0.0), 1.0)
 
     def _evaluate(self, step, steps_per_epoch, validation, callback, force=False) -> None:
-        if force:
-            losses = [float(self._val_losses(validation[s:s + self.config.batch_size]).numpy().mean())
-                      for s in range(0, len(validation), self.config.batch_size)]
-            val_loss = float(np.mean(losses))
-        else:
-            val_loss = self._quick_val_loss(validation, callback)
+        val_loss = self._slice_val_loss(validation, (lambda: False) if force else callback.should_stop)
         if math.isnan(val_loss):
             return
         row = self.history.rows[-1]
@@ -382,4 +378,5 @@ class Trainer:
 
     def final_val_loss(self) -> float:
         """Mean loss over the whole validation split (every token scored once)."""
-        return mean_loss(self.model, self.val_ids, self.config.window, self.config.batch_size)
+        return mean_loss(self.model, self.val_ids, self.config.window, self.config.batch_size,
+                         loss_fn=self._val_losses)
