@@ -12,6 +12,7 @@ import json
 import logging
 import math
 import os
+import threading
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -65,6 +66,7 @@ class TextModel:
         self._corpus_text = corpus_text
         self._generator: Generator | None = None
         self._index = None
+        self._index_lock = threading.Lock()  # many sessions may share one model
 
     @classmethod
     def load(cls, directory: str | os.PathLike) -> "TextModel":
@@ -82,12 +84,13 @@ class TextModel:
 
     def memorisation_index(self):
         """N-gram index of the training text (built once), or None if the corpus is unknown."""
-        if self._index is None:
-            from playground.temperature_lab import memorisation_index
+        with self._index_lock:
+            if self._index is None:
+                from playground.temperature_lab import memorisation_index
 
-            split = self.corpus_split()
-            self._index = memorisation_index(split[0], self.level) if split else None
-        return self._index
+                split = self.corpus_split()
+                self._index = memorisation_index(split[0], self.level) if split else None
+            return self._index
 
     @property
     def generator(self) -> Generator:

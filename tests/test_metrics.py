@@ -186,6 +186,39 @@ def test_empty_corpus_index():
     assert NgramIndex([], 2).longest_copied_span(["a"]) == 0
 
 
+def longest_copied_by_brute_force(corpus, sample) -> int:
+    corpus, sample = list(corpus), list(sample)
+    best = 0
+    for start in range(len(sample)):
+        for stop in range(start + best + 1, len(sample) + 1):
+            piece = sample[start:stop]
+            if not any(corpus[at:at + len(piece)] == piece for at in range(len(corpus) - len(piece) + 1)):
+                break
+            best = stop - start
+    return best
+
+
+@pytest.mark.parametrize("level", ["char", "word"])
+def test_longest_copied_span_matches_brute_force(level):
+    # A small alphabet makes long shared spans common, so the suffix search runs a lot.
+    rng = np.random.default_rng(7)
+    alphabet = list("ab c") if level == "char" else ["to", "be", "or", "not", 3]
+    for _ in range(60):
+        corpus = [alphabet[i] for i in rng.integers(0, len(alphabet), rng.integers(0, 80))]
+        sample = [alphabet[i] for i in rng.integers(0, len(alphabet), rng.integers(0, 40))]
+        index = NgramIndex("".join(corpus) if level == "char" else corpus, 3)
+        assert index.longest_copied_span(sample) == longest_copied_by_brute_force(corpus, sample)
+
+
+def test_suffix_array_is_sorted():
+    from playground.metrics import _suffix_array
+
+    text = "mississippi banana" * 3
+    assert [text[at:] for at in _suffix_array(text)] == sorted(text[at:] for at in range(len(text)))
+    assert list(_suffix_array("")) == []
+    assert list(_suffix_array("aaaa")) == [3, 2, 1, 0]
+
+
 def test_index_rejects_bad_order():
     with pytest.raises(ValueError):
         NgramIndex("abc", 0)
