@@ -100,8 +100,9 @@ class TextModel:
 
     @property
     def forbidden_ids(self) -> tuple[int, ...]:
-        """A character model never saw <unk> in training, so it is never generated."""
-        return (0,) if self.tokenizer.level == "char" else ()
+        """<unk> is never generated: a character model never saw it in training, and at word
+        level it stands for any rare word, which would make the text unreadable."""
+        return (0,)
 
     @property
     def arch(self) -> str:

@@ -7,7 +7,6 @@ Every tokenizer has the same small contract: ``encode(text) -> np.ndarray`` of i
 
 from __future__ import annotations
 
-import collections
 import json
 import re
 from typing import Iterable, Sequence
@@ -58,51 +57,77 @@ class CharTokenizer:
 _WORD_PATTERN = re.compile(r"\n|[^\W\d_]+(?:'[^\W\d_]+)?|\d+|[^\w\s]", re.UNICODE)
 _NO_SPACE_BEFORE = set(".,;:!?)]}'\"\n")
 _NO_SPACE_AFTER = set("([{\n")
+_SENTENCE_ENDS = {"\n", ".", "!", "?"}
 
 
 class WordTokenizer:
     """Words, numbers and punctuation marks as tokens, newlines kept, a capped vocabulary.
 
-    Words are lower-cased, and anything outside the ``max_tokens`` most frequent becomes
-    ``<unk>`` (id 0). Decoding joins tokens with spaces, except around punctuation, so
-    text reads back naturally.
+    The text is split by one regular expression (lower-cased words, numbers, each
+    punctuation mark, each newline) and the tokens go through a Keras
+    ``TextVectorization`` layer, which builds the vocabulary (the ``max_tokens`` most
+    frequent, ties in a fixed order) and looks the tokens up; anything outside it becomes
+    ``<unk>`` (id 0). Decoding joins tokens with spaces, except around punctuation, and
+    capitalises sentence starts and "I", so text reads back naturally.
     """
 
     level = "word"
 
     def __init__(self, vocabulary: Sequence[str]):
         words = [w for w in vocabulary if w != UNKNOWN]
+        if len(set(words)) != len(words):
+            raise PlaygroundError("The tokenizer's word list has duplicates.")
         self.vocabulary = [UNKNOWN, *words]
         self._ids = {word: index for index, word in enumerate(self.vocabulary)}
+        self._lookup = None  # the TextVectorization layer, made on first use
 
     @staticmethod
     def split(text: str) -> list[str]:
         return _WORD_PATTERN.findall(text.lower())
 
+    @staticmethod
+    def _vectorizer(**options):
+        import keras
+
+        # split=None: the tokens come already split; ids 0 and 1 are the layer's padding
+        # ("") and out-of-vocabulary ("[UNK]") tokens, so ours are the layer's minus one.
+        return keras.layers.TextVectorization(standardize=None, split=None, output_mode="int", **options)
+
     @classmethod
     def fit(cls, text: str, max_tokens: int = 10_000) -> "WordTokenizer":
         if max_tokens < 2:
             raise PlaygroundError(f"The word vocabulary cap must be at least 2 (got {max_tokens}).")
-        counts = collections.Counter(cls.split(text))
-        # Ties broken alphabetically so the same text always gives the same vocabulary.
-        ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
-        return cls([word for word, _ in ranked[: max_tokens - 1]])
+        tokens = cls.split(text)
+        if not tokens:
+            return cls([])
+        layer = cls._vectorizer(max_tokens=max_tokens + 1)  # + the padding token
+        layer.adapt(np.asarray(tokens, dtype=object), batch_size=65_536)
+        return cls([str(word) for word in layer.get_vocabulary()[2:]])
 
     def __len__(self) -> int:
         return len(self.vocabulary)
 
     def encode(self, text: str) -> np.ndarray:
-        return np.array([self._ids.get(w, 0) for w in self.split(text)], dtype=np.int32)
+        tokens = self.split(text)
+        if not tokens or len(self.vocabulary) == 1:
+            return np.zeros(len(tokens), dtype=np.int32)
+        if self._lookup is None:
+            self._lookup = self._vectorizer(vocabulary=self.vocabulary[1:])
+        ids = np.asarray(self._lookup(np.asarray(tokens, dtype=object))).reshape(-1)
+        return (ids - 1).astype(np.int32)
 
     def token_texts(self, ids: Iterable[int]) -> list[str]:
         return [self.vocabulary[int(i)] for i in ids]
 
     def decode(self, ids: Iterable[int]) -> str:
         pieces: list[str] = []
+        sentence_start = False  # the first word may continue a prompt's sentence
         for word in self.token_texts(ids):
             if pieces and word[0] not in _NO_SPACE_BEFORE and pieces[-1][-1] not in _NO_SPACE_AFTER:
                 pieces.append(" ")
-            pieces.append(word)
+            shown = word.capitalize() if (sentence_start or word == "i" or word.startswith("i'")) and word[0].isalpha() else word
+            pieces.append(shown)
+            sentence_start = word in _SENTENCE_ENDS or (sentence_start and not word[0].isalnum())
         return "".join(pieces)
 
     def unknown_symbols(self, text: str) -> list[str]:
