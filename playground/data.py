@@ -12,11 +12,6 @@ import numpy as np
 from playground.errors import PlaygroundError
 
 
-def split_inputs_targets(windows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``(B, T + 1)`` windows -> inputs ``(B, T)`` and targets ``(B, T)`` shifted by one."""
-    return windows[:, :-1], windows[:, 1:]
-
-
 def random_windows(ids: np.ndarray, batch_size: int, window: int, rng: np.random.Generator) -> np.ndarray:
     """``batch_size`` windows of ``window + 1`` tokens starting at random offsets."""
     starts = rng.integers(0, len(ids) - window, size=batch_size)

@@ -55,8 +55,8 @@ class CharTokenizer:
 
 
 _WORD_PATTERN = re.compile(r"\n|[^\W\d_]+(?:'[^\W\d_]+)?|\d+|[^\w\s]", re.UNICODE)
-_NO_SPACE_BEFORE = set(".,;:!?)]}'\"\n")
-_NO_SPACE_AFTER = set("([{\n")
+_NO_SPACE_BEFORE = set(".,;:!?)]}'\"\n-")
+_NO_SPACE_AFTER = set("([{\n-")  # a hyphen joins its neighbours: "to-morrow"
 _SENTENCE_ENDS = {"\n", ".", "!", "?"}
 
 

@@ -1,16 +1,15 @@
 import numpy as np
 import pytest
 
-from playground.data import check_length, random_windows, scoring_windows, split_inputs_targets
+from playground.data import check_length, random_windows, scoring_windows
 from playground.errors import PlaygroundError
 
 
 def test_windows_have_targets_shifted_by_one():
     ids = np.arange(1000, dtype=np.int32)
     windows = random_windows(ids, batch_size=8, window=16, rng=np.random.default_rng(0))
-    inputs, targets = split_inputs_targets(windows)
-    assert inputs.shape == targets.shape == (8, 16)
-    assert (targets == inputs + 1).all()
+    assert windows.shape == (8, 17)
+    assert (np.diff(windows, axis=1) == 1).all()  # consecutive tokens from the text
 
 
 def test_scoring_windows_score_every_token_exactly_once():
