@@ -121,75 +121,61 @@ def repetition_rate(tokens: TokenSequence, n: int = 4) -> float:
 
 
 class NgramIndex:
-    """The n-grams of a training corpus, built once, for asking "was this copied?".
+    """A training corpus indexed once, for asking "was this copied?".
 
-    ``NgramIndex(corpus_tokens, n)`` keeps the sets of the corpus's 1-grams, ...,
-    n-grams and one searchable string holding the whole corpus. Building it takes n
-    passes over the corpus: measured, about 0.3 s for 1 MB of text given as a ``str``
-    with ``n=4``, about 1 s for the same text as a list of characters or with ``n=8``.
-    It also sorts the corpus's suffixes once, for :meth:`longest_copied_span` (about
-    0.8 s more for 1 MB).
+    ``NgramIndex(corpus_tokens, n)`` writes the corpus as one string, one character per
+    token, and sorts its suffixes (a suffix array). Whether any span of tokens occurs in
+    the corpus is then a binary search, O(span * log C) for a corpus of C tokens. Building
+    takes about 1 s for 1 MB of text and keeps about 5 bytes per token (a set of the
+    corpus's 8-grams took 50 times that).
 
     Character-level corpora (a ``str``, or a sequence of one-character strings) are
-    searched as the text itself. Other tokens (words, ids) are written into the string
-    as one code character per different token, so that a search only matches whole
-    tokens: the word ``"at"`` is not found inside the corpus word ``"cat"``. Strings
-    and ints are told apart (``1`` is not ``"1"``); ``True``/``False`` count as the
-    ints 1/0, as they do in Python's own comparisons.
+    searched as the text itself. Other tokens (words, ids) get one code character per
+    different token, so a search only matches whole tokens: the word ``"at"`` is not
+    found inside the corpus word ``"cat"``. Strings and ints are told apart (``1`` is not
+    ``"1"``); ``True``/``False`` count as the ints 1/0, as they do in Python's own
+    comparisons. ``n`` is the n-gram length of :meth:`copied_share`.
     """
 
     def __init__(self, corpus_tokens: TokenSequence, n: int = 4) -> None:
         _check_order(n)
         self._n = int(n)
         self._codes: dict[str, str] = {}  # token key -> its character (non-character corpora)
-        # The k-grams for every k up to n, not only the n-grams: a span of at most n
-        # tokens then occurs in the corpus exactly when it is in one of these sets, so
-        # longest_copied_span searches the corpus string only for longer spans.
+        self._distinct: int | None = None
         if isinstance(corpus_tokens, str):
-            text = corpus_tokens
-            # zip over shifted slices of the str yields tuples of characters directly,
-            # without building a million-element tuple of the corpus first.
-            self._kgram_sets: tuple[frozenset[Ngram], ...] = tuple(
-                frozenset(zip(*(text[offset:] for offset in range(k))))
-                for k in range(1, self._n + 1)
-            )
-            self._corpus_length = len(text)
-            self._character_level = True
-            self._searchable = text
-            self._suffixes = _suffix_array(text)
-            return
-        tokens = _as_tokens(corpus_tokens)
-        self._kgram_sets = tuple(
-            frozenset(_ngrams_of_tuple(tokens, k)) for k in range(1, self._n + 1)
-        )
-        self._corpus_length = len(tokens)
-        self._character_level = bool(tokens) and all(
-            isinstance(token, str) and len(token) == 1 for token in tokens
-        )
-        if self._character_level:
-            self._searchable = "".join(tokens)
+            self._character_level, self._searchable = True, corpus_tokens
         else:
-            keys = [_token_key(token) for token in tokens]
-            for key in keys:
-                if key not in self._codes:
-                    self._codes[key] = _code_character(len(self._codes))
-            self._searchable = "".join(self._codes[key] for key in keys)
+            tokens = _as_tokens(corpus_tokens)
+            self._character_level = bool(tokens) and all(
+                isinstance(token, str) and len(token) == 1 for token in tokens
+            )
+            if self._character_level:
+                self._searchable = "".join(tokens)
+            else:
+                keys = [_token_key(token) for token in tokens]
+                for key in keys:
+                    if key not in self._codes:
+                        self._codes[key] = _code_character(len(self._codes))
+                self._searchable = "".join(self._codes[key] for key in keys)
         self._suffixes = _suffix_array(self._searchable)
 
     @property
     def n(self) -> int:
-        """The n-gram length the index was built with."""
+        """The n-gram length of :meth:`copied_share`."""
         return self._n
 
     @property
     def corpus_length(self) -> int:
         """Number of tokens in the corpus."""
-        return self._corpus_length
+        return len(self._searchable)
 
     @property
     def distinct_ngrams(self) -> int:
-        """Number of different n-grams in the corpus."""
-        return len(self._kgram_sets[-1])
+        """Number of different n-grams in the corpus (counted on first use)."""
+        if self._distinct is None:
+            text, n = self._searchable, self._n
+            self._distinct = len({text[at : at + n] for at in range(len(text) - n + 1)})
+        return self._distinct
 
     @property
     def is_character_level(self) -> bool:
@@ -198,7 +184,10 @@ class NgramIndex:
 
     def __contains__(self, ngram: object) -> bool:
         """Whether an n-gram (a tuple of ``n`` tokens) occurs in the corpus."""
-        return ngram in self._kgram_sets[-1]
+        if not isinstance(ngram, tuple) or len(ngram) != self._n:
+            return False
+        pieces = [self._searchable_piece(token) for token in ngram]
+        return None not in pieces and self._find("".join(pieces)) >= 0  # type: ignore[arg-type]
 
     def copied_share(self, tokens: TokenSequence) -> float:
         """The share of the sample's n-grams that also occur somewhere in the corpus.
@@ -206,13 +195,23 @@ class NgramIndex:
         Counts occurrences, so an n-gram the sample repeats three times counts three
         times. 1.0 means every n-gram of the sample is in the corpus (not necessarily in
         the same order). Returns 0.0 when the sample is shorter than ``n``. Cost: one
-        set lookup per n-gram, O(len(sample)).
+        search per different n-gram, O(L * n * log C) for a sample of L tokens.
         """
-        grams = _ngrams_of_tuple(_as_tokens(tokens), self._n)
-        if not grams:
+        pieces = [self._searchable_piece(token) for token in _as_tokens(tokens)]
+        count = len(pieces) - self._n + 1
+        if count <= 0:
             return 0.0
-        ngram_set = self._kgram_sets[-1]
-        return sum(1 for gram in grams if gram in ngram_set) / len(grams)
+        found: dict[str, bool] = {}
+        copied = 0
+        for start in range(count):
+            window = pieces[start : start + self._n]
+            if None in window:
+                continue
+            needle = "".join(window)  # type: ignore[arg-type]
+            if needle not in found:
+                found[needle] = self._find(needle) >= 0
+            copied += found[needle]
+        return copied / count
 
     def longest_copied_span(self, tokens: TokenSequence) -> int:
         """Length, in tokens, of the longest contiguous part of the sample found verbatim
@@ -223,58 +222,31 @@ class NgramIndex:
         to grow while ``sample[i:j]`` occurs, and when ``i`` moves on, ``j`` stays where
         it is: ``sample[i+1:j]`` is part of a span that occurred. ``j`` never moves back,
         so there are at most ``2 * L`` occurrence checks for a sample of ``L`` tokens.
-
-        Most checks are O(1): a span of up to ``n`` tokens is looked up in the set of
-        the corpus's k-grams of its length (exact); a longer span whose newest n-gram
-        is not in the n-gram set cannot occur (one lookup); a span that just grew by one
-        token usually still sits at the corpus position where it was last found (one
-        comparison). Only the remaining checks search the corpus: spans longer than
-        ``n`` that first appear or first disappear, each a binary search of the sorted
-        suffixes, O(S * log C) for a corpus of ``C`` tokens, S being the answer.
-        Measured on the 1 MB Tiny Shakespeare with ``n=8``: six 200-character samples
-        take about 5 ms together (``str.find`` over the corpus took 180 ms).
+        A span that just grew by one token usually still sits at the corpus position where
+        it was last found (one comparison); otherwise the check is a search of the suffix
+        array, O(S * log C), S being the answer. Measured on the 1 MB Tiny Shakespeare:
+        six 200-character samples take about 5 ms together (``str.find`` over the whole
+        corpus took 180 ms).
         """
-        sample = _as_tokens(tokens)
-        length = len(sample)
-        if length == 0 or self._corpus_length == 0:
-            return 0
-        pieces = [self._searchable_piece(token) for token in sample]
-        n = self._n
-        kgram_sets = self._kgram_sets
+        pieces = [self._searchable_piece(token) for token in _as_tokens(tokens)]
+        length = len(pieces)
         searchable = self._searchable
-
-        def needle(start: int, stop: int) -> str:
-            return "".join(pieces[start:stop])  # type: ignore[arg-type]
-
         best = 0
         stop = 0
         found_at = -1  # where sample[start:stop] was last found in the corpus string
         for start in range(length):
             if stop <= start:
-                stop = start
-                found_at = -1
+                stop, found_at = start, -1
             elif found_at >= 0:
                 # Dropping the first token of a found span leaves a span that starts
                 # right after that token at the same corpus position.
                 found_at += 1
-            while stop < length:
-                if pieces[stop] is None:
-                    break
-                span_length = stop + 1 - start
-                if span_length <= n:
-                    if sample[start : stop + 1] not in kgram_sets[span_length - 1]:
-                        break
-                    found_at = -1  # known to occur, but not where
-                    stop += 1
-                    continue
-                if sample[stop + 1 - n : stop + 1] not in kgram_sets[n - 1]:
-                    break
-                candidate = needle(start, stop + 1)
+            while stop < length and pieces[stop] is not None:
+                candidate = "".join(pieces[start : stop + 1])  # type: ignore[arg-type]
                 if not (found_at >= 0 and searchable.startswith(candidate, found_at)):
-                    position = self._find(candidate)
-                    if position < 0:
+                    found_at = self._find(candidate)
+                    if found_at < 0:
                         break
-                    found_at = position
                 stop += 1
             best = max(best, stop - start)
             if best >= length - start:
@@ -283,7 +255,7 @@ class NgramIndex:
 
     def _searchable_piece(self, token: object) -> str | None:
         """How a sample token is written in the corpus string; None if it cannot occur."""
-        if self._character_level:
+        if self._character_level or not self._codes:
             return token if isinstance(token, str) and len(token) == 1 else None
         return self._codes.get(_token_key(token))
 
@@ -334,7 +306,7 @@ def _suffix_array(text: str) -> np.ndarray:
         rank = np.empty(size, dtype=np.int64)
         rank[order] = sorted_rank
         if sorted_rank[-1] == size - 1:
-            return order
+            return order.astype(np.int32) if size < 2**31 else order
         width *= 2
 
 

@@ -68,7 +68,7 @@ def create_app() -> tuple[gr.Blocks, AppContext]:
     default = catalog.default()
     if default is not None:
         # The first grid reports copied spans against the training text: index it now, in
-        # the background, rather than on a student's first click (about 2.5 s for 1 MB).
+        # the background, rather than on a student's first click (about 1 s for 1 MB).
         threading.Thread(target=default.memorisation_index, name="index-default", daemon=True).start()
     context = AppContext(SessionStore(default), catalog)
     demo = build_demo(context)
