@@ -12,8 +12,10 @@ from __future__ import annotations
 import io
 import json
 import math
+import os
 import re
 import shutil
+import threading
 import tempfile
 import zipfile
 import zlib
@@ -108,14 +110,25 @@ def delete(name: str, confirm: str) -> None:
 
 
 def export_bundle(name: str, destination: Path | None = None) -> Path:
-    """One ``.zip`` file holding the run's bundle, ready to download."""
+    """One ``.zip`` file holding the run's bundle, ready to download.
+
+    Without a ``destination`` it goes to ``exports/`` in the workspace, replacing the run's
+    previous export, so repeated downloads do not pile up copies.
+    """
     path = run_path(name)
-    destination = destination or Path(tempfile.mkdtemp(prefix="playground-export-"))
-    archive = Path(destination) / f"{path.name}.zip"
-    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as zipped:
-        for member in sorted(BUNDLE_FILES):
-            if (path / member).is_file():
-                zipped.write(path / member, arcname=member)
+    destination = Path(destination) if destination else workspace() / "exports"
+    destination.mkdir(parents=True, exist_ok=True)
+    archive = destination / f"{path.name}.zip"
+    # Written beside and renamed: a download never sees a half-written archive.
+    partial = destination / f".{path.name}.zip.partial-{os.getpid()}-{threading.get_ident()}"
+    try:
+        with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as zipped:
+            for member in sorted(BUNDLE_FILES):
+                if (path / member).is_file():
+                    zipped.write(path / member, arcname=member)
+        os.replace(partial, archive)
+    finally:
+        partial.unlink(missing_ok=True)
     return archive
 
 

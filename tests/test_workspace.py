@@ -45,6 +45,14 @@ def test_export_then_import_gives_the_same_model(saved_run, tmp_path):
         workspace.import_bundle(archive, "copy")
 
 
+def test_repeated_exports_replace_one_file_in_the_workspace(saved_run):
+    first = workspace.export_bundle("first")
+    second = workspace.export_bundle("first")
+    assert first == second and first.parent == workspace.workspace() / "exports"
+    assert [p.name for p in first.parent.iterdir()] == ["first.zip"]  # no copies, no partial files
+    assert "model.keras" in zipfile.ZipFile(second).namelist()
+
+
 def rewrite(archive, tmp_path, name, change):
     """A copy of the archive with members changed: change(dict name -> bytes)."""
     members = {info.filename: zipfile.ZipFile(archive).read(info) for info in zipfile.ZipFile(archive).infolist()}
