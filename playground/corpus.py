@@ -44,12 +44,15 @@ class Corpus:
         Contiguous rather than shuffled so that validation text is genuinely unseen:
         random windows would leak overlapping context from training into validation.
         """
-        if not 0.0 < validation_share < 0.5:
-            raise PlaygroundError(
-                f"The validation share must be between 0 and 0.5 (got {validation_share:g})."
-            )
+        check_validation_share(validation_share)
         cut = int(len(self.text) * (1.0 - validation_share))
         return self.text[:cut], self.text[cut:]
+
+
+def check_validation_share(share: float) -> None:
+    """The one check of a validation share, wherever one is given (corpus, session, training)."""
+    if not 0.0 < float(share) < 0.5:  # NaN fails too
+        raise PlaygroundError(f"The validation share must be between 0 and 0.5 (got {float(share):g}).")
 
 
 def decode_bytes(data: bytes, source: str) -> str:

@@ -68,8 +68,7 @@ class Session:
         """Replace the corpus only once the new one is known to be good."""
         if level not in ("char", "word"):
             raise PlaygroundError(f"Tokenization must be 'char' or 'word' (got {level!r}).")
-        if not 0.0 < float(validation_share) < 0.5:
-            raise PlaygroundError(f"Validation share must be between 0 and 0.5 (got {validation_share}).")
+        corpus_module.check_validation_share(validation_share)
         if source == "upload":
             loaded = corpus_module.read_files([f for f in (files or []) if f])
         elif source == "paste":

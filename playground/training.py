@@ -21,6 +21,7 @@ import numpy as np
 import tensorflow as tf
 
 from playground import events
+from playground.corpus import check_validation_share
 from playground.data import check_length
 from playground.errors import PlaygroundError
 from playground.evaluation import mean_loss, token_losses
@@ -71,8 +72,7 @@ class TrainConfig:
             raise PlaygroundError(f"Epochs must be between 0 and 1000 (got {self.epochs}).")
         if self.minutes is not None and not 0 < self.minutes <= MAX_MINUTES:
             raise PlaygroundError(f"Minutes must be between 0 and {MAX_MINUTES:g} (got {self.minutes}).")
-        if not 0.0 < self.validation_share < 0.5:
-            raise PlaygroundError(f"Validation share must be between 0 and 0.5 (got {self.validation_share}).")
+        check_validation_share(self.validation_share)
         from playground.distribute import STRATEGIES
 
         if self.strategy not in STRATEGIES:

@@ -18,6 +18,16 @@ WORDS = ("the cat sat on a mat and the dog ran to the old red barn while a small
          "in the green tree near the quiet river").split()
 
 
+# The API tests' model: an LSTM small enough to train in seconds.
+TINY_MODEL = {"arch": "lstm", "units": 32, "layers": 1, "embedding_dim": 16, "dropout": 0.0}
+
+
+def train_kwargs(model: dict, epochs, minutes, batch_size, window, learning_rate, optimizer, seed) -> dict:
+    """Keyword arguments of the /train endpoint: the Model tab's fields, then the Train tab's."""
+    return {**model, "epochs": epochs, "minutes": minutes, "batch_size": batch_size, "window": window,
+            "learning_rate": learning_rate, "optimizer": optimizer, "seed": seed}
+
+
 def make_text(characters: int = 20_000, seed: int = 0) -> str:
     """English-like sentences from a small word list: learnable, and made here."""
     rng = random.Random(seed)

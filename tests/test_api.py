@@ -6,15 +6,8 @@ import pytest
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 
-from conftest import make_text, running_app
+from conftest import TINY_MODEL, make_text, running_app, train_kwargs
 
-TINY_MODEL = {"arch": "lstm", "units": 32, "layers": 1, "embedding_dim": 16, "dropout": 0.0}
-
-
-def train_kwargs(model: dict, epochs, minutes, batch_size, window, learning_rate, optimizer, seed) -> dict:
-    """Keyword arguments of the /train endpoint: the Model tab's fields, then the Train tab's."""
-    return {**model, "epochs": epochs, "minutes": minutes, "batch_size": batch_size, "window": window,
-            "learning_rate": learning_rate, "optimizer": optimizer, "seed": seed}
 
 
 

@@ -8,18 +8,11 @@ import pytest
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 
-from conftest import running_app
+from conftest import TINY_MODEL, running_app, train_kwargs
 from playground import cli, corpus, workspace
 from playground.runs import TrainingRun
 from playground.training import TrainConfig
 
-TINY_MODEL = {"arch": "lstm", "units": 32, "layers": 1, "embedding_dim": 16, "dropout": 0.0}
-
-
-def train_kwargs(model: dict, epochs, minutes, batch_size, window, learning_rate, optimizer, seed) -> dict:
-    """Keyword arguments of the /train endpoint: the Model tab's fields, then the Train tab's."""
-    return {**model, "epochs": epochs, "minutes": minutes, "batch_size": batch_size, "window": window,
-            "learning_rate": learning_rate, "optimizer": optimizer, "seed": seed}
 
 
 @pytest.fixture(scope="module")
@@ -63,6 +56,17 @@ def test_corpus_shorter_than_the_context(api, tmp_path, capsys):
         client.predict(**train_kwargs(TINY_MODEL, 1, 0, 16, 512, 0.01, "adam", 0), api_name="/train")
     assert cli.main(["train", "--corpus", str(path), "--window", "512", "--epochs", "1"]) == 2
     assert "fewer than the context length 512" in capsys.readouterr().err
+
+
+def test_validation_share_outside_its_range(api, capsys):
+    client = Client(api, verbose=False)
+    # The slider's own range (0.05 to 0.3) answers first in the app.
+    with pytest.raises(AppError, match="0.7 is greater than maximum value 0.3"):
+        client.predict("builtin", [], "", "markov-babble", "char", 0.7, 10_000, api_name="/load_corpus")
+    assert cli.main(["train", "--builtin", "markov-babble", "--validation-share", "0.7"]) == 2
+    assert "validation share must be between 0 and 0.5 (got 0.7)" in capsys.readouterr().err
+    with pytest.raises(Exception, match="validation share"):
+        TrainConfig(validation_share=float("nan"))
 
 
 @pytest.mark.parametrize("model, train, message", [

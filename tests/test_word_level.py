@@ -103,7 +103,7 @@ def test_cli_trains_and_generates_at_word_level(tmp_path):
 def test_word_level_through_the_api(tmp_path):
     from conftest import running_app
     from gradio_client import Client
-    from test_api import train_kwargs
+    from conftest import train_kwargs
 
     with running_app() as (url, _):
         api = Client(url, verbose=False)
