@@ -290,3 +290,42 @@ def test_student_trains_stops_and_compares_temperatures(page, js_errors, tmp_pat
     print(f"\nbrowser test: {time.monotonic() - started:.1f} s; corpus {corpus.stat().st_size:,} bytes; "
           f"tiny model {tiny:,} parameters; training trace {first} → {second} points; "
           f"stopped {stop_seconds:.1f} s after pressing Stop")
+
+
+@pytest.mark.timeout(600)
+def test_student_trains_a_word_level_model(page, js_errors):
+    from test_word_level import SENTENCES, phrase_text
+
+    with screenshot_on_failure(page, "browser-word-failure"):
+        open_tab(page, "1 · Corpus")
+        wait_for_text(page, "#corpus-summary", "Loaded python-docs", ACTION_MS)
+        page.get_by_role("tab", name="Paste text", exact=True).click()
+        page.locator("#corpus-paste textarea").fill(phrase_text(600))
+        page.get_by_label("words", exact=True).check()
+        page.locator("#load-corpus").click()
+        summary = wait_for_text(page, "#corpus-summary", "Loaded pasted", ACTION_MS)
+        assert "words" in summary and "cannot be compared" in summary, summary
+        assert_no_error_toast(page)
+
+        # The default LSTM, long enough for these few sentences.
+        open_tab(page, "3 · Train")
+        set_number(page, "Epochs (0 = no limit)", 200)
+        set_number(page, "Minutes (0 = no limit)", 1)
+        page.locator("#train").click()
+        status = wait_for_text(page, "#train-status", r"Finished after|Stopped after", TRAIN_START_MS + 60_000)
+        assert "nats/word" in status, status
+
+        open_tab(page, "4 · Generate")
+        page.locator("#compare").click()
+        page.wait_for_function(
+            "(n) => document.querySelectorAll('#grid #temperature-grid .pg-card').length === n",
+            arg=len(TEMPERATURES), timeout=GENERATE_MS)
+        coolest = page.locator("#grid #temperature-grid .pg-card").first.locator(".pg-text").inner_text()
+        # At the lowest temperature the model repeats its sentences, read back with capitals.
+        assert any(sentence.capitalize() in coolest for sentence in SENTENCES), coolest
+        assert "<unk>" not in coolest
+        info = wait_for_text(page, "#model-info", "word level", ACTION_MS)
+        assert "nats/word" in info, info
+        assert_no_error_toast(page)
+        page.screenshot(path=str(DOCS / "word-level.png"), full_page=True)
+    assert not js_errors, js_errors
