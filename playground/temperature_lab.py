@@ -23,6 +23,7 @@ from playground import metrics
 from playground.errors import PlaygroundError
 from playground.runs import Sample, TextModel
 from playground.sampling import SamplingSettings, check_temperatures
+from playground.tokenizers import WordTokenizer
 
 QD_TEMPERATURES = (0.2, 0.3, 0.5, 0.7, 0.85, 1.0, 1.2, 1.5)
 CHAR_NGRAM, WORD_NGRAM = 8, 3
@@ -32,8 +33,6 @@ def memorisation_index(train_text: str, level: str) -> metrics.NgramIndex:
     """Index of the training text: 8-character n-grams, or 3-word n-grams at word level."""
     if level == "char":
         return metrics.NgramIndex(train_text, CHAR_NGRAM)
-    from playground.tokenizers import WordTokenizer
-
     return metrics.NgramIndex(WordTokenizer.split(train_text), WORD_NGRAM)
 
 
@@ -83,16 +82,21 @@ class QualityDiversitySettings:
                 f"{len(self.temperatures)} temperatures x {self.samples} samples is over 512 samples; use fewer.")
 
 
-def reference_windows(held_out: str, level: str, count: int, length: int, seed: int) -> list[list[str]]:
-    """``count`` stretches of held-out text as word lists, about as long as the samples."""
-    from playground.tokenizers import WordTokenizer
+def bleu_words(text: str) -> list[str]:
+    """The words BLEU counts: the word tokenizer's (lower-cased words, punctuation marks and line
+    breaks apart), for samples of character and word models alike, so both land on one scale."""
+    return WordTokenizer.split(text)
 
+
+def reference_windows(held_out: str, level: str, count: int, length: int, seed: int) -> list[list[str]]:
+    """``count`` stretches of held-out text as word lists, about as long as the samples (``length``
+    characters or words), split into words as :func:`bleu_words` splits the samples."""
     if level == "char":
         if len(held_out) < length + 1:
             raise PlaygroundError(f"The held-out text ({len(held_out)} characters) is shorter than one sample "
                                   f"({length}); use a longer corpus or shorter samples.")
         starts = np.random.default_rng(seed).integers(0, len(held_out) - length, size=count)
-        return [held_out[s:s + length].split() for s in starts]
+        return [bleu_words(held_out[s:s + length]) for s in starts]
     words = WordTokenizer.split(held_out)
     if len(words) < length + 1:
         raise PlaygroundError(f"The held-out text has {len(words)} words, fewer than one sample ({length}).")
@@ -116,8 +120,7 @@ def quality_diversity(models: dict[str, TextModel], held_out: str,
         samples = model.generate("", settings.temperatures, settings.length, settings.seed,
                                  samples_per_temperature=settings.samples)
         for temperature in settings.temperatures:
-            texts = [s.text.split() if model.level == "char" else s.tokens
-                     for s in samples if s.temperature == float(temperature)]
+            texts = [bleu_words(s.text) for s in samples if s.temperature == float(temperature)]
             rows.append({"model": name, "temperature": float(temperature),
                          "bleu": round(metrics.corpus_bleu(texts, references), 4),
                          "self_bleu": round(metrics.self_bleu(texts), 4),

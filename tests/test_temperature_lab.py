@@ -62,3 +62,16 @@ def test_token_probabilities_list_alternatives(model):
 def test_bad_quality_diversity_settings(kwargs, message):
     with pytest.raises(PlaygroundError, match=message):
         temperature_lab.QualityDiversitySettings(**kwargs)
+
+
+def test_bleu_counts_the_same_words_for_character_and_word_models():
+    text = "ROMEO: Hello, world.\nYes"
+    assert temperature_lab.bleu_words(text) == ["romeo", ":", "hello", ",", "world", ".", "\n", "yes"]
+    held_out = "The king is dead. Long live the king!\n" * 20
+    by_chars = temperature_lab.reference_windows(held_out, "char", 3, 100, seed=0)
+    by_words = temperature_lab.reference_windows(held_out, "word", 3, 20, seed=0)
+    vocabulary = {"the", "king", "is", "dead", ".", "long", "live", "!", "\n"}
+    for window in by_chars + by_words:
+        # Both are word lists on one scale: lower case, punctuation apart (no "dead." or "King").
+        assert set(window[1:-1]) <= vocabulary, window
+    assert all(len(window) == 20 for window in by_words)
