@@ -125,15 +125,18 @@ class TextModel:
 
     def generate(self, prompt: str, temperatures: Sequence[float], length: int, seed: int = 0,
                  settings: SamplingSettings = SamplingSettings(), samples_per_temperature: int = 1) -> list[Sample]:
+        start = self.start_ids(prompt)
         batch: GeneratedBatch = self.generator.generate(
-            self.start_ids(prompt), temperatures, length, seed, settings, samples_per_temperature)
+            start, temperatures, length, seed, settings, samples_per_temperature)
+        # After a line break or a full stop the first generated word opens a sentence.
+        opens = self.tokenizer.token_texts(start[-1:])[0] in tokenizers.SENTENCE_ENDS
         samples = []
         for row in range(len(batch.temperatures)):
             ids = batch.token_ids[row]
             # The temperature as the user typed it, not its float32 round trip.
             temperature = float(temperatures[row // samples_per_temperature])
             samples.append(Sample(
-                temperature, int(batch.sample_index[row]), self.tokenizer.decode(ids),
+                temperature, int(batch.sample_index[row]), self.tokenizer.decode(ids, sentence_start=opens),
                 self.tokenizer.token_texts(ids), ids, batch.token_logprob[row], batch.token_probability[row],
                 batch.top_ids[row], batch.top_probabilities[row]))
         return samples

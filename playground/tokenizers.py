@@ -40,7 +40,8 @@ class CharTokenizer:
     def encode(self, text: str) -> np.ndarray:
         return np.fromiter((self._ids.get(c, 0) for c in text), dtype=np.int32, count=len(text))
 
-    def decode(self, ids: Iterable[int]) -> str:
+    def decode(self, ids: Iterable[int], sentence_start: bool = False) -> str:
+        """The text of ``ids``; ``sentence_start`` only matters at word level."""
         return "".join(self.vocabulary[i] if i > 0 else "\ufffd" for i in map(int, ids))
 
     def unknown_symbols(self, text: str) -> list[str]:
@@ -57,7 +58,7 @@ class CharTokenizer:
 _WORD_PATTERN = re.compile(r"\n|[^\W\d_]+(?:'[^\W\d_]+)?|\d+|[^\w\s]", re.UNICODE)
 _NO_SPACE_BEFORE = set(".,;:!?)]}'\"\n-")
 _NO_SPACE_AFTER = set("([{\n-")  # a hyphen joins its neighbours: "to-morrow"
-_SENTENCE_ENDS = {"\n", ".", "!", "?"}
+SENTENCE_ENDS = frozenset({"\n", ".", "!", "?"})
 
 
 class WordTokenizer:
@@ -119,15 +120,16 @@ class WordTokenizer:
     def token_texts(self, ids: Iterable[int]) -> list[str]:
         return [self.vocabulary[int(i)] for i in ids]
 
-    def decode(self, ids: Iterable[int]) -> str:
+    def decode(self, ids: Iterable[int], sentence_start: bool = False) -> str:
+        """The text of ``ids``. ``sentence_start``: the first word opens a sentence (capitalised);
+        by default it may be continuing a prompt's sentence."""
         pieces: list[str] = []
-        sentence_start = False  # the first word may continue a prompt's sentence
         for word in self.token_texts(ids):
             if pieces and word[0] not in _NO_SPACE_BEFORE and pieces[-1][-1] not in _NO_SPACE_AFTER:
                 pieces.append(" ")
             shown = word.capitalize() if (sentence_start or word == "i" or word.startswith("i'")) and word[0].isalpha() else word
             pieces.append(shown)
-            sentence_start = word in _SENTENCE_ENDS or (sentence_start and not word[0].isalnum())
+            sentence_start = word in SENTENCE_ENDS or (sentence_start and not word[0].isalnum())
         return "".join(pieces)
 
     def unknown_symbols(self, text: str) -> list[str]:

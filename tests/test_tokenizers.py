@@ -39,6 +39,8 @@ def test_word_decoding_capitalises_sentences_and_i():
     tokenizer = WordTokenizer.fit("i said so . and i'll go ! why ? yes \n ( no ) to - morrow")
     ids = tokenizer.encode("i said so. and i'll go! why? yes\n(no) to-morrow")
     assert tokenizer.decode(ids) == "I said so. And I'll go! Why? Yes\n(No) to-morrow"
+    said = tokenizer.encode("said so")
+    assert tokenizer.decode(said) == "said so" and tokenizer.decode(said, sentence_start=True) == "Said so"
 
 
 def test_word_vocabulary_is_ranked_by_frequency_from_keras_text_vectorization():

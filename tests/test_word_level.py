@@ -72,6 +72,9 @@ def test_word_model_generates_known_words_never_unk(word_run):
     text = samples[0].text
     assert any(sentence.capitalize() in text for sentence in SENTENCES[:4]), text
     assert model.join("the cat", samples[0].text).startswith("the cat ")
+    # After a full stop and a line break the first generated word opens a sentence.
+    after = model.generate("the cat sat on the mat.\n", [0.2], 8, seed=0)[0].text
+    assert after[0].isupper(), after
 
 
 def test_word_vocabulary_cap_and_unknown_prompt_words(tmp_path):
