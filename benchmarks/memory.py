@@ -2,7 +2,7 @@
 
 Builds the app, loads every shipped pretrained model and generates a temperature grid from
 each (so their compiled loops exist too), then prints the peak resident memory. Target:
-under 2 GB with the four pretrained models loaded.
+under 2 GB with every shipped pretrained model loaded.
 """
 
 import os

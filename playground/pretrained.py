@@ -12,7 +12,7 @@ from playground.runs import TextModel
 
 log = logging.getLogger(__name__)
 
-DEFAULT_ORDER = ("lstm", "gru", "transformer", "gan")
+DEFAULT_ORDER = ("lstm", "gru", "transformer", "gan", "words")
 
 
 def pretrained_dir() -> Path:
