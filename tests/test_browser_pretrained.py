@@ -67,6 +67,8 @@ def test_first_click_generates_a_grid_from_a_pretrained_model(page):
                                timeout=GENERATE_MS)
         headings = page.locator("#temperature-grid h4").all_inner_texts()
         assert sorted(headings) == sorted(f"pretrained/{name}" for name in shipped)
+        info = wait_for_text(page, "#model-info", "Side by side", ACTION_MS)
+        assert all(f"pretrained/{name}" in info for name in shipped), info
         assert_no_error_toast(page)
         DOCS.mkdir(exist_ok=True)
         page.screenshot(path=str(DOCS / "screenshot.png"), full_page=True)

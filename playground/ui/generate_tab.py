@@ -132,8 +132,13 @@ def compare_temperatures(context: AppContext, prompt: str, length: float, temper
     table = pd.concat(tables, ignore_index=True)
     table = table[["model", *[c for c in table.columns if c != "model"]]]
     grid = f"<div id='temperature-grid'>{''.join(sections)}</div>"
-    last = next(reversed(chosen.values()))
-    return grid, table, model_line(last) + unknown_note(last, prompt)
+    if len(chosen) == 1:
+        only = next(iter(chosen.values()))
+        return grid, table, model_line(only) + unknown_note(only, prompt)
+    # Several models: say so, rather than describe one of them as "the" model in use.
+    names = ", ".join(f"**{escape(model.name)}**" for model in chosen.values())
+    notes = "".join(unknown_note(model, prompt) for model in chosen.values())
+    return grid, table, f"Side by side: {names} (each with its own tokens and loss scale).{notes}"
 
 
 def sample_card(prompt: str, sample: Sample, row: dict, model: TextModel) -> str:
