@@ -97,7 +97,7 @@ def reference_windows(held_out: str, level: str, count: int, length: int, seed: 
                                   f"({length}); use a longer corpus or shorter samples.")
         starts = np.random.default_rng(seed).integers(0, len(held_out) - length, size=count)
         return [bleu_words(held_out[s:s + length]) for s in starts]
-    words = WordTokenizer.split(held_out)
+    words = bleu_words(held_out)
     if len(words) < length + 1:
         raise PlaygroundError(f"The held-out text has {len(words)} words, fewer than one sample ({length}).")
     starts = np.random.default_rng(seed).integers(0, len(words) - length, size=count)

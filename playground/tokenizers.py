@@ -127,8 +127,8 @@ class WordTokenizer:
         for word in self.token_texts(ids):
             if pieces and word[0] not in _NO_SPACE_BEFORE and pieces[-1][-1] not in _NO_SPACE_AFTER:
                 pieces.append(" ")
-            shown = word.capitalize() if (sentence_start or word == "i" or word.startswith("i'")) and word[0].isalpha() else word
-            pieces.append(shown)
+            capital = sentence_start or word == "i" or word.startswith("i'")
+            pieces.append(word.capitalize() if capital and word[0].isalpha() else word)
             sentence_start = word in SENTENCE_ENDS or (sentence_start and not word[0].isalnum())
         return "".join(pieces)
 

@@ -1,8 +1,8 @@
 """Training in-process, one compiled step at a time, reporting through events.
 
 The loop is ours rather than ``model.fit``: a compiled train step over windows from a
-prefetching ``tf.data`` pipeline, so a Stop is noticed after the current step (well under a second) and the loop never idles at
-the end of an epoch. It still speaks Keras: every step goes through a
+prefetching ``tf.data`` pipeline, so a Stop is noticed after the current step (well under a
+second) and the loop never idles at the end of an epoch. It still speaks Keras: every step goes through a
 ``keras.callbacks.CallbackList``, and :class:`EventCallback` is the one callback that turns
 progress into events and asks the model to stop when the user does.
 """

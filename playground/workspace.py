@@ -12,10 +12,8 @@ from __future__ import annotations
 import io
 import json
 import math
-import os
 import re
 import shutil
-import threading
 import tempfile
 import zipfile
 import zlib
@@ -119,16 +117,12 @@ def export_bundle(name: str, destination: Path | None = None) -> Path:
     destination = Path(destination) if destination else workspace() / "exports"
     destination.mkdir(parents=True, exist_ok=True)
     archive = destination / f"{path.name}.zip"
-    # Written beside and renamed: a download never sees a half-written archive.
-    partial = destination / f".{path.name}.zip.partial-{os.getpid()}-{threading.get_ident()}"
-    try:
-        with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as zipped:
-            for member in sorted(BUNDLE_FILES):
-                if (path / member).is_file():
-                    zipped.write(path / member, arcname=member)
-        os.replace(partial, archive)
-    finally:
-        partial.unlink(missing_ok=True)
+    packed = io.BytesIO()
+    with zipfile.ZipFile(packed, "w", compression=zipfile.ZIP_DEFLATED) as zipped:
+        for member in sorted(BUNDLE_FILES):
+            if (path / member).is_file():
+                zipped.write(path / member, arcname=member)
+    bundle.write_atomic(archive, packed.getvalue())  # a download never sees a half-written archive
     return archive
 
 
