@@ -7,13 +7,16 @@ PORT    ?= 7860
 export GRADIO_ANALYTICS_ENABLED = False
 export TF_CPP_MIN_LOG_LEVEL = 2
 
-.PHONY: run test install install-dev chromium benchmark pretrained clean
+.PHONY: run test screenshots install install-dev chromium benchmark pretrained clean
 
 run: install  ## start the app on the pretrained default (http://$(HOST):$(PORT))
 	$(PY) app.py --host $(HOST) --port $(PORT)
 
 test: install-dev chromium  ## the whole suite: unit, API and browser tests
 	$(PY) -m pytest
+
+screenshots: install-dev chromium  ## the browser tests, writing the README's pictures to docs/
+	PLAYGROUND_SCREENSHOTS=1 $(PY) -m pytest tests/test_browser*.py
 
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev

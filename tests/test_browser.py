@@ -11,31 +11,16 @@ Without it the test is skipped, except under CI, where it fails.
 
 from __future__ import annotations
 
-import contextlib
-import os
 import random
 import re
 import time
-from pathlib import Path
 
 import pytest
 
+from browser_support import (ACTION_MS, GENERATE_MS, STOP_MS, TRAIN_START_MS, assert_no_error_toast,
+                             chromium_browser, fresh_page, open_tab, require_chromium, save_screenshot,
+                             screenshot_on_failure, set_number, set_slider, wait_for_text)
 from conftest import running_app
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-ROOT = Path(__file__).resolve().parent.parent
-DOCS = ROOT / "docs"
-ARTIFACTS = ROOT / "test-artifacts"  # a screenshot of the page when the test fails (git-ignored)
-VIEWPORT = {"width": 1280, "height": 1000}
-
-# Generous: the machine may be slow, and the first training step compiles TensorFlow graphs.
-STARTUP_MS = 120_000
-ACTION_MS = 60_000
-TRAIN_START_MS = 180_000
-STOP_MS = 60_000
-GENERATE_MS = 180_000
 
 TEMPERATURES = (0.2, 0.5, 0.7, 1.0, 1.2, 1.5)  # the Generate tab's default grid
 TRAINING_TRACE = "training (each step)"
@@ -59,15 +44,6 @@ def corpus_text(size: int = 30_000, seed: int = 7) -> str:
 
 
 
-def require_chromium() -> None:
-    if CHROMIUM.exists():
-        return
-    reason = f"{CHROMIUM} is missing: install Debian's chromium (`make chromium`) to run the browser test"
-    if os.environ.get("CI", "").lower() not in ("", "0", "false", "no"):
-        pytest.fail(reason + " (CI is set, so this is a failure, not a skip)")
-    pytest.skip(reason)
-
-
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory):
     """The real app, served in-process on a free port, with its own empty workspace."""
@@ -80,14 +56,8 @@ def app_url(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser(app_url):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    with chromium_browser() as chromium:
+        yield chromium
 
 
 @pytest.fixture
@@ -98,67 +68,9 @@ def js_errors() -> list[str]:
 
 @pytest.fixture
 def page(browser, app_url, js_errors):
-    context = browser.new_context(viewport=VIEWPORT)
-    context.set_default_timeout(ACTION_MS)
-    page = context.new_page()
-    page.on("pageerror", lambda error: js_errors.append(str(error)))
-    try:
-        page.goto(app_url, timeout=STARTUP_MS)
-        page.get_by_role("tab", name="1 · Corpus").wait_for(timeout=STARTUP_MS)
+    """A fresh page for each test: nothing one test typed can help or hinder the next."""
+    with fresh_page(browser, app_url, js_errors) as page:
         yield page
-    finally:
-        context.close()
-
-
-@contextlib.contextmanager
-def screenshot_on_failure(page, name: str):
-    """Keep what the page showed when a step failed, for whoever reads the failure."""
-    try:
-        yield
-    except BaseException:
-        ARTIFACTS.mkdir(exist_ok=True)
-        path = ARTIFACTS / f"{name}.png"
-        try:
-            page.screenshot(path=str(path), full_page=True)
-            print(f"\nthe page at the failure: {path}")
-        except Exception as error:  # the page itself may be gone
-            print(f"\nno screenshot of the failure: {error}")
-        raise
-
-
-def open_tab(page, name: str) -> None:
-    tab = page.get_by_role("tab", name=name, exact=True)
-    tab.click()
-    page.wait_for_function("(tab) => tab.getAttribute('aria-selected') === 'true'", arg=tab.element_handle())
-
-
-def set_slider(page, label: str, value: int) -> None:
-    """Type into a slider's number box, as a student can, and check the slider followed."""
-    box = page.get_by_label(f"number input for {label}", exact=True)
-    box.fill(str(value))
-    box.press("Enter")
-    box.blur()
-    range_input = page.get_by_label(f"range slider for {label}", exact=True)
-    page.wait_for_function("([el, v]) => Number(el.value) === v", arg=[range_input.element_handle(), value])
-
-
-def set_number(page, label: str, value: float) -> None:
-    box = page.get_by_label(label, exact=True)
-    box.fill(str(value))
-    box.press("Tab")
-
-
-def text_of(page, selector: str) -> str:
-    return page.locator(selector).inner_text()
-
-
-def wait_for_text(page, selector: str, pattern: str, timeout_ms: int) -> str:
-    """Wait until the element's text matches a regex; return that text."""
-    page.wait_for_function(
-        "([selector, pattern]) => { const el = document.querySelector(selector);"
-        " return !!el && new RegExp(pattern).test(el.innerText); }",
-        arg=[selector, pattern], timeout=timeout_ms)
-    return text_of(page, selector)
 
 
 def training_points(page) -> int:
@@ -182,11 +94,6 @@ def tiny_lstm_parameters(vocabulary: int) -> int:
     """Parameters of the tiny model the test asks for: embedding 16, one LSTM layer of 32, dense head."""
     embedding, units = 16, 32
     return vocabulary * embedding + 4 * (units * (embedding + units) + units) + (units + 1) * vocabulary
-
-
-def assert_no_error_toast(page) -> None:
-    toasts = page.locator(".toast-body.error")
-    assert toasts.count() == 0, f"an error toast is showing: {toasts.first.inner_text()!r}"
 
 
 @pytest.mark.timeout(600)
@@ -255,8 +162,7 @@ def test_student_trains_stops_and_compares_temperatures(page, js_errors, tmp_pat
         stop_seconds = time.monotonic() - stop_pressed
         assert "Generate tab" in status, status
         assert training_points(page) >= second
-        DOCS.mkdir(exist_ok=True)
-        page.screenshot(path=str(DOCS / "train.png"), full_page=True)
+        save_screenshot(page, "train")
 
         # 4 · Generate: the model just trained writes at six temperatures. With no pretrained models
         # (the fixture's empty PLAYGROUND_PRETRAINED) the only choice is already the latest trained one.
@@ -284,7 +190,7 @@ def test_student_trains_stops_and_compares_temperatures(page, js_errors, tmp_pat
         info = wait_for_text(page, "#model-info", "lstm-", ACTION_MS)
         assert parameter_count(info) == tiny, info  # the model just trained, not another one
         assert_no_error_toast(page)
-        page.screenshot(path=str(DOCS / "own-model-grid.png"), full_page=True)
+        save_screenshot(page, "own-model-grid")
 
     assert not js_errors, js_errors
     print(f"\nbrowser test: {time.monotonic() - started:.1f} s; corpus {corpus.stat().st_size:,} bytes; "
@@ -327,5 +233,5 @@ def test_student_trains_a_word_level_model(page, js_errors):
         info = wait_for_text(page, "#model-info", "word level", ACTION_MS)
         assert "nats/word" in info, info
         assert_no_error_toast(page)
-        page.screenshot(path=str(DOCS / "word-level.png"), full_page=True)
+        save_screenshot(page, "word-level")
     assert not js_errors, js_errors

@@ -8,9 +8,9 @@ import pytest
 
 from conftest import running_app
 
-from test_browser import (ACTION_MS, CHROMIUM, CHROMIUM_ARGS, DOCS, GENERATE_MS, ROOT, STARTUP_MS, VIEWPORT,
-                          assert_no_error_toast, open_tab, require_chromium, screenshot_on_failure,
-                          set_slider, wait_for_text)
+from browser_support import (ACTION_MS, GENERATE_MS, ROOT, STARTUP_MS, assert_no_error_toast, chromium_browser,
+                             fresh_page, open_tab, require_chromium, save_screenshot, screenshot_on_failure,
+                             set_slider, wait_for_text)
 
 
 @pytest.fixture(scope="module")
@@ -21,20 +21,18 @@ def app_url(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def page(app_url):
-    from playwright.sync_api import sync_playwright
+def browser(app_url):
+    with chromium_browser() as chromium:
+        yield chromium
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport=VIEWPORT)
-        context.set_default_timeout(ACTION_MS)
-        page = context.new_page()
-        errors = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        page.goto(app_url, timeout=STARTUP_MS)
+
+@pytest.fixture
+def page(browser, app_url):
+    """A fresh page for each test; no uncaught JavaScript error may happen on it."""
+    errors: list[str] = []
+    with fresh_page(browser, app_url, errors) as page:
         yield page
-        assert errors == []
-        browser.close()
+    assert errors == []
 
 
 @pytest.mark.timeout(600)
@@ -70,8 +68,7 @@ def test_first_click_generates_a_grid_from_a_pretrained_model(page):
         info = wait_for_text(page, "#model-info", "Side by side", ACTION_MS)
         assert all(f"pretrained/{name}" in info for name in shipped), info
         assert_no_error_toast(page)
-        DOCS.mkdir(exist_ok=True)
-        page.screenshot(path=str(DOCS / "screenshot.png"), full_page=True)
+        save_screenshot(page, "screenshot")
 
 
 @pytest.mark.timeout(600)
@@ -93,4 +90,4 @@ def test_quality_diversity_of_two_pretrained_models(page):
         assert names == ["pretrained/lstm", "pretrained/gru"]
         assert_no_error_toast(page)
         page.locator("#qd-chart").scroll_into_view_if_needed()
-        page.screenshot(path=str(DOCS / "quality.png"), full_page=True)
+        save_screenshot(page, "quality")
