@@ -1,4 +1,4 @@
-"""``python -m playground train | generate | evaluate``: the playground without a browser.
+"""``python -m playground train | generate | next | evaluate``: the playground without a browser.
 
 Bad input exits with status 2 and one line ``error: ...`` on stderr, never a traceback.
 With ``--json`` the last line on stdout is one JSON object; progress goes to stderr.
@@ -82,6 +82,40 @@ def _add_generate(commands) -> None:
     generate.add_argument("--top-p", type=float, default=1.0)
     generate.add_argument("--min-p", type=float, default=0.0)
     generate.add_argument("--json", action="store_true")
+
+
+def _add_next(commands) -> None:
+    following = commands.add_parser("next", help="the model's distribution over the token after a prompt")
+    following.add_argument("--model", required=True, help="bundle directory")
+    following.add_argument("--prompt", default="")
+    following.add_argument("--temperature", type=float, default=1.0, help="0 (greedy) to 2")
+    following.add_argument("--top-k", type=int, default=0)
+    following.add_argument("--top-p", type=float, default=1.0)
+    following.add_argument("--min-p", type=float, default=0.0)
+    following.add_argument("--top", type=int, default=20, help="how many of the most likely tokens to list")
+    following.add_argument("--json", action="store_true")
+
+
+def next_token(args) -> dict:
+    from playground.next_token import check_top, visible
+    from playground.runs import TextModel
+    from playground.sampling import SamplingSettings
+
+    model = TextModel.load(args.model)
+    settings = SamplingSettings(top_k=args.top_k, top_p=args.top_p, min_p=args.min_p)
+    unknown = model.unknown_in(args.prompt)
+    if unknown:
+        print(f"note: the model has never seen {''.join(unknown)!r}; those become <unk>", file=sys.stderr)
+    view = model.next_token(args.prompt, args.temperature, settings)
+    result = view.to_json(check_top(args.top, model.model.model_config.vocab_size))
+    if not args.json:
+        print(f"temperature {view.temperature:g}: entropy {view.entropy_bits:.2f} bits, "
+              f"about {view.effective_choices:.1f} equally likely choices")
+        for row in result["tokens"]:
+            cut = "" if row["kept"] else "  (cut by the filters)"
+            print(f"{visible(row['token']):>12}  logit {row['logit']:7.3f}  p(T=1) {row['probability_t1']:.3f}  "
+                  f"p {row['probability']:.3f}{cut}")
+    return result
 
 
 def _add_evaluate(commands) -> None:
@@ -169,6 +203,7 @@ def parser() -> argparse.ArgumentParser:
     commands = root.add_subparsers(dest="command", required=True, parser_class=_Parser)
     _add_train(commands)
     _add_generate(commands)
+    _add_next(commands)
     _add_evaluate(commands)
     _add_card(commands)
     _add_bundles(commands)
@@ -272,7 +307,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     try:
         args = parser().parse_args(argv)
-        result = {"train": train, "generate": generate, "evaluate": evaluate, "card": card, "export": export,
+        result = {"train": train, "generate": generate, "next": next_token, "evaluate": evaluate, "card": card, "export": export,
                   "import": import_, "resume": resume}[args.command](args)
     except PlaygroundError as error:
         print(f"error: {error}", file=sys.stderr)

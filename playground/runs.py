@@ -6,6 +6,7 @@ started from either behaves the same and leaves the same files behind.
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import datetime
 import json
@@ -18,15 +19,16 @@ from typing import Any, Callable, Sequence
 
 import keras
 import numpy as np
+import tensorflow as tf
 
-from playground import bundle, events, tokenizers
+from playground import bundle, events, next_token, tokenizers
 from playground.corpus import Corpus
 from playground.errors import PlaygroundError
 from playground.evaluation import bits
 from playground.models import architecture
 from playground.models.base import LanguageModel
 from playground.paths import workspace
-from playground.sampling import GeneratedBatch, Generator, SamplingSettings
+from playground.sampling import MAX_PROMPT, GeneratedBatch, Generator, SamplingSettings
 from playground.tokenizers import Tokenizer
 from playground.training import History, TrainConfig, Trainer
 
@@ -34,6 +36,7 @@ log = logging.getLogger(__name__)
 
 MAX_PARAMETERS = 50_000_000
 MAX_VOCABULARY = 50_000
+LOGITS_CACHE = 256  # prompts whose next-token scores a shared model keeps (a few KB each)
 
 
 
@@ -67,6 +70,10 @@ class TextModel:
         self._generator: Generator | None = None
         self._index = None
         self._index_lock = threading.Lock()  # many sessions may share one model
+        self._prefill = None
+        self._token_texts: list[str] | None = None
+        self._logits: collections.OrderedDict[tuple[int, ...], np.ndarray] = collections.OrderedDict()
+        self._logits_lock = threading.Lock()
 
     @classmethod
     def load(cls, directory: str | os.PathLike) -> "TextModel":
@@ -150,6 +157,43 @@ class TextModel:
 
     def unknown_in(self, prompt: str) -> list[str]:
         return self.tokenizer.unknown_symbols(prompt)
+
+    @property
+    def ignores_prompt(self) -> bool:
+        """The naive GAN writes from noise: what it expects next does not depend on the prompt."""
+        return self.arch == "gan-naive"
+
+    def next_logits(self, prompt: str) -> np.ndarray:
+        """The model's scores for the token after ``prompt`` (V,), read once per prompt and kept:
+        moving a temperature slider only re-does the softmax."""
+        ids = tuple(self.start_ids(prompt))
+        if len(ids) > MAX_PROMPT:
+            raise PlaygroundError(f"The prompt is {len(ids):,} tokens; at most {MAX_PROMPT:,} are read.")
+        with self._logits_lock:
+            if ids in self._logits:
+                self._logits.move_to_end(ids)
+                return self._logits[ids]
+        if self._prefill is None:
+            self._prefill = tf.function(lambda batch: self.model.prefill(batch)[0],
+                                        input_signature=[tf.TensorSpec([1, None], tf.int32)])
+        logits = self._prefill(np.asarray([ids], np.int32)).numpy()[0].astype(np.float32)  # (V,)
+        with self._logits_lock:
+            self._logits[ids] = logits
+            while len(self._logits) > LOGITS_CACHE:
+                self._logits.popitem(last=False)
+        return logits
+
+    def next_token(self, prompt: str, temperature: float,
+                   settings: SamplingSettings = SamplingSettings()) -> next_token.NextToken:
+        """Every stage of the distribution over the token after ``prompt`` at these settings."""
+        if self._token_texts is None:
+            self._token_texts = self.tokenizer.token_texts(range(self.model.model_config.vocab_size))
+        return next_token.distribution(self.next_logits(prompt), self._token_texts, temperature, settings,
+                                       self.forbidden_ids)
+
+    def append(self, prompt: str, token: str) -> str:
+        """The prompt with one more token, as the step-through lab writes it."""
+        return self.join(prompt, token)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -55,6 +55,12 @@ class Sampler:
         kept = tf.where(self.keep(probabilities), probabilities, tf.zeros_like(probabilities))
         return kept / tf.reduce_sum(kept, axis=-1, keepdims=True)  # (B, V)
 
+    def distribution(self, logits, temperature):
+        """What a row draws from: the filtered tempered probabilities, or all mass on the
+        favourite where the temperature is 0 (greedy)."""
+        greedy = tf.one_hot(tf.argmax(logits, axis=-1), tf.shape(logits)[-1])  # (B, V)
+        return tf.where((temperature > 0)[:, None], self.filtered_probabilities(logits, temperature), greedy)
+
     def next_token(self, logits, temperature, uniform):
         """One token per row; rows with temperature <= 0 take the most likely token."""
         drawn = self.draw(self.filtered_probabilities(logits, temperature), uniform)
@@ -165,6 +171,18 @@ def parse_temperatures(text: str) -> list[float]:
     return check_temperatures(values)
 
 
+def forbidden_penalty(vocab_size: int, forbid: Sequence[int]):
+    """Added to the logits: forbidden tokens get a score so low that no temperature or filter
+    can bring them back."""
+    return tf.constant([-1e9 if t in forbid else 0.0 for t in range(vocab_size)], tf.float32)  # (V,)
+
+
+def step_uniforms(streams, seed, step):
+    """The uniform numbers of generation step ``step``, one per random stream: the same for every
+    temperature, so that only the temperature differs between the rows of a grid."""
+    return tf.random.stateless_uniform([streams], seed=tf.stack([tf.cast(seed, tf.int32), tf.cast(step, tf.int32)]))
+
+
 @dataclasses.dataclass
 class GeneratedBatch:
     """Everything one call produced, as NumPy arrays with one row per sample."""
@@ -208,17 +226,12 @@ class Generator:
         arrays = [tf.TensorArray(dtype, size=length) for dtype in
                   (tf.int32, tf.float32, tf.float32, tf.int32, tf.float32)]
         vocab = self.model.model_config.vocab_size
-        # Forbidden tokens get a logit so low that no temperature or filter can bring them back.
-        penalty = tf.constant([-1e9 if t in self.forbid else 0.0 for t in range(vocab)], tf.float32)
+        penalty = forbidden_penalty(vocab, self.forbid)
         for i in tf.range(length):
             logits = tf.cast(logits, tf.float32) + penalty
-            uniform = tf.random.stateless_uniform([streams], seed=tf.stack([seed, i]))
+            uniform = step_uniforms(streams, seed, i)
             token = sampler.next_token(logits, temperature, tf.gather(uniform, stream))  # (B,)
-            probabilities = sampler.filtered_probabilities(logits, temperature)
-            probabilities = tf.where(
-                (temperature > 0)[:, None], probabilities,
-                tf.one_hot(tf.argmax(logits, axis=-1), tf.shape(logits)[-1]),
-            )
+            probabilities = sampler.distribution(logits, temperature)  # (B, V)
             top = tf.math.top_k(probabilities, k=tf.minimum(TOP_ALTERNATIVES, tf.shape(logits)[-1]))
             logprob = tf.gather(tf.nn.log_softmax(logits), token, batch_dims=1)
             chosen = tf.gather(probabilities, token, batch_dims=1)

@@ -25,6 +25,10 @@ from playground.training import TrainConfig
 
 log = logging.getLogger(__name__)
 
+LATEST = "your latest trained model"
+PRETRAINED = "pretrained/"  # how a shipped model's name starts
+SAVED = "run: "  # how the Model list names a run loaded from the Runs tab
+
 
 @dataclasses.dataclass
 class CorpusChoice:
@@ -80,6 +84,42 @@ class Session:
         choice = CorpusChoice(loaded, level, float(validation_share), int(max_words))
         self.choice = choice
         return choice
+
+    # The model in use -----------------------------------------------------------------
+    def model_choice(self, pretrained_names: Sequence[str]) -> str:
+        """How the Model list names the model this session generates with."""
+        model = self.model
+        if model is None or (self.run is not None and model is self.run.text_model):
+            return LATEST
+        if model.name.startswith(PRETRAINED) and model.name[len(PRETRAINED):] in pretrained_names:
+            return model.name[len(PRETRAINED):]
+        return SAVED + model.name
+
+    def model_choices(self, pretrained_names: Sequence[str]) -> list[str]:
+        """The Model list: the latest trained model, the shipped ones, and a run loaded from Runs."""
+        choices = [LATEST, *pretrained_names]
+        current = self.model_choice(pretrained_names)
+        return choices if current in choices else [*choices, current]
+
+    def resolve(self, choice: str, catalog) -> tuple[str, TextModel]:
+        """A Model-list entry as (display name, model)."""
+        if choice == LATEST:
+            if self.run is None or self.training:
+                raise PlaygroundError("You have no finished model of your own yet: train one first.")
+            return self.run.run_dir.name, self.run.text_model
+        if choice.startswith(SAVED):
+            name = choice[len(SAVED):]
+            if self.model is not None and self.model.name == name:
+                return name, self.model
+            from playground import workspace
+
+            return name, TextModel.load(workspace.run_path(name))
+        model = catalog.get(choice)
+        return model.name, model
+
+    def use_model(self, choice: str, catalog) -> TextModel:
+        self.model = self.resolve(choice, catalog)[1]
+        return self.model
 
     # Training -------------------------------------------------------------------------
     def start_training(self, arch: str, model_options: dict[str, Any], train_config: TrainConfig) -> TrainingMonitor:

@@ -20,7 +20,6 @@ Go left to right: **Corpus → Model → Train → Generate**, then **Compare** 
 READY = "A pretrained model is already loaded, so you can jump straight to *Generate*."
 
 CSS = """
-.pg-grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(300px, 1fr)); gap: 12px; }
 .pg-card { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 10px;
            background: var(--background-fill-secondary); }
 .pg-card-head { font-weight: 600; margin-bottom: 6px; }
@@ -49,8 +48,8 @@ def build_demo(context: AppContext) -> gr.Blocks:
                 model = model_tab.render(context)
             with gr.Tab("3 · Train", id="train"):
                 train_outputs = train_tab.render(context, model)
-            with gr.Tab("4 · Generate", id="generate"):
-                generate_tab.render(context)
+            with gr.Tab("4 · Generate", id="generate") as generate_page:
+                generate = generate_tab.render(context)
             with gr.Tab("5 · Compare", id="compare"):
                 compare_tab.render(context, demo)
             with gr.Tab("6 · Runs", id="runs"):
@@ -59,6 +58,9 @@ def build_demo(context: AppContext) -> gr.Blocks:
         for event in corpus_loads:
             event.then(bind(context, model_tab.describe_model), model.inputs(), [model.explanation, model.size],
                        api_visibility="private")
+        # A run trained or loaded elsewhere becomes the model in use: the Model list says so on arrival.
+        generate.refresh_lab(generate_page.select(bind(context, generate_tab.model_in_use), None,
+                                                  [generate.chosen, generate.model_info], api_visibility="private"))
         demo.unload(bind(context, release_session))
     return demo
 
@@ -77,7 +79,8 @@ def create_app() -> tuple[gr.Blocks, AppContext]:
 
 def launch_options() -> dict:
     """Keyword arguments for ``launch()``; ``PLAYGROUND_AUTH=user:password[,user:password]`` asks for a login."""
-    options = {"css": CSS, "theme": gr.themes.Soft(), "footer_links": ["api", "gradio"]}
+    options = {"css": CSS + generate_tab.CSS, "js": generate_tab.JS, "theme": gr.themes.Soft(),
+               "footer_links": ["api", "gradio"]}
     users = os.environ.get("PLAYGROUND_AUTH", "").strip()
     if users:
         pairs = [pair.split(":", 1) for pair in users.split(",") if pair.strip()]

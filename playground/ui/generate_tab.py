@@ -1,13 +1,17 @@
 """Generate tab: write with the model, and compare temperatures side by side."""
 
+import dataclasses
+from typing import Callable
+
 import gradio as gr
+import numpy as np
 import pandas as pd
 
-from playground import charts, temperature_lab
+from playground import charts, next_token, next_token_chart, temperature_lab
 from playground.errors import PlaygroundError
 from playground.runs import Sample, TextModel
 from playground.sampling import SamplingSettings, parse_temperatures
-from playground.session import Session
+from playground.session import LATEST, Session
 from playground.ui.common import AppContext, bind, escape, number, session_of, whole
 
 INTRO = """
@@ -19,8 +23,19 @@ nonsense. The **grid** draws every temperature with the *same* random numbers, s
 difference between the columns is the temperature itself.
 """
 
-DEFAULT_TEMPERATURES = "0.2, 0.5, 0.7, 1.0, 1.2, 1.5"
-LATEST = "your latest trained model"
+DEFAULT_GRID = (0.2, 0.5, 0.7, 1.0, 1.2, 1.5)
+DEFAULT_TEMPERATURES = ", ".join(f"{t:.1f}" for t in DEFAULT_GRID)
+EXTRA_COLUMNS = (1.8, 2.0)  # where a seventh and eighth column start
+MAX_COLUMNS = len(DEFAULT_GRID) + len(EXTRA_COLUMNS)
+DEFAULT_PROMPT, DEFAULT_LENGTH = "The ", 300
+NO_MODEL = "No model yet: train one (Train tab), or load a saved run (Runs tab)."
+GRID_EMPTY = ("<p class='pg-muted'>No model to draw from yet. Train one (Train tab) or load a saved run (Runs tab), "
+              "then press <b>Compare temperatures</b>: one card per temperature appears here.</p>")
+GRID_TABLE_EMPTY = pd.DataFrame(columns=["model", "temperature", "text", "distinct_2", "repetition_rate",
+                                         "copied_share", "mean_logprob"])
+MEASURE_TABLE_EMPTY = pd.DataFrame(columns=["temperature", "distinct_1", "distinct_2", "repetition_rate",
+                                            "mean_logprob", "copied_share"])
+QD_TABLE_EMPTY = pd.DataFrame(columns=["model", "temperature", "bleu", "self_bleu", "samples", "references"])
 
 CHARACTER = {
     0.35: "careful: the favourite token almost every time",
@@ -43,15 +58,16 @@ def current_model(context: AppContext, session: Session) -> TextModel:
 
 
 def choose_model(context: AppContext, name: str, request: gr.Request = None) -> str:
-    """Use a pretrained model (by name) or this session's latest trained model for generation."""
+    """Use a pretrained model (by name), a loaded run or this session's latest trained model."""
+    return model_line(session_of(context, request).use_model(name, context.catalog))
+
+
+def model_in_use(context: AppContext, request: gr.Request = None):
+    """The Model list as it should read now (after a training run or a load in the Runs tab)."""
     session = session_of(context, request)
-    if name == LATEST:
-        if session.run is None or session.training:
-            raise PlaygroundError("You have no finished model of your own yet: train one first.")
-        session.model = session.run.text_model
-    else:
-        session.model = context.catalog.get(name)
-    return model_line(session.model)
+    names = context.catalog.names()
+    info = model_line(session.model) if session.model is not None else NO_MODEL
+    return gr.Dropdown(choices=session.model_choices(names), value=session.model_choice(names)), info
 
 
 def model_line(model: TextModel) -> str:
@@ -119,15 +135,20 @@ def compare_temperatures(context: AppContext, prompt: str, length: float, temper
     length, seed = whole(length, "Length"), whole(seed, "Seed", 0)
     session = session_of(context, request)
     chosen = resolve_models(context, session, models) if models else {"": current_model(context, session)}
+    return temperature_grid(context, chosen, prompt or "", values, length, seed, settings)
+
+
+def temperature_grid(context: AppContext, chosen: dict[str, TextModel], prompt: str, values: list[float],
+                     length: int, seed: int, settings: SamplingSettings):
     sections, tables = [], []
     for name, model in chosen.items():
         with context.store.activity.generating():
-            samples = model.generate(prompt or "", values, length, seed, settings)
+            samples = model.generate(prompt, values, length, seed, settings)
         index = model.memorisation_index()
         rows = [temperature_lab.sample_row(sample, model.level, index) for sample in samples]
-        cards = [sample_card(prompt or "", sample, row, model) for sample, row in zip(samples, rows)]
+        cards = [sample_card(prompt, sample, row, model) for sample, row in zip(samples, rows)]
         heading = f"<h4>{escape(name)}</h4>" if name else ""
-        sections.append(f"{heading}<div class='pg-grid'>{''.join(cards)}</div>")
+        sections.append(f"{heading}<div class='pg-grid' style='--pg-columns: {len(values)}'>{''.join(cards)}</div>")
         tables.append(pd.DataFrame(rows).drop(columns=["sample"]).assign(model=name or model.name))
     table = pd.concat(tables, ignore_index=True)
     table = table[["model", *[c for c in table.columns if c != "model"]]]
@@ -141,6 +162,19 @@ def compare_temperatures(context: AppContext, prompt: str, length: float, temper
     return grid, table, f"Side by side: {names} (each with its own tokens and loss scale).{notes}"
 
 
+def slider_temperatures(columns: float, *values: float) -> str:
+    """The grid's temperature sliders as the comma-separated list the API takes (the first ``columns``)."""
+    count = whole(columns, "Columns")
+    if not 1 <= count <= MAX_COLUMNS:
+        raise PlaygroundError(f"The grid has 1 to {MAX_COLUMNS} columns (got {count}).")
+    return ", ".join(f"{number(value, 'Temperature'):g}" for value in values[:count])
+
+
+def show_columns(columns: float) -> list:
+    count = whole(columns, "Columns")
+    return [gr.Slider(visible=i < count) for i in range(MAX_COLUMNS)]
+
+
 def sample_card(prompt: str, sample: Sample, row: dict, model: TextModel) -> str:
     copied = f" · copied {row['copied_share']:.0%}" if row["copied_share"] is not None else ""
     return (f"<div class='pg-card'><div class='pg-card-head'>T = {sample.temperature:g} · "
@@ -148,20 +182,14 @@ def sample_card(prompt: str, sample: Sample, row: dict, model: TextModel) -> str
             f"{escape(model.join(prompt, sample.text)[len(prompt):])}</pre>"
             f"<div class='pg-card-foot'>distinct-2 {row['distinct_2']:.2f} · "
             f"repeated 4-grams {row['repetition_rate']:.0%}{copied} · mean log-prob {row['mean_logprob']:.2f}"
+            f" · <a href='#' class='pg-inspect' data-temperature='{sample.temperature:g}' "
+            "title='See the bars this column drew its first token from'>inspect the next token</a>"
             "</div></div>")
 
 
 def resolve_models(context: AppContext, session: Session, names: list) -> dict[str, TextModel]:
-    """Names from the Model list (pretrained models, or this session's latest) to models."""
-    chosen = {}
-    for name in names:
-        if name == LATEST:
-            if session.run is None or session.training:
-                raise PlaygroundError("You have no finished model of your own yet: train one first.")
-            chosen[session.run.run_dir.name] = session.run.text_model
-        else:
-            chosen[f"pretrained/{name}"] = context.catalog.get(name)
-    return chosen
+    """Names from the Model list (pretrained models, a loaded run, this session's latest) to models."""
+    return dict(session.resolve(name, context.catalog) for name in names)
 
 
 def measure_temperatures(context: AppContext, prompt: str, length: float, temperatures: str, seed: float,
@@ -210,18 +238,187 @@ def token_probabilities(context: AppContext, prompt: str = "", length: int = 50,
     return temperature_lab.token_probabilities(model, sample)
 
 
-def render(context: AppContext) -> None:
+# Next token ---------------------------------------------------------------------------
+def lab_view(context: AppContext, session: Session, prompt: str, temperature, top_k, top_p, min_p):
+    model = current_model(context, session)
+    return model, model.next_token(prompt or "", number(temperature, "Temperature"), settings_of(top_k, top_p, min_p))
+
+
+def bars_shown(top, model: TextModel) -> int:
+    return next_token.check_top(whole(top, "Bars shown"), model.model.model_config.vocab_size)
+
+
+def lab_notes(model: TextModel, prompt: str) -> str:
+    notes = unknown_note(model, prompt).strip()
+    if model.ignores_prompt:
+        notes += " This model writes from noise: its next-token bars are the same whatever the prompt says."
+    return notes
+
+
+def next_token_view(context: AppContext, prompt: str, temperature: float, top_k: float, top_p: float, min_p: float,
+                    stage: str, top: float, request: gr.Request = None):
+    """The bars, the numbers beside them and the tokens a student can pick; ``stage`` picks the bars."""
+    model, view = lab_view(context, session_of(context, request), prompt, temperature, top_k, top_p, min_p)
+    count = bars_shown(top, model)
+    picks = [(f"{next_token.visible(token)}  {p:.0%}", int(i))
+             for token, p, i in zip(view.tokens[:count], view.probability[:count], view.token_ids[:count])]
+    return (next_token_chart.next_token_figure(view, stage, count), next_token.describe(view),
+            gr.Radio(choices=picks, value=None), lab_notes(model, prompt or ""))
+
+
+def next_token_distribution(context: AppContext, prompt: str = "", temperature: float = 1.0, top_k: int = 0,
+                            top_p: float = 1.0, min_p: float = 0.0, top: int = next_token.DEFAULT_TOP,
+                            request: gr.Request = None) -> dict:
+    """The model's distribution over the token after ``prompt``: the ``top`` highest-scoring tokens
+    with their logit, probability at T = 1, probability of being drawn at these settings and whether
+    the filters keep them; plus the entropy (bits) and effective choices of what a draw uses."""
+    model, view = lab_view(context, session_of(context, request), prompt, temperature, top_k, top_p, min_p)
+    return view.to_json(bars_shown(top, model))
+
+
+def path_view(path: list[dict]) -> str:
+    """The tokens drawn so far, each coloured by the probability it had when it was drawn."""
+    if not path:
+        return ("<p class='pg-muted' id='drawn-path'>Nothing drawn yet. <b>Draw one</b> samples the next token "
+                "from the bars; picking a token appends it yourself; <b>Back</b> undoes.</p>")
+    spans = "".join(
+        f"<span class='pg-token' style='background:hsl({int(120 * step['probability'])},70%,85%)' "
+        f"title='p = {step['probability']:.3f} ({escape(step['how'])})'>{escape(next_token.visible(step['token']))}"
+        "</span>" for step in path)
+    return (f"<div id='drawn-path'><p class='pg-muted'>Drawn so far ({len(path)}), coloured by the probability "
+            f"each had; hover for it:</p><div class='pg-tokens'>{spans}</div></div>")
+
+
+def append_step(model: TextModel, prompt: str, path: list[dict], token_id: int, probability: float, how: str):
+    token = model.tokenizer.token_texts([token_id])[0]
+    step = {"prompt": prompt, "token": token, "probability": float(probability), "how": how}
+    steps = [*path, step]
+    return model.append(prompt, token), steps, path_view(steps)
+
+
+def draw_one(context: AppContext, prompt: str, temperature: float, seed: float, top_k: float, top_p: float,
+             min_p: float, path: list, request: gr.Request = None):
+    """Draw the next token as generation with this seed would, and append it to the prompt."""
+    model, view = lab_view(context, session_of(context, request), prompt, temperature, top_k, top_p, min_p)
+    path = list(path or [])
+    i = next_token.draw_one(view, whole(seed, "Seed", 0), len(path))
+    return append_step(model, prompt or "", path, int(view.token_ids[i]), view.probability[i],
+                       f"drawn at T = {view.temperature:g}")
+
+
+def pick_token(context: AppContext, prompt: str, temperature: float, top_k: float, top_p: float, min_p: float,
+               token_id, path: list, request: gr.Request = None):
+    """Append the token the student picked from the bars."""
+    if token_id is None:
+        raise PlaygroundError("Pick a token to append.")
+    model, view = lab_view(context, session_of(context, request), prompt, temperature, top_k, top_p, min_p)
+    where = np.flatnonzero(view.token_ids == int(token_id))
+    if not len(where):
+        raise PlaygroundError("That token is not one this model can write; pick another.")
+    return append_step(model, prompt or "", list(path or []), int(token_id), view.probability[where[0]],
+                       "picked by you")
+
+
+def step_back(context: AppContext, prompt: str, path: list, request: gr.Request = None):
+    """Undo the last drawn or picked token."""
+    path = list(path or [])
+    if not path:
+        return prompt, path, path_view(path)
+    last = path.pop()
+    return last["prompt"], path, path_view(path)
+
+
+def draw_hundred(context: AppContext, prompt: str, temperature: float, seed: float, top_k: float, top_p: float,
+                 min_p: float, stage: str, top: float, path: list, request: gr.Request = None):
+    """100 draws at these settings, their shares drawn over the bars."""
+    model, view = lab_view(context, session_of(context, request), prompt, temperature, top_k, top_p, min_p)
+    counts = next_token.draw_many(view, whole(seed, "Seed", 0), len(path or []))
+    return (next_token_chart.next_token_figure(view, stage, bars_shown(top, model), draws=counts),
+            next_token.draws_note(view, counts))
+
+
+# First look ---------------------------------------------------------------------------
+def first_look(context: AppContext):
+    """The grid and the next-token bars of the default model, drawn once when the app starts."""
+    model = context.store.default_model
+    if model is None:
+        return None
+    grid, table, _ = temperature_grid(context, {"": model}, DEFAULT_PROMPT, list(DEFAULT_GRID), DEFAULT_LENGTH, 0,
+                                      SamplingSettings())
+    view = model.next_token(DEFAULT_PROMPT, 1.0)
+    return grid, table, next_token_chart.next_token_figure(view, "final", next_token.DEFAULT_TOP), \
+        next_token.describe(view)
+
+
+NEXT_TOKEN_INTRO = """
+The model reads the prompt and gives every token a **score** (logit). Sampling at temperature T
+draws from **p ∝ exp(score / T)**: the slider reshapes the bars live. Step through the recipe with
+the stages, cut the long tail with the filters above, then **Draw one** (the next token is drawn
+from these bars and appended to the prompt), pick one yourself, or **Draw 100** to see that
+sampling follows the bars.
+"""
+
+GRID_HELP = ("One slider per column (0 = greedy). Releasing a slider redraws the grid with the same prompt and "
+             "random numbers, so only that column changes.")
+
+CSS = """
+.pg-grid { display: grid; grid-template-columns: repeat(var(--pg-columns, 3), minmax(0, 1fr)); gap: 10px; }
+@media (max-width: 1100px) { .pg-grid { grid-template-columns: repeat(auto-fill, minmax(260px, 1fr)); } }
+.grid-temperature { min-width: 110px !important; }
+.pg-inspect { white-space: nowrap; }
+body.pg-large .pg-text, body.pg-large .pg-tokens { font-size: 1.35em; line-height: 1.5; }
+body.pg-large .pg-card-head { font-size: 1.3em; }
+body.pg-large #next-token-stats { font-size: 1.3em; }
+"""
+
+# A grid card's "inspect" link opens the Next-token view at that card's temperature.
+JS = """
+() => {
+  document.addEventListener('click', (event) => {
+    const link = event.target.closest && event.target.closest('a.pg-inspect');
+    if (!link) return;
+    event.preventDefault();
+    const tab = [...document.querySelectorAll('button[role=tab]')].find(b => b.innerText.trim() === 'Next token');
+    if (tab) tab.click();
+    const box = document.querySelector('#next-temperature input[type=number]');
+    if (box) {
+      box.value = link.dataset.temperature;
+      box.dispatchEvent(new Event('input', {bubbles: true}));
+      box.dispatchEvent(new Event('change', {bubbles: true}));
+      box.dispatchEvent(new KeyboardEvent('keydown', {key: 'Enter', bubbles: true}));
+      box.blur();
+    }
+    document.querySelector('#next-token-chart')?.scrollIntoView({block: 'center'});
+  });
+}
+"""
+
+
+@dataclasses.dataclass
+class GenerateControls:
+    """What other tabs wire to: the Model list and the line under it, refreshed when the tab opens."""
+
+    chosen: gr.Dropdown
+    model_info: gr.Markdown
+    path: gr.State
+    refresh_lab: Callable
+
+
+def render(context: AppContext) -> GenerateControls:
     gr.Markdown(INTRO)
     names = [LATEST] + context.catalog.names()
+    default_model = context.store.default_model
+    first = first_look(context)
     with gr.Row():
         chosen = gr.Dropdown(names, value=names[1] if len(names) > 1 else LATEST, label="Model",
                              info="A shipped pretrained model, or the one you trained.", elem_id="model-choice",
                              scale=2)
-        model_info = gr.Markdown(elem_id="model-info")
-    prompt = gr.Textbox(label="Prompt (the text the model continues)", value="The ", elem_id="prompt")
+        model_info = gr.Markdown(model_line(default_model) if default_model else NO_MODEL, elem_id="model-info")
+    prompt = gr.Textbox(label="Prompt (the text the model continues)", value=DEFAULT_PROMPT, elem_id="prompt")
     with gr.Row():
-        length = gr.Slider(10, 1000, value=300, step=10, label="Length (tokens to generate)")
+        length = gr.Slider(10, 1000, value=DEFAULT_LENGTH, step=10, label="Length (tokens to generate)")
         seed = gr.Number(value=0, precision=0, label="Random seed", info="Same seed, same text.")
+        large = gr.Checkbox(False, label="Large text (for a projector)", elem_id="large-text")
     with gr.Accordion("Filters: top-k, top-p, min-p", open=False):
         with gr.Row():
             top_k = gr.Number(value=0, precision=0, minimum=0, label="top-k (0 = off)",
@@ -231,15 +428,46 @@ def render(context: AppContext) -> None:
             min_p = gr.Slider(0.0, 0.5, value=0.0, step=0.01, label="min-p (0 = off)",
                               info="Only tokens at least this share as likely as the favourite.")
     filters = [top_k, top_p, min_p]
-    with gr.Tab("Temperature grid"):
-        temperatures = gr.Textbox(DEFAULT_TEMPERATURES, label="Temperatures (comma separated)",
-                                  elem_id="temperatures")
-        grid_models = gr.Dropdown(names, multiselect=True, label="Models side by side (empty: the model above)",
-                                  info="Pick several pretrained models to see them at the same temperatures.",
-                                  elem_id="grid-models")
+    path = gr.State([])
+    with gr.Tab("Next token", id="next-token"):
+        gr.Markdown(NEXT_TOKEN_INTRO)
+        with gr.Row():
+            lab_temperature = gr.Slider(0.0, next_token.MAX_TEMPERATURE, value=1.0, step=0.05,
+                                        label="Temperature (0 = greedy)", elem_id="next-temperature", scale=3)
+            top = gr.Slider(2, 60, value=next_token.DEFAULT_TOP, step=1, label="Bars shown", scale=1)
+        stage = gr.Radio(list(next_token_chart.STAGES.values()), value=next_token_chart.STAGES["final"],
+                         label="Stage of the recipe", elem_id="next-stage")
+        with gr.Row():
+            chart = gr.Plot(first[2] if first else None, elem_id="next-token-chart", scale=3, show_label=False)
+            with gr.Column(scale=1):
+                stats = gr.Markdown(first[3] if first else NO_MODEL, elem_id="next-token-stats")
+                lab_note = gr.Markdown(elem_id="next-token-note")
+        with gr.Row():
+            draw_button = gr.Button("Draw one", variant="primary", elem_id="draw-one")
+            back_button = gr.Button("Back", elem_id="step-back")
+            hundred_button = gr.Button("Draw 100", elem_id="draw-100")
+        picks = gr.Radio([], label="Or pick the next token yourself (ranked by score, with its probability now)",
+                         elem_id="pick-token")
+        drawn = gr.HTML(path_view([]))
+    with gr.Tab("Temperature grid", id="grid-tab"):
+        gr.Markdown(GRID_HELP)
+        with gr.Row():
+            sliders = [gr.Slider(0.0, next_token.MAX_TEMPERATURE, value=t, step=0.05, label=f"Column {i + 1}",
+                                 elem_classes=["grid-temperature"], elem_id=f"grid-temperature-{i + 1}",
+                                 visible=i < len(DEFAULT_GRID), min_width=110)
+                       for i, t in enumerate(DEFAULT_GRID + EXTRA_COLUMNS)]
+        with gr.Row():
+            columns = gr.Slider(1, MAX_COLUMNS, value=len(DEFAULT_GRID), step=1, label="Columns",
+                                elem_id="grid-columns", scale=1)
+            grid_models = gr.Dropdown(names, multiselect=True, label="Models side by side (empty: the model above)",
+                                      info="Pick several models to see them at the same temperatures.",
+                                      elem_id="grid-models", scale=3)
+        # The API takes the temperatures as one comma-separated string; the sliders write it.
+        temperatures = gr.Textbox(DEFAULT_TEMPERATURES, visible=False, elem_id="temperatures")
         grid_button = gr.Button("Compare temperatures", variant="primary", elem_id="compare")
-        grid = gr.HTML(elem_id="grid")
-        table = gr.Dataframe(label="Each sample measured", interactive=False, wrap=True, elem_id="grid-table")
+        grid = gr.HTML(first[0] if first else GRID_EMPTY, elem_id="grid")
+        table = gr.Dataframe(first[1] if first else GRID_TABLE_EMPTY, label="Each sample measured",
+                             interactive=False, wrap=True, elem_id="grid-table")
     with gr.Tab("Measure temperatures"):
         gr.Markdown("Draw several samples at each temperature and measure them, to see *where* the model "
                     "starts repeating itself (distinct-n falls, repetition rises) and where it starts "
@@ -248,15 +476,17 @@ def render(context: AppContext) -> None:
             measure_temperatures_text = gr.Textbox(DEFAULT_TEMPERATURES, label="Temperatures")
             samples = gr.Slider(1, 64, value=16, step=1, label="Samples per temperature")
         measure_button = gr.Button("Measure", variant="primary", elem_id="measure")
-        measure_note = gr.Markdown()
-        measure_chart = gr.Plot(elem_id="metrics-chart")
-        measure_table = gr.Dataframe(label="Means per temperature", interactive=False)
+        measure_note = gr.Markdown("Press **Measure** to draw the samples; a chart of each measure against "
+                                   "temperature and a table of means appear here.")
+        measure_chart = gr.Plot(elem_id="metrics-chart", show_label=False)
+        measure_table = gr.Dataframe(MEASURE_TABLE_EMPTY, label="Means per temperature", interactive=False)
     with gr.Tab("Quality vs diversity"):
         gr.Markdown(
             "The honest way to compare models (Caccia et al., *Language GANs Falling Short*). For each "
             "temperature, draw many samples; **quality** is their BLEU-4 against held-out text the model never "
             "trained on, **diversity** is 1 − self-BLEU-4 (how unlike each other they are). Lowering the "
-            "temperature buys quality with diversity; a better model has a curve further up and to the right.")
+            "temperature buys quality with diversity; a better model has a curve further up and to the right. "
+            "Press **Measure quality and diversity** to draw the curves here.")
         with gr.Row():
             qd_models = gr.Dropdown(names, value=names[1:2] or [LATEST], multiselect=True, label="Models",
                                     elem_id="qd-models")
@@ -267,19 +497,49 @@ def render(context: AppContext) -> None:
             qd_references = gr.Slider(1, 256, value=64, step=1, label="Held-out references")
             qd_length = gr.Slider(20, 500, value=200, step=10, label="Sample length (tokens)")
         qd_button = gr.Button("Measure quality and diversity", variant="primary", elem_id="qd")
-        qd_chart = gr.Plot(elem_id="qd-chart")
-        qd_table = gr.Dataframe(label="Per model and temperature", interactive=False)
+        qd_chart = gr.Plot(elem_id="qd-chart", show_label=False)
+        qd_table = gr.Dataframe(QD_TABLE_EMPTY, label="Per model and temperature", interactive=False)
     with gr.Tab("One sample"):
         temperature = gr.Slider(0.0, 2.0, value=0.8, step=0.05, label="Temperature (0 = greedy)")
         generate_button = gr.Button("Generate", variant="primary", elem_id="generate")
-        text = gr.Textbox(label="Generated text", lines=10, elem_id="generated")
+        text = gr.Textbox(label="Generated text", lines=10, elem_id="generated",
+                          placeholder="Press Generate: the prompt and what the model writes after it appear here.")
         tokens = gr.HTML(elem_id="token-view")
 
-    chosen.change(bind(context, choose_model), chosen, model_info,
-                  api_name="choose_model")
-    grid_button.click(bind(context, compare_temperatures),
-                      [prompt, length, temperatures, seed, *filters, grid_models], [grid, table, model_info],
-                      api_name="compare_temperatures")
+    lab_inputs = [prompt, lab_temperature, *filters, stage, top]
+    lab_outputs = [chart, stats, picks, lab_note]
+    step_outputs = [prompt, path, drawn]
+    quiet = dict(show_progress="hidden", trigger_mode="always_last", api_visibility="private")
+
+    def refresh_lab(event):
+        """Chain a redraw of the bars after ``event`` (a Gradio event's return value)."""
+        return event.then(bind(context, next_token_view), lab_inputs, lab_outputs, **quiet)
+
+    refresh_lab(chosen.input(bind(context, choose_model), chosen, model_info, api_name="choose_model")
+                ).then(lambda: [], None, path, api_visibility="private")
+    for control in (prompt, lab_temperature, *filters, stage, top):
+        control.change(bind(context, next_token_view), lab_inputs, lab_outputs, **quiet)
+    gr.api(bind(context, next_token_distribution), api_name="next_token_distribution")
+    draw_button.click(bind(context, draw_one), [prompt, lab_temperature, seed, *filters, path], step_outputs,
+                      api_visibility="private")
+    picks.input(bind(context, pick_token), [prompt, lab_temperature, *filters, picks, path], step_outputs,
+                api_visibility="private")
+    back_button.click(bind(context, step_back), [prompt, path], step_outputs, api_visibility="private")
+    hundred_button.click(bind(context, draw_hundred),
+                         [prompt, lab_temperature, seed, *filters, stage, top, path], [chart, lab_note],
+                         api_visibility="private")
+    large.change(None, large, None, js="(on) => { document.body.classList.toggle('pg-large', on); return []; }")
+
+    grid_inputs = [prompt, length, temperatures, seed, *filters, grid_models]
+    grid_outputs = [grid, table, model_info]
+    sync = dict(fn=slider_temperatures, inputs=[columns, *sliders], outputs=temperatures, api_visibility="private")
+    grid_button.click(**sync).then(bind(context, compare_temperatures), grid_inputs, grid_outputs,
+                                   api_name="compare_temperatures")
+    for slider in sliders:
+        slider.release(**sync).then(bind(context, compare_temperatures), grid_inputs, grid_outputs,
+                                    api_visibility="private")
+    columns.release(show_columns, columns, sliders, api_visibility="private").then(**sync).then(
+        bind(context, compare_temperatures), grid_inputs, grid_outputs, api_visibility="private")
     generate_button.click(bind(context, generate),
                           [prompt, length, temperature, seed, *filters], [text, tokens, model_info],
                           api_name="generate")
@@ -290,3 +550,4 @@ def render(context: AppContext) -> None:
                     [qd_models, qd_samples, qd_references, qd_length, qd_temperatures, seed], [qd_chart, qd_table],
                     api_name="quality_diversity")
     gr.api(bind(context, token_probabilities), api_name="token_probabilities")
+    return GenerateControls(chosen, model_info, path, refresh_lab)

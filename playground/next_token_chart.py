@@ -1,0 +1,75 @@
+"""The next-token lab's bar chart: one stage of the recipe from scores to what a draw uses."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+from playground.next_token import NextToken, visible
+
+STAGES = {
+    "logits": "1 · raw scores (logits)",
+    "scaled": "2 · scores ÷ T",
+    "tempered": "3 · softmax at T",
+    "final": "4 · after top-k / top-p / min-p",
+}
+KEPT, CUT, DRAWN, BELIEF = "#3b6fd4", "#c8c8c8", "rgba(240, 130, 20, 0.75)", "#222222"
+
+
+def stage_key(label: str) -> str:
+    """A stage from its key or its label, so the UI's radio and the API may both name one."""
+    for key, text in STAGES.items():
+        if label in (key, text):
+            return key
+    raise ValueError(f"unknown stage {label!r}")
+
+
+def next_token_figure(view: NextToken, stage: str = "final", count: int = 20,
+                      draws: np.ndarray | None = None) -> go.Figure:
+    """Bars for the ``count`` highest-scoring tokens at one stage; tokens the filters cut are grey.
+
+    ``draws``: how often each token of the whole ``view`` came up in a run of draws, drawn as
+    thin orange bars over the probabilities (share of all draws).
+    """
+    stage = stage_key(stage)
+    count = min(count, len(view.tokens))
+    x = list(range(count))
+    labels = [visible(token) for token in view.tokens[:count]]
+    kept = view.kept[:count]
+    values = {"logits": view.logits, "scaled": view.scaled, "tempered": view.tempered,
+              "final": view.probability}[stage][:count]
+    hover = [f"{label!r}: score {z:.2f}, score/T {s:.2f}<br>p at T = 1: {p1:.3f} · p now: {p:.3f}"
+             + ("" if k else "<br>cut by the filters")
+             for label, z, s, p1, p, k in zip(labels, view.logits, view.scaled, view.probability_t1,
+                                               view.probability, kept)]
+    figure = go.Figure()
+    if stage == "final":
+        # What the filters removed stays visible as a grey bar of its height before the cut.
+        figure.add_trace(go.Bar(x=x, y=np.where(kept, 0.0, view.tempered[:count]), name="cut by the filters",
+                                marker_color=CUT, hovertext=hover, hoverinfo="text"))
+        figure.add_trace(go.Bar(x=x, y=values, name="probability of being drawn", marker_color=KEPT,
+                                hovertext=hover, hoverinfo="text"))
+    else:
+        figure.add_trace(go.Bar(x=x, y=values, name=STAGES[stage], marker_color=[KEPT if k else CUT for k in kept],
+                                hovertext=hover, hoverinfo="text"))
+    if stage in ("tempered", "final"):
+        figure.add_trace(go.Scatter(x=x, y=view.probability_t1[:count], mode="markers", name="the model at T = 1",
+                                    marker=dict(symbol="line-ew-open", size=18, color=BELIEF, line=dict(width=2)),
+                                    hoverinfo="skip"))
+    if draws is not None:
+        total = max(int(np.sum(draws)), 1)
+        figure.add_trace(go.Bar(x=x, y=np.asarray(draws[:count]) / total, name=f"share of {total} draws",
+                                marker_color=DRAWN, width=0.35, hovertext=[f"{label!r}: drawn {n} times"
+                                                                          for label, n in zip(labels, draws)],
+                                hoverinfo="text"))
+    y_title = {"logits": "score z", "scaled": "z / T", "tempered": "probability",
+               "final": "probability"}[stage]
+    figure.update_layout(
+        barmode="overlay", template="plotly_white", height=380, margin=dict(l=60, r=20, t=40, b=60),
+        title=f"{STAGES[stage]} · T = {view.temperature:g}", yaxis_title=y_title,
+        xaxis=dict(tickmode="array", tickvals=x, ticktext=labels, tickfont=dict(size=15, family="monospace")),
+        legend=dict(orientation="h", y=-0.18), clickmode="event",
+    )
+    if stage in ("tempered", "final"):
+        figure.update_yaxes(range=[0, 1.02])
+    return figure
