@@ -9,6 +9,7 @@ progress into events and asks the model to stop when the user does.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import math
@@ -48,6 +49,10 @@ class TrainConfig:
     validation_share: float = 0.1
     seed: int = 0
     eval_every_seconds: float = 10.0
+    # Per-epoch samples and validation at most this often, in seconds of training (time spent on
+    # reports not counted), and always once at the end: on a tiny corpus an epoch is one step, and
+    # reporting after every step would leave little time for training.
+    report_every_seconds: float = 5.0
     eval_tokens: int = 65_536  # size of the fixed validation slice used during training
     sample_temperatures: tuple[float, ...] = (0.5, 0.8, 1.1)
     sample_length: int = 200
@@ -83,6 +88,9 @@ class TrainConfig:
             raise PlaygroundError(f"Warm-up steps cannot be negative (got {self.warmup_steps}).")
         if self.clipnorm < 0:
             raise PlaygroundError(f"Gradient clipping norm must be >= 0, 0 for off (got {self.clipnorm}).")
+        if self.eval_every_seconds < 0 or self.report_every_seconds < 0:
+            raise PlaygroundError("Seconds between evaluations and between reports cannot be negative "
+                                  f"(got {self.eval_every_seconds} and {self.report_every_seconds}).")
 
     def make_optimizer(self, mixed: bool = False) -> keras.optimizers.Optimizer:
         optimizer = self._base_optimizer()
@@ -150,21 +158,22 @@ class EventCallback(keras.callbacks.Callback):
     """Keras callback that publishes progress and stops training on request or at a deadline."""
 
     def __init__(self, publish: Callable[[events.Event], None], stop: threading.Event,
-                 deadline: float | None, total_steps: int | None, steps_per_epoch: int, tokens_per_step: int):
+                 deadline: float | None, total_steps: int | None, steps_per_epoch: int, tokens_per_step: int,
+                 clock: Callable[[], float] = time.monotonic):
         super().__init__()
-        self.publish, self.stop, self.deadline = publish, stop, deadline
+        self.publish, self.stop, self.deadline, self.clock = publish, stop, deadline, clock
         self.total_steps, self.steps_per_epoch, self.tokens_per_step = total_steps, steps_per_epoch, tokens_per_step
-        self.started = time.monotonic()
+        self.started = clock()
         self.reason = "completed"
         self.offset = 0  # steps done before this session of training (a resumed run)
 
     def elapsed(self) -> float:
-        return time.monotonic() - self.started
+        return self.clock() - self.started
 
     def should_stop(self) -> bool:
         if self.stop.is_set():
             self.reason = "stopped"
-        elif self.deadline is not None and time.monotonic() >= self.deadline:
+        elif self.deadline is not None and self.clock() >= self.deadline:
             self.reason = "time limit"
         else:
             return False
@@ -178,27 +187,60 @@ class EventCallback(keras.callbacks.Callback):
         if self.total_steps is not None:
             remaining.append((self.total_steps - batch - 1) * seconds / (batch + 1))
         if self.deadline is not None:
-            remaining.append(max(self.deadline - time.monotonic(), 0.0))
+            remaining.append(max(self.deadline - self.clock(), 0.0))
         self.publish(events.BatchEnd(step, step / self.steps_per_epoch, seconds, float(logs["loss"]), rate,
                                      min(remaining) if remaining else None))
         if self.should_stop():
             self.model.stop_training = True
 
 
+class _Reports:
+    """When the loop last reported what (validation, samples), in seconds of training.
+
+    Time spent reporting is not training, so it does not count towards the next report: however
+    slow sampling is, training gets its seconds in between.
+    """
+
+    def __init__(self, elapsed: Callable[[], float]):
+        self.elapsed = elapsed
+        self.reporting = 0.0  # seconds spent on reports so far
+        self.last_seconds: dict[str, float] = {}  # kind -> seconds of training at its last report
+        self.last_step: dict[str, int] = {}
+
+    def training_seconds(self) -> float:
+        return self.elapsed() - self.reporting
+
+    def due(self, kind: str, every_seconds: float) -> bool:
+        return self.training_seconds() - self.last_seconds.get(kind, 0.0) >= every_seconds
+
+    @contextlib.contextmanager
+    def timing(self, kind: str, step: int):
+        self.last_seconds[kind], self.last_step[kind] = self.training_seconds(), step
+        began = self.elapsed()
+        try:
+            yield
+        finally:
+            self.reporting += self.elapsed() - began
+
+
 class Trainer:
-    """Trains one model on token ids; ``run()`` blocks, ``stop()`` may be called from any thread."""
+    """Trains one model on token ids; ``run()`` blocks, ``stop()`` may be called from any thread.
+
+    ``clock`` (seconds, monotonic) times the run: its deadline, its reports and its history.
+    """
 
     def __init__(self, model: LanguageModel, train_ids: np.ndarray, val_ids: np.ndarray, config: TrainConfig,
                  decode: Callable[[np.ndarray], str], start_ids: Callable[[], list[int]],
                  publish: Callable[[events.Event], None] = lambda event: None, run_name: str = "run",
                  forbid: Sequence[int] = (), checkpoint: Callable[["History"], None] | None = None,
-                 strategy: tf.distribute.Strategy | None = None, mixed: bool = False):
+                 strategy: tf.distribute.Strategy | None = None, mixed: bool = False,
+                 clock: Callable[[], float] = time.monotonic):
         check_length(train_ids, config.window, "training")
         check_length(val_ids, config.window, "validation")
         self.model, self.config, self.publish, self.run_name = model, config, publish, run_name
         self.train_ids, self.val_ids = train_ids, val_ids
         self.decode, self.start_ids, self.forbid = decode, start_ids, tuple(forbid)
-        self.checkpoint = checkpoint
+        self.checkpoint, self.clock = checkpoint, clock
         self.pause: Callable[[], bool] = lambda: False  # True while training should let others go first
         self.stop_requested = threading.Event()
         self.history = History()
@@ -284,9 +326,9 @@ class Trainer:
         tokens_per_step = global_batch * cfg.window
         steps_per_epoch = max(1, len(self.train_ids) // tokens_per_step)
         total_steps = max(1, round(cfg.epochs * steps_per_epoch)) if cfg.epochs is not None else None
-        deadline = time.monotonic() + cfg.minutes * 60 if cfg.minutes is not None else None
+        deadline = self.clock() + cfg.minutes * 60 if cfg.minutes is not None else None
         callback = EventCallback(self.publish, self.stop_requested, deadline, total_steps, steps_per_epoch,
-                                 tokens_per_step)
+                                 tokens_per_step, self.clock)
         callbacks = keras.callbacks.CallbackList([callback], model=self.model)
         self.publish(events.Started(self.run_name, self.model.count_params(), steps_per_epoch, total_steps,
                                     tokens_per_step))
@@ -297,7 +339,8 @@ class Trainer:
         offset = callback.offset = self.offset = int(self.history.rows[-1]["step"]) if self.history.rows else 0
         self.seconds_offset = float(self.history.rows[-1]["seconds"]) if self.history.rows else 0.0
         callbacks.on_train_begin()
-        step, last_eval, next_sample_epoch = 0, 0.0, 1
+        step = 0
+        reports = _Reports(callback.elapsed)
         batches = self._input_pipeline(global_batch, offset)
         while total_steps is None or step < total_steps:
             inputs, targets = next(batches)
@@ -322,20 +365,25 @@ class Trainer:
             if self.model.stop_training:
                 break
             epoch_done = step % steps_per_epoch == 0
-            if epoch_done or callback.elapsed() - last_eval >= cfg.eval_every_seconds:
-                self._evaluate(offset + step, steps_per_epoch, validation, callback)
-                self.after_evaluation(offset + step)
-                last_eval = callback.elapsed()
-            if step / steps_per_epoch >= next_sample_epoch:
-                next_sample_epoch += 1
-                self._samples(step, step / steps_per_epoch)
-                if self.checkpoint is not None:
-                    self.checkpoint(self.history)
+            if (reports.due("evaluated", cfg.eval_every_seconds)
+                    or epoch_done and reports.due("evaluated", cfg.report_every_seconds)):
+                with reports.timing("evaluated", step):
+                    self._evaluate(offset + step, steps_per_epoch, validation, callback)
+                    self.after_evaluation(offset + step)
+            if epoch_done and reports.due("sampled", cfg.report_every_seconds):
+                with reports.timing("sampled", step):
+                    self._samples(step, step / steps_per_epoch)
+                    if self.checkpoint is not None:
+                        self.checkpoint(self.history)
         callbacks.on_train_end()
-        # End the curve with a validation point, unless the user is waiting on a Stop.
-        if callback.reason != "stopped" and step and math.isnan(self.history.rows[-1]["val_loss"]):
-            self._evaluate(offset + step, steps_per_epoch, validation, callback, force=True)
-            self.after_evaluation(offset + step)
+        # End the curve with a validation point and samples from the final model, unless the user
+        # is waiting on a Stop.
+        if callback.reason != "stopped" and step:
+            if math.isnan(self.history.rows[-1]["val_loss"]):
+                self._evaluate(offset + step, steps_per_epoch, validation, callback, force=True)
+                self.after_evaluation(offset + step)
+            if reports.last_step.get("sampled") != step:
+                self._samples(step, step / steps_per_epoch)
         self.seconds = callback.elapsed()
         self.reason = callback.reason
         return self.history
@@ -392,7 +440,7 @@ class Trainer:
         if self.total_steps:
             shares.append(steps / self.total_steps)
         if self.deadline is not None and self.config.minutes:
-            shares.append(1 - max(self.deadline - time.monotonic(), 0.0) / (self.config.minutes * 60))
+            shares.append(1 - max(self.deadline - self.clock(), 0.0) / (self.config.minutes * 60))
         return min(max(shares, default=0.0), 1.0)
 
     def _evaluate(self, step, steps_per_epoch, validation, callback, force=False) -> None:

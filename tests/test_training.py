@@ -4,15 +4,17 @@ import time
 
 import pytest
 
-from playground import bundle, corpus, events
+from playground import bundle, corpus, events, tokenizers
 from playground.errors import PlaygroundError
+from playground.models import architecture
 from playground.runs import TextModel, TrainingRun
 from playground.session import Session
-from playground.training import History, TrainConfig
+from playground.training import History, TrainConfig, Trainer
 
 TINY = {"units": 32, "layers": 1, "embedding_dim": 16}
-FAST = dict(batch_size=16, window=32, learning_rate=0.01, eval_every_seconds=0.5, eval_tokens=2048,
-            sample_length=20)
+# Reports at every epoch end, as the tests below count on; rate limiting has tests of its own.
+FAST = dict(batch_size=16, window=32, learning_rate=0.01, eval_every_seconds=0.5, report_every_seconds=0,
+            eval_tokens=2048, sample_length=20)
 
 
 def collect():
@@ -160,3 +162,83 @@ def test_resume_with_changes_trains_more_and_keeps_counting(tmp_path, small_text
     assert [r["seconds"] for r in rows] == sorted(r["seconds"] for r in rows)  # time never runs backwards
     # Nothing is left of the grown budget, so a plain resume trains only the minimum.
     assert TrainingRun.resume(tmp_path / "run").train_config.epochs == pytest.approx(0.05)
+
+
+class TrainingClock:
+    """A clock for the trainer that moves one second per training step and never while reporting,
+    so when reports come is a matter of counting steps, not of how fast this machine is."""
+
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def publish(self, seen: list):
+        def record(event):
+            if isinstance(event, events.BatchEnd):
+                self.now += 1.0
+            seen.append(event)
+        return record
+
+
+def one_step_epochs_trainer(seen: list, steps: int, clock: TrainingClock, **settings) -> Trainer:
+    """A tiny LSTM on a text so short that one epoch is a single step (2 windows of 8 tokens)."""
+    text = "the cat sat on the mat. "
+    tokenizer = tokenizers.fit(text)
+    spec = architecture("lstm")
+    model = spec.build(spec.default_config(len(tokenizer), units=8, layers=1, embedding_dim=4))
+    ids = tokenizer.encode(text)  # 24 tokens: one step of 2 x 8 per epoch
+    config = TrainConfig(epochs=steps, batch_size=2, window=8, sample_length=5, **settings)
+    return Trainer(model, ids, ids, config, decode=tokenizer.decode, start_ids=lambda: [0],
+                   publish=clock.publish(seen), clock=clock)
+
+
+def steps_of(seen: list, kind: type) -> list[int]:
+    return [event.step for event in seen if isinstance(event, kind)]
+
+
+def test_reports_on_a_tiny_corpus_come_at_most_every_few_seconds_of_training_and_at_the_end():
+    seen, clock = [], TrainingClock()
+    trainer = one_step_epochs_trainer(seen, 10, clock, report_every_seconds=3, eval_every_seconds=100)
+    assert trainer.run().rows[-1]["step"] == 10
+    # Every step ends an epoch; a report is due after 3 seconds of training, and the last step gets one.
+    assert steps_of(seen, events.Sampled) == [3, 6, 9, 10]
+    assert steps_of(seen, events.Evaluated) == [3, 6, 9, 10]
+
+
+def test_with_no_interval_every_epoch_reports():
+    seen, clock = [], TrainingClock()
+    one_step_epochs_trainer(seen, 4, clock, report_every_seconds=0, eval_every_seconds=100).run()
+    assert steps_of(seen, events.Sampled) == [1, 2, 3, 4]
+    assert steps_of(seen, events.Evaluated) == [1, 2, 3, 4]
+
+
+def test_time_spent_reporting_does_not_count_as_training():
+    seen, clock = [], TrainingClock()
+    trainer = one_step_epochs_trainer(seen, 6, clock, report_every_seconds=2, eval_every_seconds=100)
+    generate = trainer._samples
+
+    def slow_samples(step, epoch):  # sampling that takes ten seconds of the clock
+        generate(step, epoch)
+        clock.now += 10.0
+
+    trainer._samples = slow_samples
+    trainer.run()
+    assert steps_of(seen, events.Sampled) == [2, 4, 6]
+
+
+def test_a_stopped_run_ends_without_reports():
+    seen, clock = [], TrainingClock()
+    trainer = one_step_epochs_trainer(seen, 10, clock, report_every_seconds=100, eval_every_seconds=100)
+    record = trainer.publish
+
+    def stop_after_two_steps(event):
+        record(event)
+        if isinstance(event, events.BatchEnd) and event.step == 2:
+            trainer.stop()  # the student, who is now waiting on the Stop
+
+    trainer.publish = stop_after_two_steps
+    trainer.run()
+    assert trainer.reason == "stopped" and trainer.steps_done == 2
+    assert steps_of(seen, events.Sampled) == steps_of(seen, events.Evaluated) == []
