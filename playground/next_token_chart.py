@@ -36,8 +36,9 @@ def next_token_figure(view: NextToken, stage: str = "final", count: int = 20,
     x = list(range(count))
     labels = [visible(token) for token in view.tokens[:count]]
     kept = view.kept[:count]
+    # Plain lists, not NumPy arrays: plotly would ship those base64-packed, unreadable to page scripts.
     values = {"logits": view.logits, "scaled": view.scaled, "tempered": view.tempered,
-              "final": view.probability}[stage][:count]
+              "final": view.probability}[stage][:count].tolist()
     hover = [f"{label!r}: score {z:.2f}, score/T {s:.2f}<br>p at T = 1: {p1:.3f} · p now: {p:.3f}"
              + ("" if k else "<br>cut by the filters")
              for label, z, s, p1, p, k in zip(labels, view.logits, view.scaled, view.probability_t1,
@@ -45,7 +46,7 @@ def next_token_figure(view: NextToken, stage: str = "final", count: int = 20,
     figure = go.Figure()
     if stage == "final":
         # What the filters removed stays visible as a grey bar of its height before the cut.
-        figure.add_trace(go.Bar(x=x, y=np.where(kept, 0.0, view.tempered[:count]), name="cut by the filters",
+        figure.add_trace(go.Bar(x=x, y=np.where(kept, 0.0, view.tempered[:count]).tolist(), name="cut by the filters",
                                 marker_color=CUT, hovertext=hover, hoverinfo="text"))
         figure.add_trace(go.Bar(x=x, y=values, name="probability of being drawn", marker_color=KEPT,
                                 hovertext=hover, hoverinfo="text"))
@@ -53,12 +54,12 @@ def next_token_figure(view: NextToken, stage: str = "final", count: int = 20,
         figure.add_trace(go.Bar(x=x, y=values, name=STAGES[stage], marker_color=[KEPT if k else CUT for k in kept],
                                 hovertext=hover, hoverinfo="text"))
     if stage in ("tempered", "final"):
-        figure.add_trace(go.Scatter(x=x, y=view.probability_t1[:count], mode="markers", name="the model at T = 1",
+        figure.add_trace(go.Scatter(x=x, y=view.probability_t1[:count].tolist(), mode="markers", name="the model at T = 1",
                                     marker=dict(symbol="line-ew-open", size=18, color=BELIEF, line=dict(width=2)),
                                     hoverinfo="skip"))
     if draws is not None:
         total = max(int(np.sum(draws)), 1)
-        figure.add_trace(go.Bar(x=x, y=np.asarray(draws[:count]) / total, name=f"share of {total} draws",
+        figure.add_trace(go.Bar(x=x, y=(np.asarray(draws[:count]) / total).tolist(), name=f"share of {total} draws",
                                 marker_color=DRAWN, width=0.35, hovertext=[f"{label!r}: drawn {n} times"
                                                                           for label, n in zip(labels, draws)],
                                 hoverinfo="text"))

@@ -433,7 +433,7 @@ def render(context: AppContext) -> GenerateControls:
         gr.Markdown(NEXT_TOKEN_INTRO)
         with gr.Row():
             lab_temperature = gr.Slider(0.0, next_token.MAX_TEMPERATURE, value=1.0, step=0.05,
-                                        label="Temperature (0 = greedy)", elem_id="next-temperature", scale=3)
+                                        label="Temperature T (0 = greedy)", elem_id="next-temperature", scale=3)
             top = gr.Slider(2, 60, value=next_token.DEFAULT_TOP, step=1, label="Bars shown", scale=1)
         stage = gr.Radio(list(next_token_chart.STAGES.values()), value=next_token_chart.STAGES["final"],
                          label="Stage of the recipe", elem_id="next-stage")

@@ -1,0 +1,108 @@
+"""Browser test: a student opens the app and sees why temperature works.
+
+The Next-token view is the first thing on the Generate tab: the bars reshape as the temperature
+slider moves, Draw one appends a token to the prompt, Back takes it away again. In the grid, each
+column has its own temperature slider; moving one changes that column only.
+Screenshots on request (``make screenshots``): ``docs/next-token.png``, ``docs/grid-sliders.png``.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from browser_support import (ACTION_MS, GENERATE_MS, ROOT, STARTUP_MS, assert_no_error_toast, chromium_browser,
+                             fresh_page, open_tab, require_chromium, save_screenshot, screenshot_on_failure,
+                             set_slider)
+from conftest import running_app
+
+BARS = "probability of being drawn"
+GRID = (0.2, 0.5, 0.7, 1.0, 1.2, 1.5)
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory):
+    require_chromium()
+    with running_app(PLAYGROUND_HOME=tmp_path_factory.mktemp("home"), PLAYGROUND_PRETRAINED=ROOT / "pretrained") as (url, _):
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser(app_url):
+    with chromium_browser() as chromium:
+        yield chromium
+
+
+@pytest.fixture
+def page(browser, app_url):
+    errors: list[str] = []
+    with fresh_page(browser, app_url, errors) as page:
+        yield page
+    assert errors == []
+
+
+def bar_heights(page) -> list[float]:
+    return page.evaluate(
+        """(name) => {
+            const plot = document.querySelector('#next-token-chart .js-plotly-plot');
+            const trace = plot && plot.data && plot.data.find(t => t.name === name);
+            return trace ? Array.from(trace.y).map(Number) : [];
+        }""", BARS)
+
+
+def prompt_value(page) -> str:
+    return page.locator("#prompt textarea, #prompt input").first.input_value()
+
+
+def card_texts(page) -> list[str]:
+    return page.locator("#temperature-grid .pg-card .pg-text").all_inner_texts()
+
+
+@pytest.mark.timeout(600)
+def test_temperature_slider_reshapes_the_bars_and_draws_step_through(page):
+    with screenshot_on_failure(page, "next-token"):
+        page.wait_for_function("(n) => document.querySelector('#next-token-chart .js-plotly-plot') !== null",
+                               arg=None, timeout=STARTUP_MS)
+        before = bar_heights(page)
+        assert len(before) == 20 and abs(sum(before) - 1) < 0.2, before  # the default view: T = 1, 20 bars
+        set_slider(page, "Temperature T (0 = greedy)", 0.3)
+        page.wait_for_function(
+            "([name, old]) => { const p = document.querySelector('#next-token-chart .js-plotly-plot');"
+            " const t = p && p.data && p.data.find(t => t.name === name);"
+            " return !!t && Math.max(...t.y) > old + 1e-6; }", arg=[BARS, max(before)], timeout=ACTION_MS)
+        after = bar_heights(page)
+        assert max(after) > max(before)  # a lower temperature: the favourite gains
+        assert "0.3" in page.locator("#next-token-stats").inner_text()
+        save_screenshot(page, "next-token")
+
+        start = prompt_value(page)
+        page.locator("#draw-one").click()
+        page.wait_for_function("(n) => document.querySelectorAll('#drawn-path .pg-token').length === 1",
+                               arg=None, timeout=ACTION_MS)
+        grown = prompt_value(page)
+        assert grown.startswith(start) and len(grown) == len(start) + 1, (start, grown)
+        page.locator("#step-back").click()
+        page.wait_for_function("() => document.querySelectorAll('#drawn-path .pg-token').length === 0",
+                               timeout=ACTION_MS)
+        assert prompt_value(page) == start
+        assert_no_error_toast(page)
+
+
+@pytest.mark.timeout(600)
+def test_each_grid_column_has_its_own_temperature_slider(page):
+    with screenshot_on_failure(page, "grid-sliders"):
+        open_tab(page, "Temperature grid")
+        # Drawn when the app started: no click needed.
+        page.wait_for_function("(n) => document.querySelectorAll('#temperature-grid .pg-card').length === n",
+                               arg=len(GRID), timeout=ACTION_MS)
+        heads = page.locator("#temperature-grid .pg-card-head").all_inner_texts()
+        assert [h.split(" · ")[0] for h in heads] == [f"T = {t:g}" for t in GRID]
+        assert page.locator(".grid-temperature").count() >= len(GRID)
+        before = card_texts(page)
+        set_slider(page, "Column 3", 1.4)
+        page.wait_for_function("() => document.querySelectorAll('#temperature-grid .pg-card-head')[2]"
+                               ".innerText.startsWith('T = 1.4')", timeout=GENERATE_MS)
+        after = card_texts(page)
+        changed = [i for i, (old, new) in enumerate(zip(before, after)) if old != new]
+        assert changed == [2], changed
+        save_screenshot(page, "grid-sliders")
+        assert_no_error_toast(page)
