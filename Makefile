@@ -9,8 +9,8 @@ export TF_CPP_MIN_LOG_LEVEL = 2
 
 .PHONY: run test screenshots install install-dev chromium benchmark pretrained clean
 
-run: install  ## start the app on the pretrained default (http://$(HOST):$(PORT))
-	$(PY) app.py --host $(HOST) --port $(PORT)
+run: install  ## start the app on the pretrained default (http://$(HOST):$(PORT)); VERBOSE=1 shows the logs
+	@$(PY) app.py --host $(HOST) --port $(PORT) $(if $(VERBOSE),--verbose)
 
 test: install-dev chromium  ## the whole suite: unit, API and browser tests
 	$(PY) -m pytest
@@ -49,7 +49,9 @@ benchmark: install  ## speed and memory figures (training needs a corpus: CORPUS
 	$(PY) benchmarks/load.py
 
 # Retrains the shipped models from Tiny Shakespeare (first 90 % trains, last 10 % validates), one after
-# another (20 minutes each, or a fixed number of epochs), then writes each card from the bundle's own numbers.
+# another (20 minutes each, or a fixed number of epochs), then writes each card from the bundle's own numbers,
+# then measures their quality-diversity curves against the same held-out text (about 5 minutes on 2 cores) into
+# each bundle's quality_diversity.csv, which the Compare tab shows at start.
 CORPUS ?= ../shared/data/tinyshakespeare.txt
 TRAIN  := $(PY) -m playground train --corpus $(CORPUS) --seed 1 --json
 LSTM_ARGS        := --minutes 20 --arch lstm --units 256 --layers 2 --embedding 64 \
@@ -69,6 +71,7 @@ pretrained: install
 		$(if $(filter transformer,$(m)),$(PY) -m playground $(TRANSFORMER_MORE) &&) \
 		$(PY) -m playground card --model pretrained/$(m) \
 			--command "python -m playground train --corpus tinyshakespeare.txt --seed 1 $($(shell echo $(m) | tr a-z A-Z)_ARGS) --out pretrained/$(m)$(if $(filter transformer,$(m)), && python -m playground $(TRANSFORMER_MORE))" && ) true
+	$(PY) -m playground.quality_curves $(foreach m,lstm gru transformer gan words,pretrained/$(m))
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -7,12 +7,18 @@ import os
 import threading
 from pathlib import Path
 
+import pandas as pd
+
+from playground import quality_curves, workspace
 from playground.errors import PlaygroundError
 from playground.runs import TextModel
 
 log = logging.getLogger(__name__)
 
 DEFAULT_ORDER = ("lstm", "gru", "transformer", "gan", "words")
+# Beside the user's runs, a shipped model is called "pretrained/<name>"; run names cannot hold a "/".
+PREFIX = "pretrained/"
+SHIPPED_STATUS = "shipped (read-only)"
 
 
 def pretrained_dir() -> Path:
@@ -47,6 +53,55 @@ class Catalog:
                 model.name = f"pretrained/{name}"
                 self._loaded[name] = model
             return self._loaded[name]
+
+    def shipped(self, label: str) -> str | None:
+        """The catalog name behind a label like ``pretrained/lstm``, or None for a user's run."""
+        if not label.startswith(PREFIX):
+            return None
+        name = label[len(PREFIX):]
+        if name not in self.names():
+            raise PlaygroundError(f"No pretrained model called {name!r}.")
+        return name
+
+    def bundle_path(self, label: str) -> Path:
+        """The folder of a shipped model (``pretrained/<name>``) or of a saved run (its name)."""
+        name = self.shipped(label)
+        return self.directory / name if name is not None else workspace.run_path(label)
+
+    def load(self, label: str) -> TextModel:
+        """A shipped model (loaded once, shared) or a saved run (loaded afresh)."""
+        name = self.shipped(label)
+        return self.get(name) if name is not None else TextModel.load(workspace.run_path(label))
+
+    def refuse_change(self, label: str, action: str) -> None:
+        if label.startswith(PREFIX):
+            raise PlaygroundError(f"{label} is shipped with the playground: it cannot be {action}. "
+                                  "Load it for generating, or compare your runs with it.")
+
+    def level(self, name: str) -> str:
+        info = workspace.read_info(self.directory / name) or {}
+        return info.get("level", "char")
+
+    def first_look(self) -> list[str]:
+        """The shipped models whose losses share one scale (the character-level ones), as labels:
+        what the Compare tab shows before anyone chooses."""
+        return [PREFIX + name for name in self.names() if self.level(name) == "char"]
+
+    def quality_diversity(self) -> pd.DataFrame | None:
+        """The quality-diversity curves measured when the models were shipped (``make pretrained``),
+        every model that has one, or None. A few KB read from disk: nothing is sampled."""
+        curves = [quality_curves.read(self.directory / name, PREFIX + name) for name in self.names()]
+        curves = [curve for curve in curves if curve is not None]
+        return pd.concat(curves, ignore_index=True) if curves else None
+
+    def runs(self) -> pd.DataFrame:
+        """One read-only row per shipped model, in the columns of :func:`workspace.list_runs`."""
+        rows = []
+        for name in self.names():
+            info = workspace.read_info(self.directory / name)
+            if info is not None:
+                rows.append(workspace.summary_row(PREFIX + name, info, SHIPPED_STATUS))
+        return pd.DataFrame(rows, columns=workspace.RUN_COLUMNS)
 
     def default(self) -> TextModel | None:
         """The first pretrained model that loads, or None (the app still works without one)."""

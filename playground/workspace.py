@@ -76,20 +76,27 @@ def list_runs(active: Iterable[Path] = ()) -> pd.DataFrame:
         if folder.is_dir() else []
     for path in sorted(paths, key=lambda p: (p / "config.json").stat().st_mtime, reverse=True):
         info = read_info(path)
-        if info is None:
-            continue
-        result = info.get("result", {})
-        loss = result.get("val_loss")
-        rows.append({
-            "name": path.name, "architecture": info.get("model", {}).get("arch"), "corpus": info.get("corpus"),
-            "parameters": result.get("params"), "minutes": round(float(result.get("seconds", 0)) / 60, 2),
-            "best validation loss": None if loss is None or not math.isfinite(loss) else round(loss, 4),
-            "bits/token": None if loss is None or not math.isfinite(loss)
-            else round(loss / math.log(2), 4),
-            "status": status_of(info, path, active),
-        })
-    return pd.DataFrame(rows, columns=["name", "architecture", "corpus", "parameters", "minutes",
-                                       "best validation loss", "bits/token", "status"])
+        if info is not None:
+            rows.append(summary_row(path.name, info, status_of(info, path, active)))
+    return pd.DataFrame(rows, columns=RUN_COLUMNS)
+
+
+RUN_COLUMNS = ["name", "architecture", "corpus", "parameters", "minutes", "best validation loss", "bits/token",
+               "status"]
+
+
+def summary_row(name: str, info: dict, status: str) -> dict:
+    """A run's line in the runs table (``RUN_COLUMNS``), from its config.json."""
+    result = info.get("result", {})
+    loss = result.get("val_loss")
+    known = isinstance(loss, (int, float)) and math.isfinite(loss)
+    return {
+        "name": name, "architecture": info.get("model", {}).get("arch"), "corpus": info.get("corpus"),
+        "parameters": result.get("params"), "minutes": round(float(result.get("seconds", 0)) / 60, 2),
+        "best validation loss": round(loss, 4) if known else None,
+        "bits/token": round(loss / math.log(2), 4) if known else None,
+        "status": status,
+    }
 
 
 def rename(old: str, new: str) -> Path:
