@@ -1,4 +1,4 @@
-"""Browser test: a teacher opens the app and generates from the shipped models on the first click.
+"""Browser test: a teacher opens the app and finds the shipped models' grid drawn; one click redraws it.
 
 Saves the README's main screenshot (``docs/screenshot.png``: the temperature grid of a pretrained
 model) and ``docs/quality.png`` (the quality–diversity curve of two pretrained models).
@@ -36,17 +36,23 @@ def page(browser, app_url):
 
 
 @pytest.mark.timeout(600)
-def test_first_click_generates_a_grid_from_a_pretrained_model(page):
+def test_the_grid_of_a_pretrained_model_is_there_without_a_click(page):
     with screenshot_on_failure(page, "pretrained-grid"):
         # The app opens on the Generate tab with a pretrained model ready.
         generate = page.get_by_role("tab", name="4 · Generate", exact=True)
         generate.wait_for(timeout=STARTUP_MS)
         assert generate.get_attribute("aria-selected") == "true"
         assert "pretrained model is already loaded" in page.inner_text("body")
+        open_tab(page, "Temperature grid")
+        # The grid was drawn when the app started: six cards before any click.
+        page.wait_for_function("document.querySelectorAll('#temperature-grid .pg-card').length === 6",
+                               timeout=ACTION_MS)
+        first = page.locator("#temperature-grid .pg-card .pg-text").first.inner_text()
         page.locator("#prompt textarea, #prompt input").first.fill("ROMEO:")
         page.locator("#compare").click()
-        page.wait_for_function("document.querySelectorAll('#temperature-grid .pg-card').length === 6",
-                               timeout=GENERATE_MS)
+        page.wait_for_function("() => document.querySelector('#temperature-grid .pg-card .pg-text')"
+                               ".innerText.startsWith('ROMEO:')", timeout=GENERATE_MS)
+        assert page.locator("#temperature-grid .pg-card .pg-text").first.inner_text() != first
         info = wait_for_text(page, "#model-info", r"pretrained/lstm", ACTION_MS)
         assert "lstm" in info
         cards = page.locator("#temperature-grid .pg-card")
