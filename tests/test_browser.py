@@ -168,8 +168,9 @@ def test_student_trains_stops_and_compares_temperatures(page, js_errors, tmp_pat
         # (the fixture's empty PLAYGROUND_PRETRAINED) the only choice is already the latest trained one.
         open_tab(page, "4 · Generate")
         assert page.locator("#model-choice input").input_value() == "your latest trained model"
-        assert page.locator("#temperatures textarea, #temperatures input").first.input_value() \
-            == ", ".join(f"{t:.1f}" for t in TEMPERATURES)
+        open_tab(page, "Temperature grid")
+        sliders = page.locator(".grid-temperature input[type=number]")
+        assert [float(sliders.nth(i).input_value()) for i in range(len(TEMPERATURES))] == list(TEMPERATURES)
         page.locator("#compare").click()
         page.wait_for_function(
             "(n) => document.querySelectorAll('#grid #temperature-grid .pg-card').length === n",
@@ -222,6 +223,7 @@ def test_student_trains_a_word_level_model(page, js_errors):
         assert "nats/word" in status, status
 
         open_tab(page, "4 · Generate")
+        open_tab(page, "Temperature grid")
         page.locator("#compare").click()
         page.wait_for_function(
             "(n) => document.querySelectorAll('#grid #temperature-grid .pg-card').length === n",
