@@ -9,7 +9,9 @@ os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 os.environ["TF_CPP_MIN_LOG_LEVEL"] = "2"
 os.environ.setdefault("PLAYGROUND_HOME", tempfile.mkdtemp(prefix="playground-home-"))
 
+import collections  # noqa: E402
 import contextlib  # noqa: E402
+import math  # noqa: E402
 import socket  # noqa: E402
 
 import pytest  # noqa: E402
@@ -38,6 +40,16 @@ def make_text(characters: int = 20_000, seed: int = 0) -> str:
         lines.append(line)
         size += len(line) + 1
     return "\n".join(lines) + "\n"
+
+
+def unigram_entropy(text: str) -> float:
+    """Nats per character for a model that knows only how often each character occurs in ``text``.
+
+    A model that has learned anything about order beats it; an untrained one (about ln V) or one that
+    learned only letter frequencies does not.
+    """
+    counts = collections.Counter(text)
+    return -sum(n / len(text) * math.log(n / len(text)) for n in counts.values())
 
 
 @pytest.fixture

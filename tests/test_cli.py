@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import unigram_entropy
 from playground import cli
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,17 +28,19 @@ def trained(tmp_path_factory):
     folder = tmp_path_factory.mktemp("cli")
     corpus = folder / "corpus.txt"
     corpus.write_text(make_text(), encoding="utf-8")
-    result = run_cli("train", "--corpus", corpus, "--arch", "gru", "--out", folder / "run", "--epochs", "0.5",
+    result = run_cli("train", "--corpus", corpus, "--arch", "gru", "--out", folder / "run", "--epochs", "2",
                      "--seed", "3", "--json", *TINY)
     assert result.returncode == 0, result.stderr[-3000:]
     return folder, corpus, json.loads(result.stdout.strip().splitlines()[-1])
 
 
 def test_train_writes_a_bundle_and_reports_json(trained):
-    folder, _, summary = trained
+    folder, corpus, summary = trained
     assert {"run_dir", "arch", "params", "seconds", "val_loss", "bits_per_token"} <= set(summary)
     assert summary["arch"] == "gru" and summary["run_dir"] == str(folder / "run")
-    assert 0 < summary["val_loss"] < 4
+    # Two epochs teach the GRU more than how often each letter occurs (~1.8 nats against 2.83 here).
+    text = corpus.read_text()
+    assert summary["val_loss"] < unigram_entropy(text) - 0.3, (summary["val_loss"], unigram_entropy(text))
     assert {p.name for p in (folder / "run").iterdir()} >= {"model.keras", "tokenizer.json", "config.json",
                                                             "history.csv"}
 

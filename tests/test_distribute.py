@@ -20,16 +20,18 @@ SCRIPT = textwrap.dedent("""
     cpu = tf.config.list_physical_devices("CPU")[0]
     tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
     sys.path.insert(0, "tests")
-    from conftest import make_text
+    from conftest import make_text, unigram_entropy
     from playground import corpus
     from playground.runs import TrainingRun
     from playground.training import TrainConfig
-    run = TrainingRun(corpus.from_text(make_text(30_000)), "gru", {"units": 32, "layers": 1, "embedding_dim": 16},
+    text = make_text(30_000)
+    run = TrainingRun(corpus.from_text(text), "gru", {"units": 32, "layers": 1, "embedding_dim": 16},
                       TrainConfig(epochs=1, batch_size=8, window=32, learning_rate=0.01, strategy="mirrored"),
                       run_dir=sys.argv[1])
     result = run.execute()
     print(json.dumps({"replicas": run.strategy.num_replicas_in_sync, "val_loss": result.val_loss,
-                      "vocab": len(run.tokenizer), "first": run.trainer.history.rows[0]["train_loss"]}))
+                      "vocab": len(run.tokenizer), "first": run.trainer.history.rows[0]["train_loss"],
+                      "unigram_entropy": unigram_entropy(text)}))
 """)
 
 
@@ -41,7 +43,8 @@ def test_mirrored_training_on_two_logical_cpus(tmp_path):
     assert summary["replicas"] == 2
     import math
     assert summary["first"] == pytest.approx(math.log(summary["vocab"]), abs=0.3)
-    assert summary["val_loss"] < summary["first"] - 0.5  # it learned across both replicas
+    # It learned across both replicas, more than how often each letter occurs.
+    assert summary["val_loss"] < summary["unigram_entropy"] - 0.3, summary
     assert (tmp_path / "run" / "model.keras").is_file()
 
 

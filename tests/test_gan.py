@@ -12,10 +12,11 @@ from playground.models import config_from_dict
 from playground.runs import TrainingRun
 from playground.training import TrainConfig
 
-from conftest import make_text
+from conftest import make_text, unigram_entropy
 
 TINY_GAN = {"units": 32, "embedding_dim": 16, "d_filters": 8, "d_embedding": 16, "adversarial_length": 16}
-FAST = dict(batch_size=16, window=32, learning_rate=0.01, eval_tokens=2048, sample_length=20)
+# Reports at every epoch end, so that each phase has its diagnostics whatever the machine's speed.
+FAST = dict(batch_size=16, window=32, learning_rate=0.01, eval_tokens=2048, sample_length=20, report_every_seconds=0)
 STEPS_PER_EPOCH = 35  # make_text()'s training split in windows of 16 x 32 tokens
 
 
@@ -96,7 +97,8 @@ def test_a_short_run_pretrains_then_plays_and_reports(tmp_path, small_text):
     values = adversarial[-1].values
     for name in ("d_loss", "g_loss", "d_accuracy", "beta", "entropy", "distinct_2", "distinct_3", "self_bleu"):
         assert math.isfinite(values[name]), name
-    assert result.val_loss < math.log(len(run.tokenizer)) - 0.3  # the pretraining taught it something
+    # The pretraining taught it more than how often each letter occurs, and the play did not undo that.
+    assert result.val_loss < unigram_entropy(small_text) - 0.3, (result.val_loss, unigram_entropy(small_text))
 
 
 def test_the_naive_design_collapses(tmp_path, small_text):

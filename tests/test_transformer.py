@@ -1,7 +1,5 @@
 """The transformer decoder: causal, ~ln V at the start, exact cached sampling, saves, learns."""
 
-import math
-
 import keras
 import numpy as np
 import pytest
@@ -13,6 +11,7 @@ from playground.models import architecture, config_from_dict
 from playground.runs import TrainingRun
 from playground.sampling import Generator
 from playground.training import History, TrainConfig
+from conftest import unigram_entropy
 from test_models import assert_untrained_logits
 
 VOCABULARY = 20
@@ -163,11 +162,12 @@ def test_sampling_must_forget_fewer_tokens_than_the_context():
 
 def test_a_short_run_learns(tmp_path, small_text):
     options = {"embedding_dim": 32, "heads": 2, "layers": 2, "context": 16}
-    config = TrainConfig(epochs=0.3, batch_size=16, window=16, learning_rate=0.01, eval_every_seconds=60,
+    config = TrainConfig(epochs=0.5, batch_size=16, window=16, learning_rate=0.01, eval_every_seconds=60,
                          eval_tokens=2048)
     run = TrainingRun(corpus.from_text(small_text), "transformer", options, config, run_dir=tmp_path / "run")
     result = run.execute()
-    assert result.val_loss < math.log(len(run.tokenizer)) - 0.3
+    # It learned more than how often each letter occurs (35 steps: ~1.9 nats against 2.83 here).
+    assert result.val_loss < unigram_entropy(small_text) - 0.3, (result.val_loss, unigram_entropy(small_text))
     assert bundle.load(tmp_path / "run").arch == "transformer"
 
 
