@@ -1,4 +1,7 @@
 import math
+import re
+
+import numpy as np
 
 import pytest
 
@@ -28,7 +31,8 @@ def test_bad_files_get_clear_messages(tmp_path, data, message):
 def test_size_limit_is_configurable(tmp_path, monkeypatch, small_text):
     path = write(tmp_path, "big.txt", small_text.encode())
     monkeypatch.setenv("PLAYGROUND_MAX_CORPUS_MB", "0.001")
-    with pytest.raises(PlaygroundError, match="over the 0.0 MB limit|limit"):
+    with pytest.raises(PlaygroundError, match=re.escape(
+            "The files add up to more than the 0.0 MB limit (set PLAYGROUND_MAX_CORPUS_MB to raise it).")):
         corpus.read_files([path])
     monkeypatch.setenv("PLAYGROUND_MAX_CORPUS_MB", "1")
     assert corpus.read_files([path]).text.startswith(small_text[:50])
@@ -83,13 +87,21 @@ def test_markov_babble_entropy_floor_is_sane():
     chain = builtin.MarkovBabble.make()
     np_rows = chain.transitions.sum(axis=1)
     assert all(abs(r - 1) < 1e-9 for r in np_rows)
-    floor = chain.entropy_per_character()
+    floor = builtin.entropy_floor("markov-babble")
     text = builtin.markov_babble(50_000).text
     assert 0.05 < floor < math.log(len(set(text)))
     # Deterministic: the same corpus every time.
     assert builtin.markov_babble(5_000).text == builtin.markov_babble(5_000).text
-    assert builtin.entropy_floor("markov-babble") == pytest.approx(floor)
     assert builtin.entropy_floor("python-docs") is None
+
+
+def test_entropy_per_character_of_a_chain_worked_by_hand():
+    # "ab" is followed by "ab" or "." with equal odds; "." always by "ab". Rendered "ab " and ".\n".
+    chain = builtin.MarkovBabble(("ab", "."), np.array([[0.5, 0.5], [1.0, 0.0]]))
+    # Stationary: p(ab) = p(ab)/2 + p(.), p(.) = p(ab)/2 -> (2/3, 1/3).
+    # Information per word: ln 2 after "ab", 0 after "." -> 2/3 ln 2 nats.
+    # Characters of the next word: 3/2 + 2/2 = 5/2 after "ab", 3 after "." -> 2/3 * 5/2 + 1/3 * 3 = 8/3.
+    assert chain.entropy_per_character() == pytest.approx((2 / 3 * math.log(2)) / (8 / 3))  # ln 2 / 4
 
 
 def test_markov_babble_floor_matches_the_empirical_rate():
@@ -102,7 +114,7 @@ def test_markov_babble_floor_matches_the_empirical_rate():
     pairs = collections.Counter(zip(words, words[1:]))
     firsts = collections.Counter(words[:-1])
     nats = -sum(n * math.log(n / firsts[a]) for (a, _), n in pairs.items())
-    assert nats / len(text) == pytest.approx(chain.entropy_per_character(), rel=0.03)
+    assert nats / len(text) == pytest.approx(builtin.entropy_floor("markov-babble"), rel=0.03)
 
 
 def test_unknown_builtin():
