@@ -212,9 +212,9 @@ def diagram_svg(config: ModelConfig) -> str:
         column, end = _column(stack, index * COLUMN_W)
         parts += column
         bottom = max(bottom, end)
-    width, height = COLUMN_W * len(found), bottom + 26
-    parts.append(_text(8, height - 8, "B: windows per batch · T: tokens per window · V: tokens in the vocabulary",
-                       11, anchor="start"))
+    width, height = COLUMN_W * len(found), bottom + 40
+    parts.append(_text(width // 2, height - 22, "B: windows per batch · T: tokens per window", 11.5))
+    parts.append(_text(width // 2, height - 6, "V: tokens in the vocabulary", 11.5))
     arrow = ('<defs><marker id="pg-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" '
              'orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#374151"/></marker></defs>')
     return (f'<svg xmlns="http://www.w3.org/2000/svg" class="pg-network" viewBox="0 0 {width} {height}" '

@@ -9,6 +9,7 @@ import dataclasses
 
 import gradio as gr
 
+from playground import network_diagram
 from playground.models import ARCHITECTURES, architecture
 from playground.ui.common import AppContext, bind, session_of
 
@@ -62,6 +63,7 @@ class ModelControls:
     fields: dict  # config field name -> component
     explanation: gr.Markdown | None = None
     size: gr.Markdown | None = None
+    picture: gr.HTML | None = None
 
     def inputs(self) -> list:
         return [self.arch, *self.fields.values()]
@@ -94,15 +96,34 @@ def describe_model(context: AppContext, arch: str, units: float, layers: float, 
     options = model_options(arch, units, layers, embedding_dim, heads, context_length, dropout, cell,
                             pretrain_share, beta_max, d_steps, mle_mix, straight_through)
     session = session_of(context, request)
+    return explain(arch, options, session.choice.vocabulary_size if session.choice is not None else None)
+
+
+def explain(arch: str, options: dict, vocabulary: int | None) -> tuple[str, str]:
     spec = architecture(arch)
-    if session.choice is not None:
-        vocabulary = session.choice.vocabulary_size
+    if vocabulary is not None:
         where = f"for your corpus's {vocabulary:,} tokens"
     else:
         vocabulary, where = DEFAULT_VOCABULARY, f"for a {DEFAULT_VOCABULARY}-character vocabulary (load a corpus for yours)"
-    params = spec.build(spec.default_config(vocabulary, **options)).count_params()
+    # Counted from the config, as Keras would (tests/test_network_diagram.py): no model is built.
+    params = network_diagram.parameter_count(spec.default_config(vocabulary, **options))
     size = f"**{params:,} parameters** {where}: about {params * 4 / 1e6:.1f} MB of weights."
     return f"#### {spec.label}\n{spec.explanation}", size
+
+
+def draw_model(context: AppContext, arch: str, units: float, layers: float, embedding_dim: float, heads: float,
+               context_length: float, dropout: float, cell: str, pretrain_share: float, beta_max: float,
+               d_steps: float, mle_mix: float, straight_through: bool, request: gr.Request = None) -> str:
+    """The chosen network drawn layer by layer (an SVG), with shapes and parameter counts."""
+    options = model_options(arch, units, layers, embedding_dim, heads, context_length, dropout, cell,
+                            pretrain_share, beta_max, d_steps, mle_mix, straight_through)
+    session = session_of(context, request)
+    return picture(arch, options, session.choice.vocabulary_size if session.choice is not None else None)
+
+
+def picture(arch: str, options: dict, vocabulary: int | None) -> str:
+    config = architecture(arch).default_config(vocabulary or DEFAULT_VOCABULARY, **options)
+    return f"<div class='pg-network-box'>{network_diagram.diagram_svg(config)}</div>"
 
 
 def show_controls(context: AppContext, arch: str, request: gr.Request = None) -> list:
@@ -126,12 +147,20 @@ def render(context: AppContext) -> ModelControls:
                 component.visible = control.field in lstm_fields
                 fields[control.field] = component
         with gr.Column(scale=3):
-            explanation = gr.Markdown(elem_id="model-explanation")
-            size = gr.Markdown(elem_id="model-size")
-    controls = ModelControls(arch, fields, explanation, size)
-    describe = bind(context, describe_model)
-    gr.on([c.change for c in fields.values()], describe, controls.inputs(), [explanation, size],
-          api_name="describe_model", trigger_mode="always_last")
+            # What the defaults give before any corpus is loaded; a loaded corpus recounts it.
+            shown_explanation, shown_size = explain("lstm", {}, None)
+            explanation = gr.Markdown(shown_explanation, elem_id="model-explanation")
+            size = gr.Markdown(shown_size, elem_id="model-size")
+            gr.Markdown("#### The network, layer by layer\nEach box is a layer: what it does, the shape of what it "
+                        "passes on and how many numbers (parameters) it learns. It redraws as you move the sliders.")
+            network = gr.HTML(picture("lstm", {}, None), elem_id="model-picture")
+    controls = ModelControls(arch, fields, explanation, size, network)
+    describe, draw = bind(context, describe_model), bind(context, draw_model)
+    changes = [c.change for c in fields.values()]
+    gr.on(changes, describe, controls.inputs(), [explanation, size], api_name="describe_model",
+          trigger_mode="always_last")
+    gr.on(changes, draw, controls.inputs(), network, api_name="draw_model", trigger_mode="always_last")
     arch.change(bind(context, show_controls), arch, list(fields.values()), api_visibility="private").then(
-        describe, controls.inputs(), [explanation, size], api_visibility="private")
+        describe, controls.inputs(), [explanation, size], api_visibility="private").then(
+        draw, controls.inputs(), network, api_visibility="private")
     return controls
