@@ -29,6 +29,29 @@ def _layout(figure: go.Figure, title: str, x_title: str, y_title: str) -> go.Fig
     return figure
 
 
+def empty_figure(message: str, height: int = 260) -> go.Figure:
+    """A chart with nothing to draw yet: the sentence saying what will appear and what fills it."""
+    figure = go.Figure()
+    figure.update_layout(
+        template="plotly_white", height=height, margin=dict(l=20, r=20, t=20, b=20),
+        xaxis=dict(visible=False), yaxis=dict(visible=False),
+        annotations=[dict(text=_wrap(message, 40), xref="paper", yref="paper", x=0.5, y=0.5, showarrow=False,
+                          font=dict(size=15, color="#4b5563"))])
+    return figure
+
+
+def _wrap(text: str, width: int) -> str:
+    """Plotly annotations do not wrap by themselves: break lines at spaces."""
+    lines, line = [], ""
+    for word in text.split():
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    return "<br>".join(lines + [line])
+
+
 def loss_figure(snapshot: Snapshot) -> go.Figure:
     """Training loss per step (raw and smoothed) and validation loss, in nats; hover shows bits."""
     figure = go.Figure()
@@ -96,13 +119,13 @@ def quality_diversity_figure(table) -> go.Figure:
     for model, rows in table.groupby("model", sort=False):
         figure.add_trace(go.Scatter(
             x=1 - rows["self_bleu"], y=rows["bleu"], mode="lines+markers+text", name=str(model),
-            text=[f"T={t:g}" for t in rows["temperature"]], textposition="top center",
-            hovertemplate="T=%{text}<br>BLEU %{y:.3f}<br>1 - self-BLEU %{x:.3f}<extra>%{fullData.name}</extra>"))
+            # Only the coldest and hottest points are labelled: several models' labels would pile up.
+            text=[f"T={t:g}" if i in (0, len(rows) - 1) else "" for i, t in enumerate(rows["temperature"])],
+            textposition="top center", customdata=rows["temperature"],
+            hovertemplate="T=%{customdata:g}<br>BLEU %{y:.3f}<br>1 - self-BLEU %{x:.3f}<extra>%{fullData.name}</extra>"))
     samples, references = int(table["samples"].iloc[0]), int(table["references"].iloc[0])
-    figure.update_layout(annotations=[dict(
-        text=f"{samples} samples per temperature, {references} held-out references, BLEU-4 on words",
-        xref="paper", yref="paper", x=0, y=1.08, showarrow=False, font=dict(size=11))])
-    return _layout(figure, "Quality vs diversity: higher and further right is better",
+    return _layout(figure, "Quality vs diversity: up and right is better<br><sup>"
+                   f"{samples} samples per temperature · {references} references · BLEU-4 on words</sup>",
                    "diversity (1 - self-BLEU-4)", "quality (BLEU-4 against held-out text)")
 
 

@@ -87,10 +87,11 @@ class Catalog:
         what the Compare tab shows before anyone chooses."""
         return [PREFIX + name for name in self.names() if self.level(name) == "char"]
 
-    def quality_diversity(self) -> pd.DataFrame | None:
-        """The quality-diversity curves measured when the models were shipped (``make pretrained``),
-        every model that has one, or None. A few KB read from disk: nothing is sampled."""
-        curves = [quality_curves.read(self.directory / name, PREFIX + name) for name in self.names()]
+    def quality_diversity(self, labels: list[str]) -> pd.DataFrame | None:
+        """The quality-diversity curves measured when these shipped models were shipped (``make pretrained``),
+        of those that have one, or None. A few KB read from disk: nothing is sampled."""
+        names = [self.shipped(label) for label in labels]
+        curves = [quality_curves.read(self.directory / name, PREFIX + name) for name in names if name]
         curves = [curve for curve in curves if curve is not None]
         return pd.concat(curves, ignore_index=True) if curves else None
 

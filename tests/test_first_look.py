@@ -39,8 +39,9 @@ def test_the_catalog_offers_the_character_models_and_their_curves():
     assert catalog.first_look() == [f"pretrained/{name}" for name in catalog.names()
                                     if catalog.level(name) == "char"]
     assert "pretrained/lstm" in catalog.first_look() and "pretrained/words" not in catalog.first_look()
-    curves = catalog.quality_diversity()
-    assert list(dict.fromkeys(curves["model"])) == [f"pretrained/{name}" for name in catalog.names()]
+    curves = catalog.quality_diversity(catalog.first_look())
+    assert list(dict.fromkeys(curves["model"])) == catalog.first_look()
+    assert catalog.quality_diversity(["pretrained/words"])["model"].unique().tolist() == ["pretrained/words"]
 
 
 def test_shipped_models_are_read_only_rows_beside_the_runs(tmp_path):

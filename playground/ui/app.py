@@ -29,6 +29,8 @@ CSS = """
 .pg-tokens { font-family: ui-monospace, monospace; white-space: pre-wrap; line-height: 1.7; }
 .pg-token { border-radius: 3px; }
 .pg-muted { opacity: 0.7; }
+.pg-network-box { overflow-x: auto; }
+.pg-network-box svg { max-width: 100%; height: auto; }
 """
 
 
@@ -41,7 +43,8 @@ def release_session(context: AppContext, request: gr.Request = None) -> None:
 def build_demo(context: AppContext) -> gr.Blocks:
     with gr.Blocks(title=TITLE) as demo:
         gr.Markdown(HEADER + (READY if context.catalog.names() else ""))
-        with gr.Tabs(selected="generate" if context.catalog.names() else "corpus"):
+        # On a narrow window or a projector the tab names wrap onto a second row instead of hiding in a menu.
+        with gr.Tabs(selected="generate" if context.catalog.names() else "corpus", overflow_behavior="wrap"):
             with gr.Tab("1 · Corpus", id="corpus"):
                 corpus_loads = corpus_tab.render(context, demo)
             with gr.Tab("2 · Model", id="model"):
@@ -57,7 +60,8 @@ def build_demo(context: AppContext) -> gr.Blocks:
         # The parameter count depends on the corpus's vocabulary: refresh it after each load.
         for event in corpus_loads:
             event.then(bind(context, model_tab.describe_model), model.inputs(), [model.explanation, model.size],
-                       api_visibility="private")
+                       api_visibility="private").then(
+                bind(context, model_tab.draw_model), model.inputs(), model.picture, api_visibility="private")
         # A run trained or loaded elsewhere becomes the model in use: the Model list says so on arrival.
         generate.refresh_lab(generate_page.select(bind(context, generate_tab.model_in_use), None,
                                                   [generate.chosen, generate.model_info], api_visibility="private"))

@@ -7,7 +7,7 @@ import pandas as pd
 
 from playground import charts, temperature_lab, workspace
 from playground.errors import PlaygroundError
-from playground.runs import TextModel
+from playground.pretrained import PREFIX
 from playground.sampling import parse_temperatures
 from playground.ui.common import AppContext, bind, whole
 
@@ -20,31 +20,23 @@ quality–diversity curve compares samples, not losses, so it can place any mode
 GANs included.
 """
 
-PRETRAINED = "pretrained/"
+RUNS_EMPTY = "The loss curves of the runs you choose above appear here when you press “Compare loss curves”."
+QUALITY_EMPTY = ("The quality–diversity curves of the runs you choose appear here when you press "
+                 "“Measure quality and diversity”.")
+SHIPPED_QUALITY = ("The curves shown were measured when the shipped models were trained (`make pretrained`); "
+                   "choose runs and press **Measure quality and diversity** to measure them with your settings.")
+RUN_COLUMNS = ["run", "architecture", "tokens", "parameters", "minutes", "validation loss", "bits/token"]
+QUALITY_COLUMNS = ["model", "temperature", "bleu", "self_bleu", "samples", "references"]
 
 
 def choices(context: AppContext) -> list[str]:
     runs = workspace.list_runs()
     names = list(runs["name"]) if len(runs) else []
-    return [PRETRAINED + name for name in context.catalog.names()] + names
+    return [PREFIX + name for name in context.catalog.names()] + names
 
 
 def refresh_choices(context: AppContext, request: gr.Request = None):
     return gr.Dropdown(choices=choices(context))
-
-
-def bundle_dir(context: AppContext, name: str):
-    if name.startswith(PRETRAINED):
-        if name[len(PRETRAINED):] not in context.catalog.names():
-            raise PlaygroundError(f"No pretrained model called {name!r}.")
-        return context.catalog.directory / name[len(PRETRAINED):]
-    return workspace.run_path(name)
-
-
-def text_model(context: AppContext, name: str) -> TextModel:
-    if name.startswith(PRETRAINED):
-        return context.catalog.get(name[len(PRETRAINED):])
-    return TextModel.load(workspace.run_path(name))
 
 
 def compare_runs(context: AppContext, names: list, request: gr.Request = None):
@@ -53,7 +45,7 @@ def compare_runs(context: AppContext, names: list, request: gr.Request = None):
         raise PlaygroundError("Choose at least one run to compare.")
     histories, rows = {}, []
     for name in names:
-        path = bundle_dir(context, name)
+        path = context.catalog.bundle_path(name)
         histories[name] = workspace.history_frame(path)
         info = workspace.read_info(path) or {}
         result = info.get("result", {})
@@ -65,7 +57,7 @@ def compare_runs(context: AppContext, names: list, request: gr.Request = None):
                      "validation loss": round(loss, 4) if known else None,
                      "bits/token": round(loss / math.log(2), 4) if known else None})
     return (charts.compare_figure(histories, "step"), charts.compare_figure(histories, "seconds"),
-            pd.DataFrame(rows))
+            pd.DataFrame(rows, columns=RUN_COLUMNS))
 
 
 def compare_quality(context: AppContext, names: list, samples: float, references: float, length: float,
@@ -74,22 +66,41 @@ def compare_quality(context: AppContext, names: list, samples: float, references
     settings = temperature_lab.QualityDiversitySettings(
         tuple(parse_temperatures(temperatures)), whole(samples, "Samples per temperature"),
         whole(references, "Held-out references"), whole(length, "Sample length"))
-    table = temperature_lab.compare_models({name: text_model(context, name) for name in names or []}, settings)
+    table = temperature_lab.compare_models({name: context.catalog.load(name) for name in names or []}, settings)
     return charts.quality_diversity_figure(table), table
+
+
+def first_look(context: AppContext):
+    """What the tab shows before any click: the shipped character models' loss curves and the
+    quality–diversity curves measured when they were shipped, all read from disk (no sampling)."""
+    names = context.catalog.first_look()
+    if names:
+        by_step, by_time, table = compare_runs(context, names)
+    else:
+        by_step, by_time = charts.empty_figure(RUNS_EMPTY), charts.empty_figure(RUNS_EMPTY)
+        table = pd.DataFrame(columns=RUN_COLUMNS)
+    quality = context.catalog.quality_diversity(names)
+    if quality is None:
+        return names, by_step, by_time, table, charts.empty_figure(QUALITY_EMPTY), \
+            pd.DataFrame(columns=QUALITY_COLUMNS), ""
+    return names, by_step, by_time, table, charts.quality_diversity_figure(quality), quality, SHIPPED_QUALITY
 
 
 def render(context: AppContext, demo: gr.Blocks) -> None:
     gr.Markdown(INTRO)
+    names_shown, by_step_shown, by_time_shown, table_shown, quality_shown, quality_table_shown, quality_note = \
+        first_look(context)
     with gr.Row():
         # Runs come and go while the app runs; the handlers check every name they are given.
-        names = gr.Dropdown(choices(context), multiselect=True, label="Runs to compare", elem_id="compare-runs",
-                            scale=4, allow_custom_value=True)
-        refresh = gr.Button("Refresh", scale=1)
+        names = gr.Dropdown(choices(context), value=names_shown, multiselect=True, label="Runs to compare",
+                            elem_id="compare-runs", scale=4, min_width=300, allow_custom_value=True)
+        refresh = gr.Button("Refresh", scale=1, min_width=100)
     compare_button = gr.Button("Compare loss curves", variant="primary", elem_id="compare-runs-button")
-    with gr.Row():
-        by_step = gr.Plot(elem_id="compare-steps")
-        by_time = gr.Plot(elem_id="compare-seconds")
-    table = gr.Dataframe(label="Runs", interactive=False, elem_id="compare-table")
+    with gr.Row(equal_height=False):
+        by_step = gr.Plot(by_step_shown, elem_id="compare-steps", show_label=False, min_width=300)
+        by_time = gr.Plot(by_time_shown, elem_id="compare-seconds", show_label=False, min_width=300)
+    table = gr.Dataframe(table_shown, headers=RUN_COLUMNS, label="Runs compared (“Compare loss curves” fills this)",
+                         interactive=False, elem_id="compare-table")
     with gr.Accordion("Quality vs diversity", open=True):
         with gr.Row():
             temperatures = gr.Textbox(", ".join(f"{t:g}" for t in temperature_lab.QD_TEMPERATURES),
@@ -98,8 +109,12 @@ def render(context: AppContext, demo: gr.Blocks) -> None:
             references = gr.Slider(1, 256, value=64, step=1, label="Held-out references")
             length = gr.Slider(20, 500, value=200, step=10, label="Sample length (tokens)")
         quality_button = gr.Button("Measure quality and diversity", elem_id="compare-quality")
-        quality_chart = gr.Plot(elem_id="compare-qd")
-        quality_table = gr.Dataframe(interactive=False)
+        gr.Markdown(quality_note, elem_id="compare-qd-note")
+        quality_chart = gr.Plot(quality_shown, elem_id="compare-qd", show_label=False)
+        quality_table = gr.Dataframe(quality_table_shown, headers=QUALITY_COLUMNS, interactive=False,
+                                     label="Quality and diversity per temperature "
+                                           "(“Measure quality and diversity” fills this)",
+                                     elem_id="compare-qd-table")
     refresh.click(bind(context, refresh_choices), None, names, api_visibility="private")
     demo.load(bind(context, refresh_choices), None, names, api_visibility="private")
     compare_button.click(bind(context, compare_runs), names, [by_step, by_time, table], api_name="compare_runs")

@@ -16,6 +16,7 @@ tells you whether it learned the language or just memorised the training part.
 """
 
 PREVIEW_CHARS = 1500
+STATS_COLUMNS = ["statistic", "value"]
 
 
 def load_corpus(context: AppContext, source: str, files, text: str, builtin_name: str, level: str,
@@ -33,7 +34,7 @@ def load_corpus(context: AppContext, source: str, files, text: str, builtin_name
     table = pd.DataFrame(stats.as_rows() + [
         ("training characters", f"{len(train):,}"),
         ("validation characters (held out)", f"{len(validation):,}"),
-    ], columns=["", "value"])
+    ], columns=STATS_COLUMNS)
     floor = builtin.entropy_floor(choice.corpus.name)
     summary = (f"**Loaded {escape(choice.corpus.name)}**: {stats.characters:,} characters, "
                f"{stats.vocabulary} distinct characters, {stats.words:,} words. "
@@ -54,7 +55,7 @@ def render(context: AppContext, demo: gr.Blocks) -> list:
     source = gr.Textbox(value="builtin", visible=False, label="source")
     with gr.Row():
         with gr.Column(scale=3):
-            with gr.Tabs(selected="builtin"):
+            with gr.Tabs(selected="builtin", overflow_behavior="wrap"):
                 with gr.Tab("Built-in", id="builtin") as builtin_tab:
                     builtin_name = gr.Dropdown(
                         choices=[(label, name) for name, (label, _) in builtin.BUILTIN.items()],
@@ -74,11 +75,15 @@ def render(context: AppContext, demo: gr.Blocks) -> list:
                                    info="The last part of the text, held out to measure generalisation.")
             max_words = gr.Number(value=10_000, precision=0, label="Word vocabulary cap (word level)",
                                   minimum=2, maximum=50_000)
-    summary = gr.Markdown(elem_id="corpus-summary")
+    summary = gr.Markdown("Loading the default built-in corpus… (or choose one above and press **Use this corpus**).",
+                          elem_id="corpus-summary")
     with gr.Row():
-        stats = gr.Dataframe(label="Statistics", interactive=False, elem_id="corpus-stats")
-        chart = gr.Plot(label="Most frequent symbols", elem_id="corpus-chart")
-    preview = gr.Textbox(label=f"Preview (first {PREVIEW_CHARS} characters)", lines=8, interactive=False)
+        stats = gr.Dataframe(pd.DataFrame(columns=STATS_COLUMNS), headers=STATS_COLUMNS, interactive=False,
+                             label="Statistics (“Use this corpus” fills this)", elem_id="corpus-stats")
+        chart = gr.Plot(charts.empty_figure("The most frequent characters or words appear here when you press "
+                                            "“Use this corpus”."), show_label=False, elem_id="corpus-chart")
+    preview = gr.Textbox(label=f"Preview (first {PREVIEW_CHARS} characters)", lines=8, interactive=False,
+                         placeholder="The start of the text appears here when you press “Use this corpus”.")
 
     for tab, name in ((builtin_tab, "builtin"), (upload_tab, "upload"), (paste_tab, "paste")):
         tab.select(lambda name=name: name, None, source, api_visibility="private")

@@ -2,9 +2,10 @@
 
 import gradio as gr
 
+import pandas as pd
+
 from playground import workspace
 from playground.errors import PlaygroundError
-from playground.runs import TextModel
 from playground.ui import train_tab
 from playground.ui.common import AppContext, bind, session_of
 
@@ -14,12 +15,15 @@ Every training run is saved (model, tokenizer, settings, loss history, samples) 
 server restart. Click a row to select it, then load it for generating, rename, resume, download
 it as one `.zip` file, or delete it. A colleague can upload that file here to get your model.
 A run cut short by a crash shows as *interrupted* and resumes from its last checkpoint (every epoch).
+The models shipped with the playground are listed too (*shipped, read-only*): load them to
+generate, or compare yours with them; they cannot be renamed or deleted.
 """
 
 
 def list_runs(context: AppContext, request: gr.Request = None):
-    """Every saved run: name, architecture, corpus, parameters, minutes, loss, status."""
-    return workspace.list_runs(context.store.active_runs())
+    """Every saved run, then the shipped models: name, architecture, corpus, parameters, minutes, loss, status."""
+    frames = [workspace.list_runs(context.store.active_runs()), context.catalog.runs()]
+    return pd.concat([frame for frame in frames if len(frame)] or frames[:1], ignore_index=True)
 
 
 def select_run(context: AppContext, table, event: gr.SelectData = None, request: gr.Request = None) -> str:
@@ -32,30 +36,32 @@ def select_run(context: AppContext, table, event: gr.SelectData = None, request:
 def load_run(context: AppContext, name: str, request: gr.Request = None) -> str:
     """Use a saved run for generating (Generate tab)."""
     session = session_of(context, request)
-    model = TextModel.load(workspace.run_path(name))
+    model = context.catalog.load(name)
     session.model = model
     return f"Loaded **{model.name}** ({model.arch}): the Generate tab now uses it."
 
 
-def refuse_if_training(context: AppContext, name: str) -> None:
+def refuse_if_training(context: AppContext, name: str, action: str) -> None:
+    context.catalog.refuse_change(name, action)
     if workspace.run_path(name).resolve() in {p.resolve() for p in context.store.active_runs()}:
         raise PlaygroundError(f"{name} is training right now; stop it first.")
 
 
 def rename_run(context: AppContext, name: str, new_name: str, request: gr.Request = None):
-    refuse_if_training(context, name)
+    refuse_if_training(context, name, "renamed")
     target = workspace.rename(name, new_name)
     return f"Renamed **{name}** to **{target.name}**.", target.name, list_runs(context, request)
 
 
 def delete_run(context: AppContext, name: str, confirm: str, request: gr.Request = None):
-    refuse_if_training(context, name)
+    refuse_if_training(context, name, "deleted")
     workspace.delete(name, confirm)
     return f"Deleted **{name}**.", "", list_runs(context, request)
 
 
 def export_run(context: AppContext, name: str, request: gr.Request = None) -> str:
     """The run as one .zip bundle file to download."""
+    context.catalog.refuse_change(name, "downloaded here (its files are in the pretrained/ folder)")
     return str(workspace.export_bundle(name))
 
 
@@ -70,7 +76,7 @@ def import_run(context: AppContext, bundle_file, name: str = "", request: gr.Req
 
 async def resume_run(context: AppContext, name: str, request: gr.Request = None):
     """Continue a saved run from its last checkpoint; streams like training does."""
-    refuse_if_training(context, name)
+    refuse_if_training(context, name, "resumed")
     session = session_of(context, request)
     monitor = session.resume_training(workspace.run_path(name))
     async for update in train_tab.stream(session, monitor):
@@ -84,7 +90,8 @@ def show_card(context: AppContext, name: str, request: gr.Request = None) -> str
 def render(context: AppContext, demo: gr.Blocks, train_outputs: list) -> None:
     gr.Markdown(INTRO)
     refresh = gr.Button("Refresh the list", elem_id="refresh-runs")
-    table = gr.Dataframe(label="Saved runs (click a row to select it)", interactive=False, elem_id="runs-table")
+    table = gr.Dataframe(list_runs(context), label="Your runs (each Train press adds one) and the shipped models: "
+                         "click a row to select it", interactive=False, elem_id="runs-table")
     with gr.Row():
         name = gr.Textbox(label="Selected run", elem_id="run-name", scale=2)
         message = gr.Markdown(elem_id="runs-message")

@@ -24,6 +24,7 @@ Every epoch it writes a few lines at different temperatures so you can *read* it
 """
 
 REFRESH_SECONDS = 0.5
+SAMPLES_EMPTY = "Text the model writes at a few temperatures appears here after each epoch of training."
 
 
 @dataclasses.dataclass
@@ -66,7 +67,7 @@ def suggest_settings(context: AppContext, arch: str, request: gr.Request = None)
 
 def samples_html(snapshot: Snapshot) -> str:
     if not snapshot.samples:
-        return "<p class='pg-muted'>Samples appear here after each epoch.</p>"
+        return f"<p class='pg-muted'>{SAMPLES_EMPTY}</p>"
     last_step = snapshot.samples[-1][0]
     latest = [s for s in snapshot.samples if s[0] == last_step]
     cards = "".join(
@@ -150,9 +151,10 @@ def render(context: AppContext, model: ModelControls) -> list:
         train_button = gr.Button("Train", variant="primary", elem_id="train")
         stop_button = gr.Button("Stop", variant="stop", elem_id="stop")
     status = gr.Markdown("Load a corpus, choose a model, then press **Train**.", elem_id="train-status")
-    chart = gr.Plot(label="Loss", elem_id="loss-chart")
+    chart = gr.Plot(charts.empty_figure("The loss curve appears here, step by step, once you press “Train”."),
+                    label="Loss", show_label=False, elem_id="loss-chart")
     diagnostics = gr.Plot(label="Diagnostics", elem_id="diagnostics-chart", visible=False)
-    samples = gr.HTML(elem_id="train-samples")
+    samples = gr.HTML(f"<p class='pg-muted'>{SAMPLES_EMPTY}</p>", elem_id="train-samples")
     train_button.click(bind(context, train), model.inputs() + controls.inputs(),
                        [status, chart, samples, diagnostics], api_name="train", concurrency_limit=None)
     stop_button.click(bind(context, stop), None, status, api_name="stop",
