@@ -18,6 +18,13 @@ from playground.training import Trainer, TrainConfig
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = {"units": 16, "layers": 1, "embedding_dim": 8}
+WAIT = 300  # seconds any one wait may take before the test fails; far more than it needs
+
+
+def finished(session: Session) -> None:
+    """Wait for the session's training thread to end; fail if it does not."""
+    session.wait(WAIT)
+    assert not session.training, f"session {session.key}'s training did not end within {WAIT} s"
 
 
 def test_killed_mid_training_is_listed_as_interrupted_and_resumes(corpus_file, tmp_path):
@@ -28,14 +35,16 @@ def test_killed_mid_training_is_listed_as_interrupted_and_resumes(corpus_file, t
          str(run_dir), "--minutes", "5", "--units", "16", "--layers", "1", "--embedding", "8", "--batch-size", "16",
          "--window", "32"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        deadline = time.time() + 240
-        while time.time() < deadline:
+        deadline = time.monotonic() + WAIT
+        while time.monotonic() < deadline:
             config = run_dir / "config.json"
             if config.exists() and json.loads(config.read_text()).get("status") == "running":
                 break
+            if process.poll() is not None:
+                pytest.fail(f"training exited (status {process.returncode}) before its first checkpoint")
             time.sleep(0.2)
         else:
-            pytest.fail("no checkpoint appeared")
+            pytest.fail(f"no checkpoint appeared within {WAIT} s")
         process.send_signal(signal.SIGKILL)
         process.wait(30)
     finally:
@@ -59,7 +68,7 @@ def test_an_exception_inside_training_ends_the_run_with_a_readable_error(small_t
     session = Session("faulty")
     session.load_corpus("paste", text=small_text)
     monitor = session.start_training("lstm", TINY, TrainConfig(epochs=1, batch_size=16, window=32))
-    session.wait(60)
+    finished(session)
     snapshot = monitor.snapshot()
     assert snapshot.state == "failed"
     assert "simulated fault in the train step" in snapshot.error
@@ -69,10 +78,10 @@ def test_an_exception_inside_training_ends_the_run_with_a_readable_error(small_t
 def test_stop_during_the_first_compile_still_stops(small_text):
     session = Session("impatient")
     session.load_corpus("paste", text=small_text)
-    monitor = session.start_training("gru", TINY, TrainConfig(minutes=5, batch_size=16, window=32))
+    # A thousand epochs and no minutes: only the Stop can end this run.
+    monitor = session.start_training("gru", TINY, TrainConfig(epochs=1000, batch_size=16, window=32))
     assert session.stop_training()  # before the first step has even compiled
-    session.wait(60)
-    assert not session.training
+    finished(session)
     assert monitor.snapshot().state == "stopped"
 
 
@@ -115,12 +124,20 @@ def test_queue_position_is_shown_to_whoever_waits(small_text):
     first, second = Session("a", slots=slots), Session("b", slots=slots)
     for session in (first, second):
         session.load_corpus("paste", text=small_text)
-    first.start_training("lstm", TINY, TrainConfig(minutes=2, batch_size=16, window=32))
-    monitor = second.start_training("lstm", TINY, TrainConfig(epochs=0.1, batch_size=16, window=32))
-    deadline = time.time() + 30
-    while monitor.snapshot().state != "queued" and time.time() < deadline:
-        time.sleep(0.05)
-    assert "number 1 in the queue" in monitor.snapshot().status
-    first.stop_training()
-    second.wait(120)
+    # The first run holds the slot until it is stopped: a thousand epochs, no minutes.
+    first.start_training("lstm", TINY, TrainConfig(epochs=1000, batch_size=16, window=32))
+    try:
+        deadline = time.monotonic() + WAIT
+        while slots.running < 1:  # the first has the slot before the second asks
+            assert time.monotonic() < deadline, "the first run never got the training slot"
+            time.sleep(0.05)
+        monitor = second.start_training("lstm", TINY, TrainConfig(epochs=0.1, batch_size=16, window=32))
+        while monitor.snapshot().state != "queued":
+            assert time.monotonic() < deadline, f"the second run was never queued: {monitor.snapshot().status!r}"
+            time.sleep(0.05)
+        assert "number 1 in the queue" in monitor.snapshot().status
+    finally:
+        first.stop_training()
+        finished(first)
+    finished(second)
     assert monitor.snapshot().state == "finished"

@@ -1,38 +1,46 @@
 import threading
-import time
 
 from playground.slots import TrainingSlots
+
+WAIT = 60  # seconds a handshake may take before the test fails; far more than it ever needs
 
 
 def test_first_come_first_served_with_queue_positions():
     slots = TrainingSlots(1)
     assert slots.acquire(lambda: False, lambda position: None)
-    positions, started = [], threading.Event()
+    positions, queued, started = [], threading.Event(), threading.Event()
+
+    def told(position):
+        positions.append(position)
+        queued.set()
 
     def second():
-        if slots.acquire(lambda: False, positions.append):
+        if slots.acquire(lambda: False, told):
             started.set()
 
-    thread = threading.Thread(target=second)
+    thread = threading.Thread(target=second, daemon=True)
     thread.start()
-    time.sleep(0.5)
-    assert positions == [1] and not started.is_set()
+    assert queued.wait(WAIT), "the second caller was never told its place in the queue"
+    assert positions == [1] and not started.is_set()  # it waits while the slot is taken
     slots.release()
-    assert started.wait(5)
+    assert started.wait(WAIT), "the second caller did not get the slot once it was free"
     slots.release()
-    thread.join()
+    thread.join(WAIT)
+    assert not thread.is_alive()
 
 
 def test_cancelled_while_waiting_leaves_the_queue():
     slots = TrainingSlots(1)
     slots.acquire(lambda: False, lambda p: None)
-    cancel = threading.Event()
+    cancel, queued = threading.Event(), threading.Event()
     result = {}
-    thread = threading.Thread(target=lambda: result.update(ok=slots.acquire(cancel.is_set, lambda p: None)))
+    thread = threading.Thread(target=lambda: result.update(ok=slots.acquire(cancel.is_set, lambda p: queued.set())),
+                              daemon=True)
     thread.start()
-    time.sleep(0.3)
+    assert queued.wait(WAIT), "the second caller never joined the queue"
     cancel.set()
-    thread.join(5)
+    thread.join(WAIT)
+    assert not thread.is_alive(), "a cancelled wait did not end"
     assert result == {"ok": False} and slots.waiting == 0 and slots.running == 1
 
 
