@@ -10,6 +10,7 @@ from gradio_client.exceptions import AppError
 
 from conftest import TINY_MODEL, running_app, train_kwargs
 from playground import cli, corpus, workspace
+from playground.errors import PlaygroundError
 from playground.runs import TrainingRun
 from playground.training import TrainConfig
 
@@ -27,7 +28,7 @@ CORPUS_CASES = {
     "binary": (bytes(range(256)) * 20, "binary"),
     "undecodable": (b"caf\xe9 au lait " * 50, "not valid UTF-8"),
     "repeated": (b"z" * 5000, "one character repeated"),
-    "huge": (b"All work and no play. " * 100_000, "1.0 MB limit"),
+    "huge": (b"All work and no play. " * 100_000, "The files add up to more than the 1.0 MB limit"),
 }
 
 
@@ -65,7 +66,7 @@ def test_validation_share_outside_its_range(api, capsys):
         client.predict("builtin", [], "", "markov-babble", "char", 0.7, 10_000, api_name="/load_corpus")
     assert cli.main(["train", "--builtin", "markov-babble", "--validation-share", "0.7"]) == 2
     assert "validation share must be between 0 and 0.5 (got 0.7)" in capsys.readouterr().err
-    with pytest.raises(Exception, match="validation share"):
+    with pytest.raises(PlaygroundError, match=r"^The validation share must be between 0 and 0\.5 \(got nan\)\.$"):
         TrainConfig(validation_share=float("nan"))
 
 
@@ -164,7 +165,7 @@ def bad_bundle(saved, tmp_path, kind) -> str:
 
 @pytest.mark.parametrize("kind, message", [
     ("corrupt", "could not be loaded"), ("dotdot", "unsafe path"), ("absolute", "unsafe path"),
-    ("lambda", "could not be loaded safely"), ("oversized", "limit"),
+    ("lambda", "could not be loaded safely"), ("oversized", "The bundle is over the 0 MB limit."),
 ])
 def test_bad_bundles_through_the_api_and_the_cli(api, saved, tmp_path, monkeypatch, kind, message, capsys):
     if kind == "oversized":
