@@ -8,7 +8,7 @@ from gradio_client.exceptions import AppError
 
 from conftest import TINY_MODEL, make_text, running_app, train_kwargs
 
-
+WAIT = 300  # seconds any one wait may take before the test fails; far more than it needs
 
 
 @pytest.fixture(scope="module")
@@ -53,13 +53,18 @@ def test_upload_train_stop_and_compare(server, tmp_path):
     assert "Loaded story.txt" in summary
     assert preview.startswith(path.read_text()[:100])
 
-    job = api.submit(**train_kwargs(TINY_MODEL, 0, 2, 16, 32, 0.01, "adam", 0), api_name="/train")
-    deadline = time.time() + 120
-    while time.time() < deadline and not any("Step" in update[0] for update in job.outputs()):
-        time.sleep(0.2)
-    time.sleep(1.5)
-    assert "Stopping" in api.predict(api_name="/stop")
-    list(job)  # waits for the stream to end
+    # A thousand epochs and no minutes: only the Stop can end this run.
+    job = api.submit(**train_kwargs(TINY_MODEL, 1000, 0, 16, 32, 0.01, "adam", 0), api_name="/train")
+    try:
+        deadline = time.monotonic() + WAIT
+        while not any("Step" in update[0] for update in job.outputs()):
+            assert time.monotonic() < deadline, f"no training step was reported within {WAIT} s: {job.status()}"
+            assert not job.done(), f"training ended before its first step: {job.outputs()[-1:]}"
+            time.sleep(0.2)
+    finally:
+        stopping = api.predict(api_name="/stop")  # also when the wait failed
+    assert "Stopping" in stopping
+    job.result(timeout=WAIT)  # the stream ends once the run has stopped
     assert len(job.outputs()) >= 2
     assert "Stopped after" in job.outputs()[-1][0]
     figure = job.outputs()[-1][1]
