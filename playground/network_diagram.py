@@ -109,7 +109,7 @@ def gan_stacks(config) -> list[Stack]:
     widths = config.d_widths
     layers = [Layer("Embedding", f"{width} per token (reads soft tokens too)", f"(B, T, {width})",
                     dense(vocabulary, width, bias=False), "embedding")]
-    layers += [Layer(f"Convolution {w} wide", f"{filters} filters, best match in the text",
+    layers += [Layer(f"Convolution {w} wide", f"{filters} filters, best match anywhere",
                      f"(B, {filters})", dense(w * width, filters), "conv") for w in widths]
     features = filters * len(widths)
     layers += [Layer("Dropout", f"silences {config.d_dropout:.0%} while training", f"(B, {features})", 0, "other"),
@@ -177,11 +177,15 @@ def _text(x, y, text, size=13, weight="normal", anchor="middle") -> str:
             f'fill="#111827">{html.escape(text)}</text>')
 
 
+def _parameters(count: int) -> str:
+    return "1 parameter" if count == 1 else f"{count:,} parameters"
+
+
 def _column(stack: Stack, left: int) -> tuple[list[str], int]:
     centre, parts, y = left + COLUMN_W // 2, [], TOP
     parts.append(_text(centre, y - 14, f"{stack.title}: {stack.params:,} parameters", 15, "bold"))
     boxes = [(stack.input, "", "input", None)] + [
-        (f"{layer.name}: {layer.detail}", f"out {layer.shape} · {layer.params:,} parameters", layer.kind, layer)
+        (f"{layer.name}: {layer.detail}", f"out {layer.shape} · {_parameters(layer.params)}", layer.kind, layer)
         for layer in stack.layers] + [(stack.output, "", "input", None)]
     for index, (title, subtitle, kind, _) in enumerate(boxes):
         x = centre - BOX_W // 2
@@ -202,21 +206,20 @@ def _column(stack: Stack, left: int) -> tuple[list[str], int]:
     return parts, y
 
 
-def diagram_svg(config: ModelConfig) -> str:
-    """The config's networks side by side as one SVG (empty string if the architecture has no drawing)."""
-    found = stacks(config)
-    if not found:
-        return ""
-    parts, bottom = [], 0
-    for index, stack in enumerate(found):
-        column, end = _column(stack, index * COLUMN_W)
-        parts += column
-        bottom = max(bottom, end)
-    width, height = COLUMN_W * len(found), bottom + 40
+def stack_svg(stack: Stack) -> str:
+    """One network as an SVG column, with a key to the shape letters underneath."""
+    parts, bottom = _column(stack, 0)
+    width, height = COLUMN_W, bottom + 40
     parts.append(_text(width // 2, height - 22, "B: windows per batch · T: tokens per window", 11.5))
     parts.append(_text(width // 2, height - 6, "V: tokens in the vocabulary", 11.5))
     arrow = ('<defs><marker id="pg-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" '
              'orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#374151"/></marker></defs>')
     return (f'<svg xmlns="http://www.w3.org/2000/svg" class="pg-network" viewBox="0 0 {width} {height}" '
-            f'width="{width}" height="{height}" role="img" aria-label="{html.escape(found[0].title)} diagram" '
+            f'width="{width}" height="{height}" role="img" aria-label="{html.escape(stack.title)} diagram" '
             f'font-family="system-ui, sans-serif">{arrow}{"".join(parts)}</svg>')
+
+
+def diagram_svg(config: ModelConfig) -> str:
+    """The config's networks, one SVG each (a GAN: generator then discriminator), for a page to lay out
+    side by side or one under the other as its width allows; empty if the architecture has no drawing."""
+    return "".join(stack_svg(stack) for stack in stacks(config))

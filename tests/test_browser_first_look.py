@@ -96,11 +96,11 @@ def test_model_picture_redraws_when_the_layer_count_changes(browser, app_url):
     with fresh_page(browser, app_url, errors, PROJECTOR) as page, screenshot_on_failure(page, "first-look-model"):
         open_tab(page, "2 · Model")
         picture = page.locator("#model-picture")
-        page.wait_for_function("() => (document.querySelector('#model-picture svg') || {}).textContent"
+        page.wait_for_function("() => (document.querySelector('#model-picture') || {}).textContent"
                                "?.split('LSTM layer').length === 3", timeout=ACTION_MS)  # two layers at start
         before = picture.inner_html()
         set_slider(page, "Layers", 3)
-        page.wait_for_function("() => document.querySelector('#model-picture svg').textContent"
+        page.wait_for_function("() => document.querySelector('#model-picture').textContent"
                                ".split('LSTM layer').length === 4", timeout=ACTION_MS)
         assert picture.inner_html() != before
         save_screenshot(page, "first-look-1024-model")
@@ -108,7 +108,7 @@ def test_model_picture_redraws_when_the_layer_count_changes(browser, app_url):
         # The GAN is drawn as its two networks side by side.
         page.locator("#arch input").click()
         page.get_by_role("option", name="Text GAN (RelGAN-style)").click()
-        page.wait_for_function("() => /Discriminator:/.test(document.querySelector('#model-picture svg').textContent)",
+        page.wait_for_function("() => /Discriminator:/.test(document.querySelector('#model-picture').textContent)",
                                timeout=ACTION_MS)
         assert "Generator:" in picture.inner_text()
         page.locator("#model-picture").scroll_into_view_if_needed()

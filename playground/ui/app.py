@@ -29,7 +29,7 @@ CSS = """
 .pg-tokens { font-family: ui-monospace, monospace; white-space: pre-wrap; line-height: 1.7; }
 .pg-token { border-radius: 3px; }
 .pg-muted { opacity: 0.7; }
-.pg-network-box { overflow-x: auto; }
+.pg-network-box { display: flex; flex-wrap: wrap; align-items: flex-start; gap: 8px 24px; }
 .pg-network-box svg { max-width: 100%; height: auto; }
 """
 

@@ -151,9 +151,10 @@ def render(context: AppContext) -> ModelControls:
             shown_explanation, shown_size = explain("lstm", {}, None)
             explanation = gr.Markdown(shown_explanation, elem_id="model-explanation")
             size = gr.Markdown(shown_size, elem_id="model-size")
-            gr.Markdown("#### The network, layer by layer\nEach box is a layer: what it does, the shape of what it "
-                        "passes on and how many numbers (parameters) it learns. It redraws as you move the sliders.")
-            network = gr.HTML(picture("lstm", {}, None), elem_id="model-picture")
+    # Full width: a GAN's two networks fit side by side; on a narrow screen they stack.
+    gr.Markdown("#### The network, layer by layer\nEach box is a layer: what it does, the shape of what it "
+                "passes on and how many numbers (parameters) it learns. It redraws as you move the sliders.")
+    network = gr.HTML(picture("lstm", {}, None), elem_id="model-picture")
     controls = ModelControls(arch, fields, explanation, size, network)
     describe, draw = bind(context, describe_model), bind(context, draw_model)
     changes = [c.change for c in fields.values()]
