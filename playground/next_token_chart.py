@@ -69,7 +69,7 @@ def next_token_figure(view: NextToken, stage: str = "final", count: int = 20,
         barmode="overlay", template="plotly_white", height=380, margin=dict(l=60, r=20, t=40, b=60),
         title=f"{STAGES[stage]} · T = {view.temperature:g}", yaxis_title=y_title,
         xaxis=dict(tickmode="array", tickvals=x, ticktext=labels, tickfont=dict(size=15, family="monospace")),
-        legend=dict(orientation="h", y=-0.18), clickmode="event",
+        legend=dict(orientation="h", y=-0.18), clickmode="event", hovermode="x",
     )
     if stage in ("tempered", "final"):
         figure.update_yaxes(range=[0, 1.02])

@@ -84,6 +84,25 @@ def test_temperature_slider_reshapes_the_bars_and_draws_step_through(page):
         page.wait_for_function("() => document.querySelectorAll('#drawn-path .pg-token').length === 0",
                                timeout=ACTION_MS)
         assert prompt_value(page) == start
+
+        # Clicking the second bar appends the second most likely token.
+        page.locator("#next-token-chart").scroll_into_view_if_needed()
+        second = page.locator("#next-token-chart .xtick text").nth(1).text_content().replace("·", " ").replace("↵", "\n")
+        tick = page.locator("#next-token-chart .xtick text").nth(1).bounding_box()
+        x, y = tick["x"] + tick["width"] / 2, tick["y"] - 30  # in the plot, just above the label
+        for attempt in range(5):  # plotly clicks the bar it hovers: point at it first, as a hand does
+            page.mouse.move(x, y - 5 - attempt)
+            page.mouse.move(x, y, steps=3)
+            page.wait_for_timeout(300)
+            page.mouse.click(x, y)
+            try:
+                page.wait_for_function("() => document.querySelectorAll('#drawn-path .pg-token').length === 1",
+                                       timeout=5_000)
+                break
+            except Exception:
+                if attempt == 4:
+                    raise
+        assert prompt_value(page) == start + second
         assert_no_error_toast(page)
 
 
@@ -106,3 +125,9 @@ def test_each_grid_column_has_its_own_temperature_slider(page):
         assert changed == [2], changed
         save_screenshot(page, "grid-sliders")
         assert_no_error_toast(page)
+
+        # A card's "inspect" link opens the Next-token view at that card's temperature.
+        page.locator("#temperature-grid .pg-card").first.locator("a.pg-inspect").click()
+        page.wait_for_function("() => document.querySelector('#next-token-stats').innerText.includes('0.2')",
+                               timeout=ACTION_MS)
+        assert page.get_by_role("tab", name="Next token", exact=True).get_attribute("aria-selected") == "true"

@@ -371,9 +371,21 @@ body.pg-large .pg-card-head { font-size: 1.3em; }
 body.pg-large #next-token-stats { font-size: 1.3em; }
 """
 
-# A grid card's "inspect" link opens the Next-token view at that card's temperature.
+# A grid card's "inspect" link opens the Next-token view at that card's temperature; clicking a bar
+# of the next-token chart picks that token (the bars and the pick list share their order).
 JS = """
 () => {
+  // Gradio draws a new plot on every update: listen to each one once.
+  setInterval(() => {
+    const plot = document.querySelector('#next-token-chart .js-plotly-plot');
+    if (!plot || !plot.on || plot.pgClicks) return;
+    plot.pgClicks = true;
+    plot.on('plotly_click', (data) => {
+      const index = data && data.points && data.points.length ? Number(data.points[0].x) : -1;
+      const option = document.querySelectorAll('#pick-token input[type=radio]')[index];
+      if (option) option.click();
+    });
+  }, 300);
   document.addEventListener('click', (event) => {
     const link = event.target.closest && event.target.closest('a.pg-inspect');
     if (!link) return;
@@ -429,82 +441,85 @@ def render(context: AppContext) -> GenerateControls:
                               info="Only tokens at least this share as likely as the favourite.")
     filters = [top_k, top_p, min_p]
     path = gr.State([])
-    with gr.Tab("Next token", id="next-token"):
-        gr.Markdown(NEXT_TOKEN_INTRO)
-        with gr.Row():
-            lab_temperature = gr.Slider(0.0, next_token.MAX_TEMPERATURE, value=1.0, step=0.05,
-                                        label="Temperature T (0 = greedy)", elem_id="next-temperature", scale=3)
-            top = gr.Slider(2, 60, value=next_token.DEFAULT_TOP, step=1, label="Bars shown", scale=1)
-        stage = gr.Radio(list(next_token_chart.STAGES.values()), value=next_token_chart.STAGES["final"],
-                         label="Stage of the recipe", elem_id="next-stage")
-        with gr.Row():
-            chart = gr.Plot(first[2] if first else None, elem_id="next-token-chart", scale=3, show_label=False)
-            with gr.Column(scale=1):
-                stats = gr.Markdown(first[3] if first else NO_MODEL, elem_id="next-token-stats")
-                lab_note = gr.Markdown(elem_id="next-token-note")
-        with gr.Row():
-            draw_button = gr.Button("Draw one", variant="primary", elem_id="draw-one")
-            back_button = gr.Button("Back", elem_id="step-back")
-            hundred_button = gr.Button("Draw 100", elem_id="draw-100")
-        picks = gr.Radio([], label="Or pick the next token yourself (ranked by score, with its probability now)",
-                         elem_id="pick-token")
-        drawn = gr.HTML(path_view([]))
-    with gr.Tab("Temperature grid", id="grid-tab"):
-        gr.Markdown(GRID_HELP)
-        with gr.Row():
-            sliders = [gr.Slider(0.0, next_token.MAX_TEMPERATURE, value=t, step=0.05, label=f"Column {i + 1}",
-                                 elem_classes=["grid-temperature"], elem_id=f"grid-temperature-{i + 1}",
-                                 visible=i < len(DEFAULT_GRID), min_width=110)
-                       for i, t in enumerate(DEFAULT_GRID + EXTRA_COLUMNS)]
-        with gr.Row():
-            columns = gr.Slider(1, MAX_COLUMNS, value=len(DEFAULT_GRID), step=1, label="Columns",
-                                elem_id="grid-columns", scale=1)
-            grid_models = gr.Dropdown(names, multiselect=True, label="Models side by side (empty: the model above)",
-                                      info="Pick several models to see them at the same temperatures.",
-                                      elem_id="grid-models", scale=3)
-        # The API takes the temperatures as one comma-separated string; the sliders write it.
-        temperatures = gr.Textbox(DEFAULT_TEMPERATURES, visible=False, elem_id="temperatures")
-        grid_button = gr.Button("Compare temperatures", variant="primary", elem_id="compare")
-        grid = gr.HTML(first[0] if first else GRID_EMPTY, elem_id="grid")
-        table = gr.Dataframe(first[1] if first else GRID_TABLE_EMPTY, label="Each sample measured",
-                             interactive=False, wrap=True, elem_id="grid-table")
-    with gr.Tab("Measure temperatures"):
-        gr.Markdown("Draw several samples at each temperature and measure them, to see *where* the model "
-                    "starts repeating itself (distinct-n falls, repetition rises) and where it starts "
-                    "making things up (its own log-probability of the text falls).")
-        with gr.Row():
-            measure_temperatures_text = gr.Textbox(DEFAULT_TEMPERATURES, label="Temperatures")
-            samples = gr.Slider(1, 64, value=16, step=1, label="Samples per temperature")
-        measure_button = gr.Button("Measure", variant="primary", elem_id="measure")
-        measure_note = gr.Markdown("Press **Measure** to draw the samples; a chart of each measure against "
-                                   "temperature and a table of means appear here.")
-        measure_chart = gr.Plot(elem_id="metrics-chart", show_label=False)
-        measure_table = gr.Dataframe(MEASURE_TABLE_EMPTY, label="Means per temperature", interactive=False)
-    with gr.Tab("Quality vs diversity"):
-        gr.Markdown(
-            "The honest way to compare models (Caccia et al., *Language GANs Falling Short*). For each "
-            "temperature, draw many samples; **quality** is their BLEU-4 against held-out text the model never "
-            "trained on, **diversity** is 1 − self-BLEU-4 (how unlike each other they are). Lowering the "
-            "temperature buys quality with diversity; a better model has a curve further up and to the right. "
-            "Press **Measure quality and diversity** to draw the curves here.")
-        with gr.Row():
-            qd_models = gr.Dropdown(names, value=names[1:2] or [LATEST], multiselect=True, label="Models",
-                                    elem_id="qd-models")
-            qd_temperatures = gr.Textbox(", ".join(f"{t:g}" for t in temperature_lab.QD_TEMPERATURES),
-                                         label="Temperatures")
-        with gr.Row():
-            qd_samples = gr.Slider(2, 128, value=64, step=1, label="Samples per temperature")
-            qd_references = gr.Slider(1, 256, value=64, step=1, label="Held-out references")
-            qd_length = gr.Slider(20, 500, value=200, step=10, label="Sample length (tokens)")
-        qd_button = gr.Button("Measure quality and diversity", variant="primary", elem_id="qd")
-        qd_chart = gr.Plot(elem_id="qd-chart", show_label=False)
-        qd_table = gr.Dataframe(QD_TABLE_EMPTY, label="Per model and temperature", interactive=False)
-    with gr.Tab("One sample"):
-        temperature = gr.Slider(0.0, 2.0, value=0.8, step=0.05, label="Temperature (0 = greedy)")
-        generate_button = gr.Button("Generate", variant="primary", elem_id="generate")
-        text = gr.Textbox(label="Generated text", lines=10, elem_id="generated",
-                          placeholder="Press Generate: the prompt and what the model writes after it appear here.")
-        tokens = gr.HTML(elem_id="token-view")
+    # The sub-tabs wrap onto a second row on a narrow screen instead of folding into a menu.
+    with gr.Tabs(overflow_behavior="wrap"):
+        with gr.Tab("Next token", id="next-token"):
+            gr.Markdown(NEXT_TOKEN_INTRO)
+            with gr.Row():
+                lab_temperature = gr.Slider(0.0, next_token.MAX_TEMPERATURE, value=1.0, step=0.05,
+                                            label="Temperature T (0 = greedy)", elem_id="next-temperature", scale=3)
+                top = gr.Slider(2, 60, value=next_token.DEFAULT_TOP, step=1, label="Bars shown", scale=1)
+            stage = gr.Radio(list(next_token_chart.STAGES.values()), value=next_token_chart.STAGES["final"],
+                             label="Stage of the recipe", elem_id="next-stage")
+            with gr.Row():
+                chart = gr.Plot(first[2] if first else None, elem_id="next-token-chart", scale=3, show_label=False)
+                with gr.Column(scale=1):
+                    stats = gr.Markdown(first[3] if first else NO_MODEL, elem_id="next-token-stats")
+                    lab_note = gr.Markdown(elem_id="next-token-note")
+            with gr.Row():
+                draw_button = gr.Button("Draw one", variant="primary", elem_id="draw-one")
+                back_button = gr.Button("Back", elem_id="step-back")
+                hundred_button = gr.Button("Draw 100", elem_id="draw-100")
+            picks = gr.Radio([], label="Pick the next token yourself: click a bar, or a token here "
+                                       "(with its probability now)",
+                             elem_id="pick-token")
+            drawn = gr.HTML(path_view([]))
+        with gr.Tab("Temperature grid", id="grid-tab"):
+            gr.Markdown(GRID_HELP)
+            with gr.Row():
+                sliders = [gr.Slider(0.0, next_token.MAX_TEMPERATURE, value=t, step=0.05, label=f"Column {i + 1}",
+                                     elem_classes=["grid-temperature"], elem_id=f"grid-temperature-{i + 1}",
+                                     visible=i < len(DEFAULT_GRID), min_width=110)
+                           for i, t in enumerate(DEFAULT_GRID + EXTRA_COLUMNS)]
+            with gr.Row():
+                columns = gr.Slider(1, MAX_COLUMNS, value=len(DEFAULT_GRID), step=1, label="Columns",
+                                    elem_id="grid-columns", scale=1)
+                grid_models = gr.Dropdown(names, multiselect=True, label="Models side by side (empty: the model above)",
+                                          info="Pick several models to see them at the same temperatures.",
+                                          elem_id="grid-models", scale=3)
+            # The API takes the temperatures as one comma-separated string; the sliders write it.
+            temperatures = gr.Textbox(DEFAULT_TEMPERATURES, visible=False, elem_id="temperatures")
+            grid_button = gr.Button("Compare temperatures", variant="primary", elem_id="compare")
+            grid = gr.HTML(first[0] if first else GRID_EMPTY, elem_id="grid")
+            table = gr.Dataframe(first[1] if first else GRID_TABLE_EMPTY, label="Each sample measured",
+                                 interactive=False, wrap=True, elem_id="grid-table")
+        with gr.Tab("Measure temperatures"):
+            gr.Markdown("Draw several samples at each temperature and measure them, to see *where* the model "
+                        "starts repeating itself (distinct-n falls, repetition rises) and where it starts "
+                        "making things up (its own log-probability of the text falls).")
+            with gr.Row():
+                measure_temperatures_text = gr.Textbox(DEFAULT_TEMPERATURES, label="Temperatures")
+                samples = gr.Slider(1, 64, value=16, step=1, label="Samples per temperature")
+            measure_button = gr.Button("Measure", variant="primary", elem_id="measure")
+            measure_note = gr.Markdown("Press **Measure** to draw the samples; a chart of each measure against "
+                                       "temperature and a table of means appear here.")
+            measure_chart = gr.Plot(elem_id="metrics-chart", show_label=False)
+            measure_table = gr.Dataframe(MEASURE_TABLE_EMPTY, label="Means per temperature", interactive=False)
+        with gr.Tab("Quality vs diversity"):
+            gr.Markdown(
+                "The honest way to compare models (Caccia et al., *Language GANs Falling Short*). For each "
+                "temperature, draw many samples; **quality** is their BLEU-4 against held-out text the model never "
+                "trained on, **diversity** is 1 − self-BLEU-4 (how unlike each other they are). Lowering the "
+                "temperature buys quality with diversity; a better model has a curve further up and to the right. "
+                "Press **Measure quality and diversity** to draw the curves here.")
+            with gr.Row():
+                qd_models = gr.Dropdown(names, value=names[1:2] or [LATEST], multiselect=True, label="Models",
+                                        elem_id="qd-models")
+                qd_temperatures = gr.Textbox(", ".join(f"{t:g}" for t in temperature_lab.QD_TEMPERATURES),
+                                             label="Temperatures")
+            with gr.Row():
+                qd_samples = gr.Slider(2, 128, value=64, step=1, label="Samples per temperature")
+                qd_references = gr.Slider(1, 256, value=64, step=1, label="Held-out references")
+                qd_length = gr.Slider(20, 500, value=200, step=10, label="Sample length (tokens)")
+            qd_button = gr.Button("Measure quality and diversity", variant="primary", elem_id="qd")
+            qd_chart = gr.Plot(elem_id="qd-chart", show_label=False)
+            qd_table = gr.Dataframe(QD_TABLE_EMPTY, label="Per model and temperature", interactive=False)
+        with gr.Tab("One sample"):
+            temperature = gr.Slider(0.0, 2.0, value=0.8, step=0.05, label="Temperature (0 = greedy)")
+            generate_button = gr.Button("Generate", variant="primary", elem_id="generate")
+            text = gr.Textbox(label="Generated text", lines=10, elem_id="generated",
+                              placeholder="Press Generate: the prompt and what the model writes after it appear here.")
+            tokens = gr.HTML(elem_id="token-view")
 
     lab_inputs = [prompt, lab_temperature, *filters, stage, top]
     lab_outputs = [chart, stats, picks, lab_note]
