@@ -11,6 +11,7 @@ import pandas as pd
 
 from playground import quality_curves, workspace
 from playground.errors import PlaygroundError
+from playground.owners import EVERYONE, Viewer
 from playground.runs import TextModel
 
 log = logging.getLogger(__name__)
@@ -63,15 +64,15 @@ class Catalog:
             raise PlaygroundError(f"No pretrained model called {name!r}.")
         return name
 
-    def bundle_path(self, label: str) -> Path:
-        """The folder of a shipped model (``pretrained/<name>``) or of a saved run (its name)."""
+    def bundle_path(self, label: str, viewer: Viewer = EVERYONE) -> Path:
+        """The folder of a shipped model (``pretrained/<name>``) or of a saved run ``viewer`` may see."""
         name = self.shipped(label)
-        return self.directory / name if name is not None else workspace.run_path(label)
+        return self.directory / name if name is not None else workspace.run_path(label, viewer)
 
-    def load(self, label: str) -> TextModel:
-        """A shipped model (loaded once, shared) or a saved run (loaded afresh)."""
+    def load(self, label: str, viewer: Viewer = EVERYONE) -> TextModel:
+        """A shipped model (loaded once, shared) or a saved run ``viewer`` may see (loaded afresh)."""
         name = self.shipped(label)
-        return self.get(name) if name is not None else TextModel.load(workspace.run_path(label))
+        return self.get(name) if name is not None else TextModel.load(workspace.run_path(label, viewer))
 
     def refuse_change(self, label: str, action: str) -> None:
         if label.startswith(PREFIX):
@@ -101,7 +102,8 @@ class Catalog:
         for name in self.names():
             info = workspace.read_info(self.directory / name)
             if info is not None:
-                rows.append(workspace.summary_row(PREFIX + name, info, SHIPPED_STATUS))
+                rows.append({**workspace.summary_row(PREFIX + name, info, SHIPPED_STATUS),
+                             "owner": "the playground", "published": True})
         return pd.DataFrame(rows, columns=workspace.RUN_COLUMNS)
 
     def default(self) -> TextModel | None:

@@ -21,12 +21,13 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from playground import bundle, events, next_token, tokenizers
+from playground import bundle, events, next_token, owners, tokenizers
 from playground.corpus import Corpus
 from playground.errors import PlaygroundError
 from playground.evaluation import bits
 from playground.models import architecture
 from playground.models.base import LanguageModel
+from playground.owners import LOCAL
 from playground.paths import workspace
 from playground.sampling import MAX_PROMPT, GeneratedBatch, Generator, SamplingSettings
 from playground.tokenizers import Tokenizer
@@ -219,7 +220,7 @@ class TrainingRun:
                  train_config: TrainConfig = TrainConfig(), level: str = "char", max_words: int = 10_000,
                  run_dir: str | os.PathLike | None = None,
                  publish: Callable[[events.Event], None] = lambda event: None,
-                 resume_from: "bundle.Bundle | None" = None):
+                 resume_from: "bundle.Bundle | None" = None, owner: str = LOCAL):
         from playground.distribute import make_strategy, precision_scope, use_mixed_precision
 
         spec = architecture(arch)
@@ -250,6 +251,9 @@ class TrainingRun:
                 f"The training context length {train_config.window} is longer than the model's context "
                 f"{limit}; shorten it or give the model a longer context.")
         self.corpus, self.arch, self.train_config = corpus, arch, train_config
+        # Who the run belongs to, and whether the class may see it; a resumed run keeps both.
+        self.owner = owners.owner_of(resume_from.info) if resume_from is not None else owner
+        self.published = resume_from is not None and owners.is_published(resume_from.info)
         self.budget = {"epochs": train_config.epochs, "minutes": train_config.minutes}  # of the whole run
         self.run_dir = Path(run_dir) if run_dir else new_run_dir(arch)
         try:  # find out now, not after an epoch of training, that the model cannot be saved
@@ -376,7 +380,8 @@ class TrainingRun:
             log.warning("could not mark %s as failed", self.run_dir)
 
     def info(self, result: RunResult | None) -> dict[str, Any]:
-        info = {"corpus": self.corpus.name, "train": dataclasses.asdict(self.train_config), "budget": self.budget}
+        info = {"corpus": self.corpus.name, "train": dataclasses.asdict(self.train_config), "budget": self.budget,
+                "owner": self.owner, "published": self.published}
         if result is not None:
             info.update(status=result.reason, result=result.as_json())
         return info

@@ -10,6 +10,8 @@ from __future__ import annotations
 import dataclasses
 import functools
 import logging
+import re
+import secrets
 import threading
 import time
 from typing import Any, Sequence
@@ -19,6 +21,7 @@ from playground.corpus import Corpus
 from playground.errors import PlaygroundError
 from playground.models import architecture
 from playground.monitor import TrainingMonitor
+from playground.owners import Viewer
 from playground.runs import TextModel, TrainingRun
 from playground.slots import Activity, TrainingSlots
 from playground.training import TrainConfig
@@ -28,6 +31,7 @@ log = logging.getLogger(__name__)
 LATEST = "your latest trained model"
 PRETRAINED = "pretrained/"  # how a shipped model's name starts
 SAVED = "run: "  # how the Model list names a run loaded from the Runs tab
+IDENTITY = re.compile(r"^[0-9a-f]{32}$")  # what a browser keeps to be recognised again
 
 
 @dataclasses.dataclass
@@ -47,8 +51,10 @@ class CorpusChoice:
 
 class Session:
     def __init__(self, key: str, default_model: TextModel | None = None, slots: TrainingSlots | None = None,
-                 activity: Activity | None = None):
+                 activity: Activity | None = None, login: bool = False):
         self.key = key
+        # Until the browser (or the login) says who this is, each session is a guest of its own.
+        self.viewer = Viewer(f"guest-{key[:12]}", single_user=not login)
         self.slots = slots or TrainingSlots()
         self.activity = activity or Activity()
         self.last_used = time.monotonic()
@@ -113,7 +119,7 @@ class Session:
                 return name, self.model
             from playground import workspace
 
-            return name, TextModel.load(workspace.run_path(name))
+            return name, TextModel.load(workspace.run_path(name, self.viewer))
         model = catalog.get(choice)
         return model.name, model
 
@@ -130,7 +136,7 @@ class Session:
         train_config = dataclasses.replace(train_config, validation_share=choice.validation_share)
         return self._start(lambda publish: TrainingRun(
             choice.corpus, arch, model_options, train_config, level=choice.level, max_words=choice.max_words,
-            publish=publish), choice.corpus.name, choice.level)
+            publish=publish, owner=self.viewer.name), choice.corpus.name, choice.level)
 
     def resume_training(self, directory) -> TrainingMonitor:
         """Continue a saved run from its last checkpoint."""
@@ -189,15 +195,18 @@ class SessionStore:
     """
 
     def __init__(self, default_model: TextModel | None = None, slots: TrainingSlots | None = None,
-                 idle_hours: float = 6.0):
+                 idle_hours: float = 6.0, login: bool = False, max_sessions: int = 300):
         self.default_model = default_model
         self.slots = slots or TrainingSlots()
         self.activity = Activity()
         self.idle_seconds = idle_hours * 3600
+        self.login = login
+        self.max_sessions = max_sessions
         self._sessions: dict[str, Session] = {}
         self._lock = threading.Lock()
 
-    def get(self, key: str) -> Session:
+    def get(self, key: str, username: str | None = None) -> Session:
+        """The session of ``key``; ``username``: who logged in (their runs are theirs)."""
         now = time.monotonic()
         with self._lock:
             idle = [k for k, s in self._sessions.items()
@@ -206,9 +215,33 @@ class SessionStore:
                 del self._sessions[stale]
             session = self._sessions.get(key)
             if session is None:
-                session = self._sessions[key] = Session(key, self.default_model, self.slots, self.activity)
+                self._make_room()
+                session = self._sessions[key] = Session(key, self.default_model, self.slots, self.activity,
+                                                        login=self.login)
             session.last_used = now
-            return session
+        if username and session.viewer.name != username:
+            session.viewer = Viewer.logged_in(username)
+        return session
+
+    def _make_room(self) -> None:
+        """At the cap, the least recently used session that is not training goes (its runs stay on disk)."""
+        while len(self._sessions) >= self.max_sessions:
+            idle = [s for s in self._sessions.values() if not s.training]
+            if not idle:
+                raise PlaygroundError("The server is full: every session is training. Try again in a few minutes.")
+            oldest = min(idle, key=lambda s: s.last_used)
+            del self._sessions[oldest.key]
+
+    def adopt(self, key: str, identity: str) -> str:
+        """A browser's lasting identity (kept in its storage), so its runs survive reloads and restarts.
+        With a login the login name counts instead. Returns the identity the browser should keep."""
+        session = self.get(key)
+        if self.login:
+            return identity or ""
+        if not (isinstance(identity, str) and IDENTITY.match(identity)):
+            identity = secrets.token_hex(16)
+        session.viewer = Viewer(f"browser-{identity[:12]}", single_user=True)
+        return identity
 
     def release(self, key: str) -> None:
         with self._lock:

@@ -25,6 +25,7 @@ import pandas as pd
 from playground import bundle
 from playground.errors import PlaygroundError
 from playground.models import config_from_dict
+from playground.owners import EVERYONE, LOCAL, Viewer, is_published, owner_of
 from playground.paths import workspace
 
 MAX_BUNDLE_BYTES = 100 * 1024 * 1024
@@ -45,10 +46,18 @@ def check_name(name: str) -> str:
     return name
 
 
-def run_path(name: str) -> Path:
+def run_path(name: str, viewer: Viewer = EVERYONE, change: bool = False) -> Path:
+    """A saved run's folder, if ``viewer`` may see it (and change it, with ``change``).
+
+    Someone else's unpublished run is answered as missing: its name says nothing to others.
+    """
     path = runs_dir() / check_name(name)
-    if not (path / "config.json").is_file():
+    info = read_info(path) if (path / "config.json").is_file() else None
+    if info is None or not viewer.can_see(info):
         raise PlaygroundError(f"There is no saved run called {name!r}.")
+    if change and not viewer.can_change(info):
+        raise PlaygroundError(f"{name} belongs to {owner_of(info)}: only its owner or a teacher can change it. "
+                              "You can load it for generating and compare with it.")
     return path
 
 
@@ -67,8 +76,8 @@ def status_of(info: dict, path: Path, active: Iterable[Path] = ()) -> str:
     return status
 
 
-def list_runs(active: Iterable[Path] = ()) -> pd.DataFrame:
-    """One row per saved run, newest first."""
+def list_runs(active: Iterable[Path] = (), viewer: Viewer = EVERYONE) -> pd.DataFrame:
+    """One row per saved run that ``viewer`` may see, newest first."""
     rows = []
     folder = runs_dir()
     active = list(active)
@@ -76,51 +85,95 @@ def list_runs(active: Iterable[Path] = ()) -> pd.DataFrame:
         if folder.is_dir() else []
     for path in sorted(paths, key=lambda p: (p / "config.json").stat().st_mtime, reverse=True):
         info = read_info(path)
-        if info is not None:
+        if info is not None and viewer.can_see(info):
             rows.append(summary_row(path.name, info, status_of(info, path, active)))
     return pd.DataFrame(rows, columns=RUN_COLUMNS)
 
 
 RUN_COLUMNS = ["name", "architecture", "corpus", "parameters", "minutes", "best validation loss", "bits/token",
-               "status"]
+               "status", "owner", "published"]
+
+
+def _number(value) -> float | None:
+    """A finite number from a config value, or None: one bad imported value never breaks the list."""
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) \
+        and math.isfinite(value) else None
+
+
+def _text(value) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 def summary_row(name: str, info: dict, status: str) -> dict:
-    """A run's line in the runs table (``RUN_COLUMNS``), from its config.json."""
-    result = info.get("result", {})
-    loss = result.get("val_loss")
-    known = isinstance(loss, (int, float)) and math.isfinite(loss)
+    """A run's line in the runs table (``RUN_COLUMNS``), from its config.json, whatever it holds."""
+    result = info.get("result") if isinstance(info.get("result"), dict) else {}
+    model = info.get("model") if isinstance(info.get("model"), dict) else {}
+    loss, seconds, params = _number(result.get("val_loss")), _number(result.get("seconds")), \
+        _number(result.get("params"))
     return {
-        "name": name, "architecture": info.get("model", {}).get("arch"), "corpus": info.get("corpus"),
-        "parameters": result.get("params"), "minutes": round(float(result.get("seconds", 0)) / 60, 2),
-        "best validation loss": round(loss, 4) if known else None,
-        "bits/token": round(loss / math.log(2), 4) if known else None,
-        "status": status,
+        "name": name, "architecture": _text(model.get("arch")), "corpus": _text(info.get("corpus")),
+        "parameters": int(params) if params is not None else None,
+        "minutes": round(seconds / 60, 2) if seconds is not None else None,
+        "best validation loss": round(loss, 4) if loss is not None else None,
+        "bits/token": round(loss / math.log(2), 4) if loss is not None else None,
+        "status": _text(status), "owner": owner_of(info), "published": is_published(info),
     }
 
 
-def rename(old: str, new: str) -> Path:
-    source, target = run_path(old), runs_dir() / check_name(new)
+def _update_info(path: Path, **changes) -> None:
+    info = read_info(path)
+    if info is None:
+        raise PlaygroundError(f"{path.name}'s config.json cannot be read.")
+    bundle.write_atomic(path / "config.json", json.dumps({**info, **changes}, indent=2))
+
+
+def publish(name: str, published: bool, viewer: Viewer = EVERYONE) -> None:
+    """Share a run with the class (everyone may load and compare it), or take it back."""
+    _update_info(run_path(name, viewer, change=True), published=bool(published))
+
+
+def export_path(name: str) -> Path:
+    return workspace() / "exports" / f"{name}.zip"
+
+
+def rename(old: str, new: str, viewer: Viewer = EVERYONE) -> Path:
+    source, target = run_path(old, viewer, change=True), runs_dir() / check_name(new)
     if target.exists():
         raise PlaygroundError(f"A run called {new!r} already exists.")
     source.rename(target)
+    export_path(old).unlink(missing_ok=True)  # the old download holds the corpus: it goes too
     return target
 
 
-def delete(name: str, confirm: str) -> None:
-    path = run_path(name)
+def delete(name: str, confirm: str, viewer: Viewer = EVERYONE) -> None:
+    path = run_path(name, viewer, change=True)
     if confirm != name:
         raise PlaygroundError(f"To delete {name!r}, type its name again to confirm.")
     shutil.rmtree(path)
+    export_path(name).unlink(missing_ok=True)
 
 
-def export_bundle(name: str, destination: Path | None = None) -> Path:
+def sweep() -> list[str]:
+    """At start-up: remove run folders a crash left without a config.json and import staging
+    folders (``.import-*``); returns what was removed. Runs in use are never touched: nothing
+    trains before the app has started."""
+    folder, removed = runs_dir(), []
+    if not folder.is_dir():
+        return removed
+    for path in folder.iterdir():
+        if path.is_dir() and (path.name.startswith(".import-") or not (path / "config.json").exists()):
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path.name)
+    return removed
+
+
+def export_bundle(name: str, destination: Path | None = None, viewer: Viewer = EVERYONE) -> Path:
     """One ``.zip`` file holding the run's bundle, ready to download.
 
     Without a ``destination`` it goes to ``exports/`` in the workspace, replacing the run's
     previous export, so repeated downloads do not pile up copies.
     """
-    path = run_path(name)
+    path = run_path(name, viewer, change=True)
     destination = Path(destination) if destination else workspace() / "exports"
     destination.mkdir(parents=True, exist_ok=True)
     archive = destination / f"{path.name}.zip"
@@ -133,7 +186,7 @@ def export_bundle(name: str, destination: Path | None = None) -> Path:
     return archive
 
 
-def import_bundle(archive: Path, name: str | None = None) -> Path:
+def import_bundle(archive: Path, name: str | None = None, owner: str = LOCAL) -> Path:
     """Check an uploaded bundle thoroughly, then add it as a run. Nothing is written if any check fails."""
     archive = Path(archive)
     if not archive.is_file():
@@ -182,7 +235,9 @@ def import_bundle(archive: Path, name: str | None = None) -> Path:
                 raise PlaygroundError(f"A run called {target.name!r} already exists; choose another name.")
             if info.get("status") == "running":
                 info["status"] = "stopped"
-                (staging / "config.json").write_text(json.dumps(info, indent=2), "utf-8")
+            # The uploader owns what they upload, unpublished, whatever the file said.
+            info.update(owner=owner, published=False)
+            (staging / "config.json").write_text(json.dumps(info, indent=2), "utf-8")
             staging.rename(target)
         finally:
             if staging.exists():

@@ -148,7 +148,7 @@ def test_runs_and_compare_through_the_api(server, tmp_path):
     runs = api.predict(api_name="/list_runs")
     names = [row[0] for row in runs["data"]]
     mine = names[0]
-    assert runs["data"][0][-1] == "completed"
+    assert runs["data"][0][runs["headers"].index("status")] == "completed"
     message, new_name, _ = api.predict(mine, "my-babble", api_name="/rename_run")
     assert new_name == "my-babble" and "Renamed" in message
     assert "Loaded" in api.predict("my-babble", api_name="/load_run")

@@ -1,16 +1,25 @@
 """Builds the Gradio Blocks app: one tab per step of the student's path."""
 
+import logging
 import os
 import threading
 
 import gradio as gr
 
+from playground import workspace
+from playground.paths import workspace as workspace_dir
 from playground.pretrained import Catalog
 from playground.session import SessionStore
 from playground.ui import compare_tab, corpus_tab, generate_tab, model_tab, runs_tab, train_tab
 from playground.ui.common import AppContext, bind
 
+log = logging.getLogger(__name__)
+
 TITLE = "Text Generation Playground"
+# Uploads: a corpus is refused over 20 MB and a bundle over 100 MB; anything larger never reaches us.
+MAX_UPLOAD = "110mb"
+# Gradio keeps every upload and output file in its cache: clear files older than an hour, hourly.
+CACHE_CLEANING = (3600, 3600)
 
 HEADER = f"""
 # {TITLE}
@@ -40,8 +49,12 @@ def release_session(context: AppContext, request: gr.Request = None) -> None:
         context.store.release(request.session_hash)
 
 
+def adopt_identity(context: AppContext, identity: str, request: gr.Request = None) -> str:
+    return context.store.adopt(getattr(request, "session_hash", None) or "anonymous", identity)
+
+
 def build_demo(context: AppContext) -> gr.Blocks:
-    with gr.Blocks(title=TITLE) as demo:
+    with gr.Blocks(title=TITLE, delete_cache=CACHE_CLEANING) as demo:
         gr.Markdown(HEADER + (READY if context.catalog.names() else ""))
         # On a narrow window or a projector the tab names wrap onto a second row instead of hiding in a menu.
         with gr.Tabs(selected="generate" if context.catalog.names() else "corpus", overflow_behavior="wrap"):
@@ -54,9 +67,15 @@ def build_demo(context: AppContext) -> gr.Blocks:
             with gr.Tab("4 · Generate", id="generate") as generate_page:
                 generate = generate_tab.render(context)
             with gr.Tab("5 · Compare", id="compare"):
-                compare_tab.render(context, demo)
+                compare_runs = compare_tab.render(context, demo)
             with gr.Tab("6 · Runs", id="runs"):
-                runs_tab.render(context, demo, train_outputs)
+                runs_table = runs_tab.render(context, demo, train_outputs)
+        # Who is this? The login name, or an identity this browser keeps across reloads and restarts;
+        # only then do the lists of runs fill, with this person's runs and the class's published ones.
+        identity = gr.BrowserState("", storage_key="text-playground-identity")
+        demo.load(bind(context, adopt_identity), identity, identity, api_visibility="private").then(
+            bind(context, runs_tab.list_runs), None, runs_table, api_visibility="private").then(
+            bind(context, compare_tab.refresh_choices), None, compare_runs, api_visibility="private")
         # The parameter count depends on the corpus's vocabulary: refresh it after each load.
         for event in corpus_loads:
             event.then(bind(context, model_tab.describe_model), model.inputs(), [model.explanation, model.size],
@@ -76,15 +95,22 @@ def create_app() -> tuple[gr.Blocks, AppContext]:
         # The first grid reports copied spans against the training text: index it now, in
         # the background, rather than on a student's first click (about 1 s for 1 MB).
         threading.Thread(target=default.memorisation_index, name="index-default", daemon=True).start()
-    context = AppContext(SessionStore(default), catalog)
+    removed = workspace.sweep()
+    if removed:
+        log.info("removed %d unfinished run or import folders: %s", len(removed), ", ".join(removed))
+    context = AppContext(SessionStore(default, login=bool(os.environ.get("PLAYGROUND_AUTH", "").strip())), catalog)
     demo = build_demo(context)
     return demo, context
 
 
 def launch_options() -> dict:
     """Keyword arguments for ``launch()``; ``PLAYGROUND_AUTH=user:password[,user:password]`` asks for a login."""
+    exports = workspace_dir() / "exports"
+    exports.mkdir(parents=True, exist_ok=True)
     options = {"css": CSS + generate_tab.CSS, "js": generate_tab.JS, "theme": gr.themes.Soft(),
-               "footer_links": ["api", "gradio"]}
+               "footer_links": ["api", "gradio"], "max_file_size": MAX_UPLOAD,
+               # Downloads come from the workspace's exports folder, wherever the workspace is.
+               "allowed_paths": [str(exports)]}
     users = os.environ.get("PLAYGROUND_AUTH", "").strip()
     if users:
         pairs = [pair.split(":", 1) for pair in users.split(",") if pair.strip()]

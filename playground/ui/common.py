@@ -24,7 +24,7 @@ class AppContext:
 
 def session_of(context: AppContext, request: gr.Request | None) -> Session:
     key = getattr(request, "session_hash", None) or "anonymous"
-    return context.store.get(key)
+    return context.store.get(key, getattr(request, "username", None))
 
 
 def bind(context: AppContext, handler: Callable) -> Callable:

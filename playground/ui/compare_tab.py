@@ -7,9 +7,10 @@ import pandas as pd
 
 from playground import charts, temperature_lab, workspace
 from playground.errors import PlaygroundError
+from playground.owners import Viewer
 from playground.pretrained import PREFIX
 from playground.sampling import parse_temperatures
-from playground.ui.common import AppContext, bind, whole
+from playground.ui.common import AppContext, bind, session_of, whole
 
 INTRO = """
 ### 5 · Compare: which model is better, and at what cost?
@@ -29,14 +30,15 @@ RUN_COLUMNS = ["run", "architecture", "tokens", "parameters", "minutes", "valida
 QUALITY_COLUMNS = ["model", "temperature", "bleu", "self_bleu", "samples", "references"]
 
 
-def choices(context: AppContext) -> list[str]:
-    runs = workspace.list_runs()
+def choices(context: AppContext, viewer: Viewer | None = None) -> list[str]:
+    """The shipped models, then the runs this person may see (none before we know who it is)."""
+    runs = workspace.list_runs(viewer=viewer) if viewer is not None else []
     names = list(runs["name"]) if len(runs) else []
     return [PREFIX + name for name in context.catalog.names()] + names
 
 
 def refresh_choices(context: AppContext, request: gr.Request = None):
-    return gr.Dropdown(choices=choices(context))
+    return gr.Dropdown(choices=choices(context, session_of(context, request).viewer))
 
 
 def compare_runs(context: AppContext, names: list, request: gr.Request = None):
@@ -45,7 +47,7 @@ def compare_runs(context: AppContext, names: list, request: gr.Request = None):
         raise PlaygroundError("Choose at least one run to compare.")
     histories, rows = {}, []
     for name in names:
-        path = context.catalog.bundle_path(name)
+        path = context.catalog.bundle_path(name, session_of(context, request).viewer)
         histories[name] = workspace.history_frame(path)
         info = workspace.read_info(path) or {}
         result = info.get("result", {})
@@ -66,7 +68,9 @@ def compare_quality(context: AppContext, names: list, samples: float, references
     settings = temperature_lab.QualityDiversitySettings(
         tuple(parse_temperatures(temperatures)), whole(samples, "Samples per temperature"),
         whole(references, "Held-out references"), whole(length, "Sample length"))
-    table = temperature_lab.compare_models({name: context.catalog.load(name) for name in names or []}, settings)
+    viewer = session_of(context, request).viewer
+    table = temperature_lab.compare_models({name: context.catalog.load(name, viewer) for name in names or []},
+                                           settings)
     return charts.quality_diversity_figure(table), table
 
 
@@ -86,7 +90,7 @@ def first_look(context: AppContext):
     return names, by_step, by_time, table, charts.quality_diversity_figure(quality), quality, SHIPPED_QUALITY
 
 
-def render(context: AppContext, demo: gr.Blocks) -> None:
+def render(context: AppContext, demo: gr.Blocks) -> gr.Dropdown:
     gr.Markdown(INTRO)
     names_shown, by_step_shown, by_time_shown, table_shown, quality_shown, quality_table_shown, quality_note = \
         first_look(context)
@@ -116,7 +120,7 @@ def render(context: AppContext, demo: gr.Blocks) -> None:
                                            "(“Measure quality and diversity” fills this)",
                                      elem_id="compare-qd-table")
     refresh.click(bind(context, refresh_choices), None, names, api_visibility="private")
-    demo.load(bind(context, refresh_choices), None, names, api_visibility="private")
     compare_button.click(bind(context, compare_runs), names, [by_step, by_time, table], api_name="compare_runs")
     quality_button.click(bind(context, compare_quality), [names, samples, references, length, temperatures],
                          [quality_chart, quality_table], api_name="compare_quality")
+    return names

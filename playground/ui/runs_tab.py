@@ -6,6 +6,7 @@ import pandas as pd
 
 from playground import workspace
 from playground.errors import PlaygroundError
+from playground.owners import Viewer
 from playground.ui import train_tab
 from playground.ui.common import AppContext, bind, session_of
 
@@ -17,12 +18,19 @@ it as one `.zip` file, or delete it. A colleague can upload that file here to ge
 A run cut short by a crash shows as *interrupted* and resumes from its last checkpoint (every epoch).
 The models shipped with the playground are listed too (*shipped, read-only*): load them to
 generate, or compare yours with them; they cannot be renamed or deleted.
+You see your own runs and those your classmates **published**; *Publish to the class* shares yours
+(everyone can load and compare it, only you can change it). Teachers see and manage every run.
 """
 
 
+def viewer_of(context: AppContext, request) -> Viewer:
+    return session_of(context, request).viewer
+
+
 def list_runs(context: AppContext, request: gr.Request = None):
-    """Every saved run, then the shipped models: name, architecture, corpus, parameters, minutes, loss, status."""
-    frames = [workspace.list_runs(context.store.active_runs()), context.catalog.runs()]
+    """Your runs and the class's published ones, then the shipped models: name, architecture, corpus,
+    parameters, minutes, loss, status, owner, published."""
+    frames = [workspace.list_runs(context.store.active_runs(), viewer_of(context, request)), context.catalog.runs()]
     return pd.concat([frame for frame in frames if len(frame)] or frames[:1], ignore_index=True)
 
 
@@ -36,33 +44,34 @@ def select_run(context: AppContext, table, event: gr.SelectData = None, request:
 def load_run(context: AppContext, name: str, request: gr.Request = None) -> str:
     """Use a saved run for generating (Generate tab)."""
     session = session_of(context, request)
-    model = context.catalog.load(name)
+    model = context.catalog.load(name, session.viewer)
     session.model = model
     return f"Loaded **{model.name}** ({model.arch}): the Generate tab now uses it."
 
 
-def refuse_if_training(context: AppContext, name: str, action: str) -> None:
+def refuse_if_training(context: AppContext, name: str, action: str, request=None) -> None:
     context.catalog.refuse_change(name, action)
-    if workspace.run_path(name).resolve() in {p.resolve() for p in context.store.active_runs()}:
+    path = workspace.run_path(name, viewer_of(context, request), change=True)
+    if path.resolve() in {p.resolve() for p in context.store.active_runs()}:
         raise PlaygroundError(f"{name} is training right now; stop it first.")
 
 
 def rename_run(context: AppContext, name: str, new_name: str, request: gr.Request = None):
-    refuse_if_training(context, name, "renamed")
-    target = workspace.rename(name, new_name)
+    refuse_if_training(context, name, "renamed", request)
+    target = workspace.rename(name, new_name, viewer_of(context, request))
     return f"Renamed **{name}** to **{target.name}**.", target.name, list_runs(context, request)
 
 
 def delete_run(context: AppContext, name: str, confirm: str, request: gr.Request = None):
-    refuse_if_training(context, name, "deleted")
-    workspace.delete(name, confirm)
+    refuse_if_training(context, name, "deleted", request)
+    workspace.delete(name, confirm, viewer_of(context, request))
     return f"Deleted **{name}**.", "", list_runs(context, request)
 
 
 def export_run(context: AppContext, name: str, request: gr.Request = None) -> str:
     """The run as one .zip bundle file to download."""
     context.catalog.refuse_change(name, "downloaded here (its files are in the pretrained/ folder)")
-    return str(workspace.export_bundle(name))
+    return str(workspace.export_bundle(name, viewer=viewer_of(context, request)))
 
 
 def import_run(context: AppContext, bundle_file, name: str = "", request: gr.Request = None):
@@ -70,27 +79,40 @@ def import_run(context: AppContext, bundle_file, name: str = "", request: gr.Req
     if not bundle_file:
         raise PlaygroundError("Choose a bundle file (.zip) to upload first.")
     path = getattr(bundle_file, "name", bundle_file)
-    target = workspace.import_bundle(path, name.strip() or None)
+    target = workspace.import_bundle(path, name.strip() or None, owner=viewer_of(context, request).name)
     return f"Imported **{target.name}**.", target.name, list_runs(context, request)
 
 
 async def resume_run(context: AppContext, name: str, request: gr.Request = None):
     """Continue a saved run from its last checkpoint; streams like training does."""
-    refuse_if_training(context, name, "resumed")
+    refuse_if_training(context, name, "resumed", request)
     session = session_of(context, request)
-    monitor = session.resume_training(workspace.run_path(name))
+    monitor = session.resume_training(workspace.run_path(name, session.viewer, change=True))
     async for update in train_tab.stream(session, monitor):
         yield update
+
+
+def publish_run(context: AppContext, name: str, published: bool = True, request: gr.Request = None):
+    """Share your run with the class (everyone can load and compare it; only you change it), or take it back."""
+    context.catalog.refuse_change(name, "published (it is shipped: everyone has it)")
+    workspace.publish(name, bool(published), viewer_of(context, request))
+    said = "published: the whole class can load and compare it" if published else "private again"
+    return f"**{name}** is {said}.", list_runs(context, request)
+
+
+def unpublish_run(context: AppContext, name: str, request: gr.Request = None):
+    """Take a published run back: only you (and teachers) see it again."""
+    return publish_run(context, name, False, request)
 
 
 def show_card(context: AppContext, name: str, request: gr.Request = None) -> str:
     return context.catalog.card(name) if name else ""
 
 
-def render(context: AppContext, demo: gr.Blocks, train_outputs: list) -> None:
+def render(context: AppContext, demo: gr.Blocks, train_outputs: list) -> gr.Dataframe:
     gr.Markdown(INTRO)
     refresh = gr.Button("Refresh the list", elem_id="refresh-runs")
-    table = gr.Dataframe(list_runs(context), label="Your runs (each Train press adds one) and the shipped models: "
+    table = gr.Dataframe(context.catalog.runs(), label="Your runs (each Train press adds one) and the shipped models: "
                          "click a row to select it", interactive=False, elem_id="runs-table")
     with gr.Row():
         name = gr.Textbox(label="Selected run", elem_id="run-name", scale=2)
@@ -99,6 +121,8 @@ def render(context: AppContext, demo: gr.Blocks, train_outputs: list) -> None:
         load_button = gr.Button("Load for generating", variant="primary", elem_id="load-run")
         resume_button = gr.Button("Resume training", elem_id="resume-run")
         export_button = gr.Button("Download as .zip", elem_id="export-run")
+        publish_button = gr.Button("Publish to the class", elem_id="publish-run")
+        unpublish_button = gr.Button("Make private", elem_id="unpublish-run")
     download = gr.File(label="Bundle to download", elem_id="run-download")
     with gr.Accordion("Rename or delete", open=False):
         with gr.Row():
@@ -119,13 +143,15 @@ def render(context: AppContext, demo: gr.Blocks, train_outputs: list) -> None:
     card = gr.Markdown(context.catalog.card(names[0]) if names else "No pretrained models are installed.")
 
     refresh.click(bind(context, list_runs), None, table, api_name="list_runs")
-    demo.load(bind(context, list_runs), None, table, api_visibility="private")
     table.select(bind(context, select_run), table, name, api_visibility="private")
     load_button.click(bind(context, load_run), name, message, api_name="load_run")
     rename_button.click(bind(context, rename_run), [name, new_name], [message, name, table], api_name="rename_run")
     delete_button.click(bind(context, delete_run), [name, confirm], [message, name, table], api_name="delete_run")
     export_button.click(bind(context, export_run), name, download, api_name="export_run")
+    publish_button.click(bind(context, publish_run), name, [message, table], api_name="publish_run")
+    unpublish_button.click(bind(context, unpublish_run), name, [message, table], api_name="unpublish_run")
     import_button.click(bind(context, import_run), [upload, upload_name], [message, name, table],
                         api_name="import_run")
     resume_button.click(bind(context, resume_run), name, train_outputs, api_name="resume_run")
     card_choice.change(bind(context, show_card), card_choice, card, api_visibility="private")
+    return table
