@@ -199,7 +199,7 @@ def test_student_trains_stops_and_compares_temperatures(page, js_errors, tmp_pat
           f"stopped {stop_seconds:.1f} s after pressing Stop")
 
 
-@pytest.mark.timeout(600)
+@pytest.mark.timeout(1200)
 def test_student_trains_a_word_level_model(page, js_errors):
     from test_word_level import SENTENCES, phrase_text
 
@@ -214,12 +214,13 @@ def test_student_trains_a_word_level_model(page, js_errors):
         assert "words" in summary and "cannot be compared" in summary, summary
         assert_no_error_toast(page)
 
-        # The default LSTM, long enough for these few sentences.
+        # The default LSTM, long enough for these few sentences: a fixed amount of work and no time
+        # limit, so a slow machine takes longer but trains the same model.
         open_tab(page, "3 · Train")
         set_number(page, "Epochs (0 = no limit)", 200)
-        set_number(page, "Minutes (0 = no limit)", 1)
+        set_number(page, "Minutes (0 = no limit)", 0)
         page.locator("#train").click()
-        status = wait_for_text(page, "#train-status", r"Finished after|Stopped after", TRAIN_START_MS + 60_000)
+        status = wait_for_text(page, "#train-status", r"Finished after", TRAIN_START_MS + 720_000)
         assert "nats/word" in status, status
 
         open_tab(page, "4 · Generate")
