@@ -18,12 +18,14 @@ import gzip
 import json
 import os
 import tempfile
+import zipfile
+import zlib
 from pathlib import Path
 from typing import Any
 
 import keras
 
-from playground import tokenizers
+from playground import limits, tokenizers
 from playground.errors import PlaygroundError
 from playground.models import config_from_dict
 from playground.models.base import LanguageModel
@@ -86,52 +88,98 @@ def save(directory: str | os.PathLike, model: LanguageModel, tokenizer: Tokenize
     return directory
 
 
-def load(directory: str | os.PathLike) -> Bundle:
-    """Load a bundle, with a clear error for anything missing, corrupt or unsafe."""
+def load(directory: str | os.PathLike, label: str | None = None) -> Bundle:
+    """Load a bundle, with a clear error for anything missing, corrupt or unsafe. ``label``: how
+    messages name it (the folder's name unless given, e.g. an uploaded file's name)."""
     directory = Path(directory)
+    label = label or directory.name
     if not directory.is_dir():
         raise PlaygroundError(f"{directory} is not a model directory.")
     missing = [name for name in MEMBERS[:3] if not (directory / name).is_file()]
     if missing:
-        raise PlaygroundError(f"{directory.name} is not a complete model bundle: {', '.join(missing)} missing.")
+        raise PlaygroundError(f"{label} is not a complete model bundle: {', '.join(missing)} missing.")
+    for name, limit in (*limits.MAX_JSON_BYTES.items(), ("history.csv", limits.MAX_HISTORY_BYTES)):
+        path = directory / name
+        if path.is_file() and path.stat().st_size > limit:
+            raise PlaygroundError(f"{label}/{name} is over its {limit // 2**20} MB limit; it was not read.")
     try:
         info = json.loads((directory / "config.json").read_text("utf-8"))
     except (ValueError, UnicodeDecodeError):
-        raise PlaygroundError(f"{directory.name}/config.json is not valid JSON.") from None
+        raise PlaygroundError(f"{label}/config.json is not valid JSON.") from None
     if not isinstance(info, dict) or not isinstance(info.get("model"), dict):
-        raise PlaygroundError(f"{directory.name}/config.json has no 'model' section.")
+        raise PlaygroundError(f"{label}/config.json has no 'model' section.")
     expected = config_from_dict(info["model"])
+    limits.check_model(expected)
+    # model.keras is itself a zip with its own config: read that (a few KB) before Keras builds
+    # anything, so a file claiming a different or larger model is refused without building it.
+    if saved_config(directory / "model.keras", label) != expected:
+        raise PlaygroundError(f"{label}/model.keras does not match its config.json.")
     try:
         tokenizer = tokenizers.from_json((directory / "tokenizer.json").read_text("utf-8"))
     except UnicodeDecodeError:
-        raise PlaygroundError(f"{directory.name}/tokenizer.json is not UTF-8 text.") from None
+        raise PlaygroundError(f"{label}/tokenizer.json is not UTF-8 text.") from None
     if len(tokenizer) != expected.vocab_size:
         raise PlaygroundError(
-            f"{directory.name}: the tokenizer has {len(tokenizer)} tokens but the model expects {expected.vocab_size}."
+            f"{label}: the tokenizer has {len(tokenizer)} tokens but the model expects {expected.vocab_size}."
         )
     try:
         model = keras.models.load_model(directory / "model.keras", safe_mode=True, compile=False)
     except Exception as error:  # Keras raises many kinds for a damaged or unsafe file
-        raise PlaygroundError(f"{directory.name}/model.keras could not be loaded safely: {_first_line(error)}") from None
+        raise PlaygroundError(f"{label}/model.keras could not be loaded safely: {_first_line(error)}") from None
     if not isinstance(model, LanguageModel) or model.model_config != expected:
-        raise PlaygroundError(f"{directory.name}/model.keras does not match its config.json.")
+        raise PlaygroundError(f"{label}/model.keras does not match its config.json.")
     history_path = directory / "history.csv"
     try:
         history = History.from_csv(history_path.read_text("utf-8")) if history_path.is_file() else History()
     except (ValueError, KeyError, UnicodeDecodeError):
-        raise PlaygroundError(f"{directory.name}/history.csv is damaged.") from None
+        raise PlaygroundError(f"{label}/history.csv is damaged.") from None
     return Bundle(model, tokenizer, info, history, directory)
 
 
-def read_corpus(directory: str | os.PathLike) -> str | None:
-    """The bundle's training corpus, or None if it was saved without one."""
+def saved_config(path: Path, label: str):
+    """The model config stored inside a ``.keras`` file, read without building the model."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            member = archive.getinfo("config.json")
+            if member.file_size > limits.MAX_JSON_BYTES["config.json"]:
+                raise PlaygroundError(f"{label}/model.keras has an oversized config; it was not read.")
+            stored = json.loads(archive.read(member).decode("utf-8"))
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, UnicodeDecodeError, RuntimeError, EOFError,
+            zlib.error):
+        raise PlaygroundError(f"{label}/model.keras could not be loaded safely: it is not a Keras model file.") \
+            from None
+    inner = stored.get("config") if isinstance(stored, dict) else None
+    inner = inner.get("config") if isinstance(inner, dict) else None
+    if not isinstance(inner, dict) or "arch" not in inner:
+        raise PlaygroundError(f"{label}/model.keras could not be loaded safely: it is not a model the playground made.")
+    try:
+        return config_from_dict(inner)
+    except PlaygroundError:
+        raise PlaygroundError(f"{label}/model.keras does not match its config.json.") from None
+
+
+def read_corpus(directory: str | os.PathLike, label: str | None = None) -> str | None:
+    """The bundle's training corpus, or None if it was saved without one. Inflated piece by piece
+    and refused past the corpus size limit, so a small file cannot expand into a huge text."""
+    from playground.corpus import max_corpus_bytes
+
     path = Path(directory) / CORPUS
     if not path.is_file():
         return None
+    limit = max_corpus_bytes()
+    pieces, size = [], 0
     try:
-        return gzip.decompress(path.read_bytes()).decode("utf-8")
-    except (OSError, EOFError, UnicodeDecodeError):
-        raise PlaygroundError(f"{Path(directory).name}/{CORPUS} is damaged.") from None
+        with gzip.open(path, "rb") as stream:
+            while piece := stream.read(1 << 20):
+                size += len(piece)
+                if size > limit:
+                    raise PlaygroundError(
+                        f"{label or Path(directory).name}/{CORPUS} inflates to more than the {limit / 1e6:.0f} MB corpus limit; "
+                        "it was not read.")
+                pieces.append(piece)
+        return b"".join(pieces).decode("utf-8")
+    except (OSError, EOFError, UnicodeDecodeError, zlib.error):
+        raise PlaygroundError(f"{label or Path(directory).name}/{CORPUS} is damaged.") from None
 
 
 def _first_line(error: Exception) -> str:

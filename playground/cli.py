@@ -316,5 +316,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("error: interrupted", file=sys.stderr)
         return 130
     if args.json:
-        print(json.dumps(result, default=lambda v: None if isinstance(v, float) and math.isnan(v) else str(v)))
+        print(json.dumps(plain_json(result), allow_nan=False))
     return 0
+
+
+def plain_json(value):
+    """``value`` as strict JSON allows: NaN and infinities become null, NumPy numbers plain ones."""
+    if isinstance(value, dict):
+        return {str(key): plain_json(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain_json(item) for item in value]
+    if isinstance(value, (bool, int, str)) or value is None:
+        return value
+    if isinstance(value, float) or hasattr(value, "item"):
+        number = value.item() if hasattr(value, "item") else value
+        if isinstance(number, float):
+            return number if math.isfinite(number) else None
+        return plain_json(number)
+    return str(value)

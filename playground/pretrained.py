@@ -42,6 +42,8 @@ class Catalog:
         return sorted(found, key=lambda name: (rank.get(name, len(rank)), name))
 
     def card(self, name: str) -> str:
+        if name not in self.names():  # only a shipped model's own folder is ever read
+            return f"No model card for {name}."
         path = self.directory / name / "MODEL_CARD.md"
         return path.read_text("utf-8") if path.is_file() else f"No model card for {name}."
 

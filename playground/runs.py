@@ -21,7 +21,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from playground import bundle, events, next_token, owners, tokenizers
+from playground import bundle, events, limits, next_token, owners, tokenizers
 from playground.corpus import Corpus
 from playground.errors import PlaygroundError
 from playground.evaluation import bits
@@ -35,8 +35,6 @@ from playground.training import History, TrainConfig, Trainer
 
 log = logging.getLogger(__name__)
 
-MAX_PARAMETERS = 50_000_000
-MAX_VOCABULARY = 50_000
 LOGITS_CACHE = 256  # prompts whose next-token scores a shared model keeps (a few KB each)
 
 
@@ -120,11 +118,25 @@ class TextModel:
     def level(self) -> str:
         return self.tokenizer.level
 
+    @property
+    def prompt_limit(self) -> int:
+        """The most prompt tokens the model reads: a transformer's context, at most MAX_PROMPT for others."""
+        return min(MAX_PROMPT, getattr(self.model, "max_window", None) or MAX_PROMPT)
+
+    def prompt_note(self, prompt: str) -> str:
+        """What a student should know when the prompt is longer than the model reads ('' otherwise)."""
+        count = len(self.tokenizer.encode(prompt)) if prompt else 0
+        if count <= self.prompt_limit:
+            return ""
+        why = "its context length" if self.prompt_limit < MAX_PROMPT else "the playground's limit"
+        return (f"The prompt is {count:,} tokens; the model reads only the last {self.prompt_limit:,} ({why}).")
+
     def start_ids(self, prompt: str = "") -> list[int]:
-        """Prompt ids; an empty prompt starts after a newline (or a space), as text does."""
+        """Prompt ids, cut to the last ``prompt_limit``; an empty prompt starts after a newline (or a
+        space), as text does."""
         ids = self.tokenizer.encode(prompt).tolist() if prompt else []
         if ids:
-            return ids
+            return ids[-self.prompt_limit:]
         for start in ("\n", " ", "."):
             encoded = self.tokenizer.encode(start).tolist()
             if encoded and encoded[0] != 0:
@@ -168,8 +180,6 @@ class TextModel:
         """The model's scores for the token after ``prompt`` (V,), read once per prompt and kept:
         moving a temperature slider only re-does the softmax."""
         ids = tuple(self.start_ids(prompt))
-        if len(ids) > MAX_PROMPT:
-            raise PlaygroundError(f"The prompt is {len(ids):,} tokens; at most {MAX_PROMPT:,} are read.")
         with self._logits_lock:
             if ids in self._logits:
                 self._logits.move_to_end(ids)
@@ -233,18 +243,14 @@ class TrainingRun:
             self.tokenizer, self.model = resume_from.tokenizer, resume_from.model
         else:
             self.tokenizer = tokenizers.fit(train_text, level, max_words)
-            if len(self.tokenizer) > MAX_VOCABULARY:
-                raise PlaygroundError(
-                    f"The corpus has {len(self.tokenizer):,} distinct tokens, over the limit of {MAX_VOCABULARY:,}. "
-                    "Use word level with a vocabulary cap, or a cleaner corpus."
-                )
             config = spec.default_config(len(self.tokenizer), **(model_options or {}))
+            # By arithmetic, before anything is built: a model too large for the server never exists.
+            limits.check_model(config)
+            limits.check_batch(config, train_config.batch_size, train_config.window)
             with self.strategy.scope(), precision_scope(mixed):
                 self.model = spec.build(config)
-        if self.model.count_params() > MAX_PARAMETERS:
-            raise PlaygroundError(
-                f"This model has {self.model.count_params():,} parameters, over the limit of {MAX_PARAMETERS:,}."
-            )
+        if resume_from is not None:
+            limits.check_batch(self.model.model_config, train_config.batch_size, train_config.window)
         limit = getattr(self.model, "max_window", None)
         if limit is not None and train_config.window > limit:
             raise PlaygroundError(

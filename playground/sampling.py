@@ -206,7 +206,7 @@ class Generator:
         self._loop = tf.function(
             self._generate,
             input_signature=[
-                tf.TensorSpec([None, None], tf.int32),  # prompt ids (B, T)
+                tf.TensorSpec([1, None], tf.int32),  # prompt ids (1, T), shared by every row
                 tf.TensorSpec([None], tf.float32),  # temperature per row
                 tf.TensorSpec([None], tf.int32),  # which random stream each row uses
                 tf.TensorSpec([], tf.int32),  # seed
@@ -222,7 +222,12 @@ class Generator:
         sampler = CombinedSampler(top_k, top_p, min_p)
         temperature = tf.where(greedy, tf.zeros_like(temperature), temperature)
         streams = tf.reduce_max(stream) + 1
-        logits, state = self.model.prefill(prompt)  # (B, V)
+        # Every row continues the same prompt: read it once and copy the result to each row, so a
+        # long prompt costs one row's memory however many samples are asked for.
+        rows = tf.shape(temperature)[0]
+        logits, state = self.model.prefill(prompt)  # (1, V)
+        logits = tf.repeat(logits, rows, axis=0)  # (B, V)
+        state = tf.nest.map_structure(lambda t: tf.repeat(t, rows, axis=0) if t.shape.rank else t, state)
         arrays = [tf.TensorArray(dtype, size=length) for dtype in
                   (tf.int32, tf.float32, tf.float32, tf.int32, tf.float32)]
         vocab = self.model.model_config.vocab_size
@@ -262,7 +267,7 @@ class Generator:
             raise PlaygroundError(f"The prompt is {len(prompt_ids):,} tokens; at most {MAX_PROMPT:,} are read.")
         row_temperature = np.repeat(np.asarray(temperatures, np.float32), samples_per_temperature)
         row_stream = np.tile(np.arange(samples_per_temperature, dtype=np.int32), len(temperatures))
-        prompt = np.tile(np.asarray(prompt_ids, np.int32)[None, :], (rows, 1))
+        prompt = np.asarray(prompt_ids, np.int32)[None, :]
         outputs = self._loop(
             prompt, row_temperature, row_stream, np.int32(seed % (2**31)), np.int32(length),
             np.int32(settings.top_k), np.float32(settings.top_p), np.float32(settings.min_p),

@@ -78,6 +78,8 @@ class TrainConfig:
         if self.minutes is not None and not 0 < self.minutes <= MAX_MINUTES:
             raise PlaygroundError(f"Minutes must be between 0 and {MAX_MINUTES:g} (got {self.minutes}).")
         check_validation_share(self.validation_share)
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or not 0 <= self.seed < 2**31:
+            raise PlaygroundError(f"The seed must be a whole number from 0 to {2**31 - 1:,} (got {self.seed!r}).")
         from playground.distribute import STRATEGIES
 
         if self.strategy not in STRATEGIES:

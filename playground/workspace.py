@@ -22,7 +22,7 @@ from typing import Iterable
 
 import pandas as pd
 
-from playground import bundle
+from playground import bundle, limits
 from playground.errors import PlaygroundError
 from playground.models import config_from_dict
 from playground.owners import EVERYONE, LOCAL, Viewer, is_published, owner_of
@@ -154,14 +154,17 @@ def delete(name: str, confirm: str, viewer: Viewer = EVERYONE) -> None:
 
 
 def sweep() -> list[str]:
-    """At start-up: remove run folders a crash left without a config.json and import staging
-    folders (``.import-*``); returns what was removed. Runs in use are never touched: nothing
-    trains before the app has started."""
+    """At start-up: remove import staging folders (``.import-*``) and run folders a crash left
+    empty (nothing but temporary dot-files, no config.json); returns what was removed. A folder
+    with any saved file is kept: a run the command line is starting right now may be one."""
     folder, removed = runs_dir(), []
     if not folder.is_dir():
         return removed
     for path in folder.iterdir():
-        if path.is_dir() and (path.name.startswith(".import-") or not (path / "config.json").exists()):
+        if not path.is_dir():
+            continue
+        empty = not (path / "config.json").exists() and all(p.name.startswith(".") for p in path.iterdir())
+        if path.name.startswith(".import-") or empty:
             shutil.rmtree(path, ignore_errors=True)
             removed.append(path.name)
     return removed
@@ -207,6 +210,10 @@ def import_bundle(archive: Path, name: str | None = None, owner: str = LOCAL) ->
             if member_name not in BUNDLE_FILES:
                 raise PlaygroundError(f"The bundle contains an unexpected file {member_name!r}; it was refused.")
             total += member.file_size
+            limit = {**limits.MAX_JSON_BYTES, "history.csv": limits.MAX_HISTORY_BYTES}.get(member_name)
+            if limit is not None and member.file_size > limit:
+                raise PlaygroundError(
+                    f"The bundle's {member_name} is over its {limit // 2**20} MB limit; it was refused.")
         if total > MAX_BUNDLE_BYTES:
             raise PlaygroundError(f"The bundle unpacks to over {MAX_BUNDLE_BYTES // 2**20} MB; it was refused.")
         names = {m.filename for m in members}
@@ -229,7 +236,8 @@ def import_bundle(archive: Path, name: str | None = None, owner: str = LOCAL) ->
                 except (zipfile.BadZipFile, RuntimeError, OSError, zlib.error, EOFError):
                     raise PlaygroundError(f"The bundle is damaged: {member.filename} cannot be read.") from None
                 (staging / member.filename).write_bytes(data)
-            bundle.load(staging)  # the full check: tokenizer, weights with safe_mode, shapes
+            bundle.load(staging, archive.name)  # the full check: sizes by arithmetic first, then tokenizer, weights with safe_mode
+            bundle.read_corpus(staging, archive.name)  # inflated piece by piece, refused past the corpus limit
             target = runs_dir() / check_name(name or archive.stem)
             if target.exists():
                 raise PlaygroundError(f"A run called {target.name!r} already exists; choose another name.")

@@ -116,11 +116,15 @@ def generate(context: AppContext, prompt: str, length: float, temperature: float
 
 
 def unknown_note(model: TextModel, prompt: str) -> str:
+    """Notes on the prompt: tokens the model never saw, and a prompt longer than it reads."""
+    cut = model.prompt_note(prompt or "")
+    cut = f" {cut}" if cut else ""
     unknown = model.unknown_in(prompt or "")
     if not unknown:
-        return ""
+        return cut
     shown = ", ".join(repr(u) for u in unknown[:10])
-    return f" Note: the model has never seen {escape(shown)} in the prompt; it reads them as &lt;unk&gt; (unknown)."
+    return (f" Note: the model has never seen {escape(shown)} in the prompt; it reads them as &lt;unk&gt; (unknown)."
+            + cut)
 
 
 def compare_temperatures(context: AppContext, prompt: str, length: float, temperatures: str, seed: float,

@@ -6,10 +6,12 @@ unless it brings a new kind of setting.
 """
 
 import dataclasses
+import math
 
 import gradio as gr
 
-from playground import network_diagram
+from playground import limits, network_diagram
+from playground.errors import PlaygroundError
 from playground.models import ARCHITECTURES, architecture
 from playground.ui.common import AppContext, bind, session_of
 
@@ -83,9 +85,33 @@ def model_options(arch: str, units=None, layers=None, embedding_dim=None, heads=
     values = (units, layers, embedding_dim, heads, context_length, dropout, cell, pretrain_share, beta_max, d_steps,
               mle_mix, straight_through)
     defaults = {f.name: f.default for f in dataclasses.fields(architecture(arch).config_class)}
-    return {control.field: type(defaults[control.field])(value)
+    return {control.field: convert(control.field, value, type(defaults[control.field]))
             for control, value in zip(CONTROLS, values)
             if control.field in defaults and value is not None}
+
+
+def convert(field: str, value, kind: type):
+    """One control's value as its config field's type; an API caller's odd value gets a clear refusal."""
+    if kind is bool:
+        if isinstance(value, bool):
+            return value
+        words = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
+        if str(value).strip().lower() in words:
+            return words[str(value).strip().lower()]
+        raise PlaygroundError(f"{field} must be true or false (got {value!r}).")
+    if kind is str:
+        return str(value)
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise PlaygroundError(f"{field} must be a number (got {value!r}).") from None
+    if not math.isfinite(number):
+        raise PlaygroundError(f"{field} must be a finite number (got {value!r}).")
+    if kind is int:
+        if number != int(number):
+            raise PlaygroundError(f"{field} must be a whole number (got {value!r}).")
+        return int(number)
+    return number
 
 
 def describe_model(context: AppContext, arch: str, units: float, layers: float, embedding_dim: float, heads: float,
@@ -108,6 +134,8 @@ def explain(arch: str, options: dict, vocabulary: int | None) -> tuple[str, str]
     # Counted from the config, as Keras would (tests/test_network_diagram.py): no model is built.
     params = network_diagram.parameter_count(spec.default_config(vocabulary, **options))
     size = f"**{params:,} parameters** {where}: about {params * 4 / 1e6:.1f} MB of weights."
+    if params > limits.MAX_PARAMETERS:
+        size += f" That is over this server's limit of {limits.MAX_PARAMETERS:,}: make it smaller to train it."
     return f"#### {spec.label}\n{spec.explanation}", size
 
 

@@ -1,7 +1,8 @@
 """Runs tab: every saved run, and the shipped pretrained models with their cards."""
 
-import gradio as gr
+import asyncio
 
+import gradio as gr
 import pandas as pd
 
 from playground import workspace
@@ -87,7 +88,8 @@ async def resume_run(context: AppContext, name: str, request: gr.Request = None)
     """Continue a saved run from its last checkpoint; streams like training does."""
     refuse_if_training(context, name, "resumed", request)
     session = session_of(context, request)
-    monitor = session.resume_training(workspace.run_path(name, session.viewer, change=True))
+    # Loading the bundle and its corpus takes seconds: in a worker thread, off the event loop.
+    monitor = await asyncio.to_thread(session.resume_training, workspace.run_path(name, session.viewer, change=True))
     async for update in train_tab.stream(session, monitor):
         yield update
 

@@ -97,7 +97,9 @@ async def train(context: AppContext, arch: str, units: float, layers: float, emb
     config = train_config(epochs, minutes, batch_size, window, learning_rate, optimizer, seed, arch)
     options = model_options(arch, units, layers, embedding_dim, heads, context_length, dropout, cell,
                             pretrain_share, beta_max, d_steps, mle_mix, straight_through)
-    monitor = session.start_training(arch, options, config)
+    # Tokenizing and building take seconds on a large corpus: in a worker thread, not on the event
+    # loop that answers every other student.
+    monitor = await asyncio.to_thread(session.start_training, arch, options, config)
     async for update in stream(session, monitor):
         yield update
 
