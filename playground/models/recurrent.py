@@ -66,12 +66,17 @@ class RecurrentLM(LanguageModel):
         return self.encode(ids)  # (B, T, E)
 
     def call(self, ids, training=False):
+        return self.read(ids, training)[0]  # (B, T, V)
+
+    def read(self, ids, training=False):
+        """What ``call`` computes, and how: the logits ``(B, T, V)`` and the last recurrent layer's
+        hidden state at every position ``(B, T, units)``, as that layer output it."""
         x = self._inputs(ids)
+        hidden = x
         for layer in self.recurrent:
-            x = layer(x, training=training)[0]  # (B, T, units)
-            if self.dropout is not None:
-                x = self.dropout(x, training=training)
-        return self.head(x)  # (B, T, V)
+            hidden = layer(x, training=training)[0]  # (B, T, units)
+            x = self.dropout(hidden, training=training) if self.dropout is not None else hidden
+        return self.head(x), hidden  # (B, T, V), (B, T, units)
 
     def prefill(self, ids):
         x = self._inputs(ids)

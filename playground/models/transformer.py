@@ -82,14 +82,17 @@ def _initializer(stddev: float = 0.02) -> keras.initializers.Initializer:
 
 
 def attention(query, key, value, visible, dropout=None, training=False):
-    """Scaled dot-product attention; ``visible`` (Tq, Tk) says which keys each query may see."""
+    """Scaled dot-product attention; ``visible`` (Tq, Tk) says which keys each query may see.
+
+    Returns the mixed values and the weights they were mixed with, so the Inside tab shows the
+    very weights the model used (unused, they cost nothing: the graph drops them)."""
     scores = tf.matmul(query, key, transpose_b=True)  # (B, H, Tq, Tk)
     scores = scores / math.sqrt(query.shape[-1])
     scores = tf.where(visible, scores, tf.cast(MASKED, scores.dtype))
-    weights = tf.nn.softmax(scores, axis=-1)
+    weights = tf.nn.softmax(scores, axis=-1)  # (B, H, Tq, Tk), each row sums to 1
     if dropout is not None:
         weights = dropout(weights, training=training)
-    return tf.matmul(weights, value)  # (B, H, Tq, D)
+    return tf.matmul(weights, value), weights  # (B, H, Tq, D), (B, H, Tq, Tk)
 
 
 class DecoderBlock(keras.layers.Layer):
@@ -135,22 +138,27 @@ class DecoderBlock(keras.layers.Layer):
         return self._split_heads(self.key(normed)), self._split_heads(self.value(normed))  # (B, H, T, D) each
 
     def _finish(self, x, normed, key, value, visible, training):
-        """Attention of ``x``'s positions over ``key``/``value``, then the feed-forward part."""
+        """Attention of ``x``'s positions over ``key``/``value``, then the feed-forward part.
+        Also returns the attention weights ``(B, H, Tq, Tk)``."""
         query = self._split_heads(self.query(normed))  # (B, H, Tq, D)
-        attended = attention(query, key, value, visible, self.attention_dropout, training)
+        attended, weights = attention(query, key, value, visible, self.attention_dropout, training)
         x = self._residual(x, self.attention_output(self._merge_heads(attended)), training)  # (B, Tq, E)
-        return self._residual(x, self.contract(self.expand(self.feed_forward_norm(x))), training)
+        return self._residual(x, self.contract(self.expand(self.feed_forward_norm(x))), training), weights
 
     def forward(self, x, training=False):
-        """A whole window ``(B, T, E)``, causally; also returns its keys and values."""
+        """A whole window ``(B, T, E)``, causally; returns the output, its keys and values, and the
+        attention weights ``(B, H, T, T)``."""
         time = tf.shape(x)[1]
         visible = tf.range(time)[:, None] >= tf.range(time)[None, :]  # (T, T) lower triangle
         normed = self.attention_norm(x)
         key, value = self.keys_values(normed)
-        return self._finish(x, normed, key, value, visible, training), key, value
+        x, weights = self._finish(x, normed, key, value, visible, training)
+        return x, key, value, weights
 
     def call(self, x, training=False):
-        return self.forward(x, training)[0]
+        """The block's output ``(B, T, E)`` and its attention weights ``(B, H, T, T)``."""
+        x, _, _, weights = self.forward(x, training)
+        return x, weights
 
     def step(self, x, key_cache, value_cache, position):
         """One new token ``(B, 1, E)`` at ``position``, attending over the cache ``(B, H, C, D)``."""
@@ -160,7 +168,7 @@ class DecoderBlock(keras.layers.Layer):
         key_cache = tf.where(slot, key, key_cache)
         value_cache = tf.where(slot, value, value_cache)
         visible = tf.range(key_cache.shape[2])[None, :] <= position  # (1, C): the cache up to here
-        return self._finish(x, normed, key_cache, value_cache, visible, training=False), key_cache, value_cache
+        return self._finish(x, normed, key_cache, value_cache, visible, training=False)[0], key_cache, value_cache
 
 
 @keras.saving.register_keras_serializable(package="playground")
@@ -217,6 +225,11 @@ class TransformerLanguageModel(LanguageModel):
         return x
 
     def call(self, ids, training=False):
+        return self.read(ids, training)[0]  # (B, T, V)
+
+    def read(self, ids, training=False):
+        """What ``call`` computes, and how: the logits ``(B, T, V)`` and, per layer, the attention
+        weights ``(B, H, T, T)`` they came from (row i: how much token i took from each token j)."""
         time = ids.shape[1]
         if time is not None and time > self.max_window:
             raise PlaygroundError(
@@ -224,9 +237,11 @@ class TransformerLanguageModel(LanguageModel):
                 f"but got {time}. Use a training context length of at most {self.max_window}."
             )
         x = self._embed(ids, 0, training)
+        attention_weights = []
         for block in self.blocks:
-            x = block(x, training=training)  # (B, T, E)
-        return self._logits(x)  # (B, T, V)
+            x, weights = block(x, training=training)  # (B, T, E), (B, H, T, T)
+            attention_weights.append(weights)
+        return self._logits(x), attention_weights  # (B, T, V)
 
     # Sampling state: (position, tokens (B, C), ((key (B, H, C, D), value (B, H, C, D)) per layer)).
     # ``position`` counts the tokens in the cache; all sizes but the batch stay fixed, as the
@@ -240,7 +255,7 @@ class TransformerLanguageModel(LanguageModel):
         x = self._embed(ids, 0)
         caches = []
         for block in self.blocks:
-            x, key, value = block.forward(x)  # (B, T, E), (B, H, T, D) twice
+            x, key, value, _ = block.forward(x)  # (B, T, E), (B, H, T, D) twice
             pad = [[0, 0], [0, 0], [0, padding], [0, 0]]
             shape = [None, cfg.heads, cfg.context, cfg.head_dim]
             caches.append((tf.ensure_shape(tf.pad(key, pad), shape), tf.ensure_shape(tf.pad(value, pad), shape)))
