@@ -1,4 +1,4 @@
-"""``python -m playground train | generate | next | evaluate``: the playground without a browser.
+"""``python -m playground train | generate | next | inspect | evaluate``: the playground without a browser.
 
 Bad input exits with status 2 and one line ``error: ...`` on stderr, never a traceback.
 With ``--json`` the last line on stdout is one JSON object; progress goes to stderr.
@@ -118,6 +118,41 @@ def next_token(args) -> dict:
     return result
 
 
+def _add_inspect(commands) -> None:
+    inside = commands.add_parser("inspect", help="inside the model: attention, recurrent units and embeddings "
+                                                 "for a prompt")
+    inside.add_argument("--model", required=True, help="bundle directory")
+    inside.add_argument("--prompt", required=True)
+    inside.add_argument("--json", action="store_true")
+
+
+def inspect(args) -> dict:
+    from playground.inside import inspect as look_inside
+    from playground.next_token import visible
+    from playground.runs import TextModel
+
+    result = look_inside(TextModel.load(args.model), args.prompt)
+    if result["note"]:
+        print(f"note: {result['note']}", file=sys.stderr)
+    if not args.json:
+        print(f"{len(result['tokens'])} tokens: {' '.join(visible(token) for token in result['tokens'])}")
+        if result["attention"] is not None:
+            layers, heads = len(result["attention"]), len(result["attention"][0])
+            print(f"attention: {layers} layers x {heads} heads; last token looks most at, per layer (head 1):")
+            for layer, weights in enumerate(result["attention"], start=1):
+                row = weights[0][-1]
+                j = max(range(len(row)), key=row.__getitem__)
+                print(f"  layer {layer}: token {j} {visible(result['tokens'][j])!r} ({row[j]:.2f})")
+        if result["units"]:
+            print("units that follow a feature of the text:")
+            for unit in result["units"]:
+                print(f"  unit {unit['unit']} follows: {unit['feature']}, r = {unit['r']:.2f}")
+        shares = result["embedding_variance"]
+        print(f"embedding: {len(result['embedding_2d'])} tokens on 2 directions holding {shares[0]:.0%} and "
+              f"{shares[1]:.0%} of the spread ({result['embedding_source']})")
+    return result
+
+
 def _add_evaluate(commands) -> None:
     evaluate = commands.add_parser("evaluate", help="mean loss of a saved model on a text file")
     evaluate.add_argument("--model", required=True, help="bundle directory")
@@ -204,6 +239,7 @@ def parser() -> argparse.ArgumentParser:
     _add_train(commands)
     _add_generate(commands)
     _add_next(commands)
+    _add_inspect(commands)
     _add_evaluate(commands)
     _add_card(commands)
     _add_bundles(commands)
@@ -307,7 +343,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     try:
         args = parser().parse_args(argv)
-        result = {"train": train, "generate": generate, "next": next_token, "evaluate": evaluate, "card": card, "export": export,
+        result = {"train": train, "generate": generate, "next": next_token, "inspect": inspect, "evaluate": evaluate, "card": card, "export": export,
                   "import": import_, "resume": resume}[args.command](args)
     except PlaygroundError as error:
         print(f"error: {error}", file=sys.stderr)

@@ -181,6 +181,10 @@ def inspect(text_model, prompt: str) -> dict:
         raise PlaygroundError(f"The {text_model.arch} architecture has no inside view yet.")
     ids = text_model.start_ids(prompt)
     notes = [text_model.prompt_note(prompt)]
+    unknown = text_model.unknown_in(prompt)
+    if unknown:
+        shown_unknown = ", ".join(repr(symbol) for symbol in unknown[:10])
+        notes.append(f"The model never saw {shown_unknown} in training; it reads them as the unknown token <unk>.")
     logits, inner = model.read(tf.constant([ids], tf.int32))  # (1, T, V), per-architecture insides
     shown = min(len(ids), SHOWN)
     if shown < len(ids):
@@ -204,7 +208,7 @@ def inspect(text_model, prompt: str) -> dict:
         "embedding_2d": coordinates.tolist(),
         "embedding_source": source,
         "embedding_variance": shares.tolist(),
-        "vocabulary": text_model.tokenizer.token_texts(range(len(matrix))),
+        "vocabulary": list(text_model.tokenizer.vocabulary),  # id 0 is "<unk>"
         "note": " ".join(note for note in notes if note),
     }
 

@@ -168,3 +168,117 @@ def test_the_naive_gan_has_no_inside_view_for_a_prompt():
     model = text_model("gan-naive", units=8, noise_dim=4)
     with pytest.raises(PlaygroundError, match="ignores the prompt"):
         inside.inspect(model, "ab")
+
+
+# The pictures ------------------------------------------------------------------------------
+def test_the_heatmap_and_lines_show_one_heads_row(tiny_transformer):
+    from playground import inside_charts
+
+    result = inside.inspect(tiny_transformer, "ab c")
+    figure = inside_charts.attention_figure(result, 0, 1)
+    np.testing.assert_allclose(figure.data[0].z, result["attention"][0][1])
+    assert figure.data[0].hovertext[2][1] == f"token 2 '·' looks at token 1 'b': {result['attention'][0][1][2][1]:.2f}"
+    lines = inside_charts.attention_lines_html(result, 0, 1, 2)
+    assert lines.count("class='pg-token'") == 4 and "token 2 looks at token 3: 0.00" in lines
+    with pytest.raises(PlaygroundError, match="layers 1 to 1 and heads 1 to 2"):
+        inside_charts.attention_figure(result, 0, 2)
+
+
+def test_the_neuron_view_colours_each_token_by_the_unit(tiny_lstm):
+    from playground import inside_charts
+
+    result = inside.inspect(tiny_lstm, "ab\nc")
+    html = inside_charts.neuron_html(result, 3)
+    assert html.count("class='pg-token'") == 4 and "↵<br>" in html
+    value = result["activations"][0][3]
+    assert inside_charts.activation_colour(value) in html and f"unit 3: {value:+.2f}" in html
+    assert inside_charts.activation_colour(1.0) == "rgba(214,39,40,1.000)"
+    assert inside_charts.activation_colour(-0.5) == "rgba(31,119,180,0.500)"
+    with pytest.raises(PlaygroundError, match="units 0 to 7"):
+        inside_charts.neuron_html(result, 8)
+
+
+def test_the_embedding_scatter_colours_tokens_by_kind(tiny_lstm):
+    from playground import inside_charts
+
+    figure = inside_charts.embedding_figure(inside.inspect(tiny_lstm, "ab"))
+    by_kind = {trace.name: list(trace.text) for trace in figure.data}
+    assert by_kind == {"lower-case letter": list("abcdefg"), "punctuation": ['"', "(", ")", "."],
+                       "space": ["↵", "·"], "other": ["<unk>"]}
+
+
+# Command line and API --------------------------------------------------------------------
+def test_the_cli_prints_the_same_json(tiny_transformer, tmp_path):
+    import json
+
+    from playground import bundle
+    from playground.training import History
+    from test_cli import run_cli
+
+    bundle.save(tmp_path / "tiny", tiny_transformer.model, TOKENIZER, {}, History())
+    done = run_cli("inspect", "--model", tmp_path / "tiny", "--prompt", TEXT, "--json")
+    assert done.returncode == 0, done.stderr[-2000:]
+    printed = json.loads(done.stdout.strip().splitlines()[-1])
+    expected = inside.inspect(TextModel.load(tmp_path / "tiny"), TEXT)
+    assert printed["tokens"] == expected["tokens"] and printed["arch"] == "transformer"
+    np.testing.assert_allclose(printed["attention"], expected["attention"], atol=1e-6)
+    np.testing.assert_allclose(printed["embedding_2d"], expected["embedding_2d"], atol=1e-9)
+    empty = run_cli("inspect", "--model", tmp_path / "tiny", "--prompt", "", "--json")
+    assert empty.returncode == 2 and empty.stderr.strip().splitlines()[-1] == (
+        "error: Type a prompt first: the views show what the model does with its tokens.")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    from conftest import running_app
+    from test_next_token_api import ROOT
+
+    with running_app(PLAYGROUND_HOME=tmp_path_factory.mktemp("home"), PLAYGROUND_PRETRAINED=ROOT / "pretrained") \
+            as (url, context):
+        yield url, context
+
+
+def test_the_api_returns_the_inspection_of_the_model_in_use(server):
+    from gradio_client import Client
+    from gradio_client.exceptions import AppError
+
+    client = Client(server[0], verbose=False)
+    recurrent = client.predict("ROMEO:\nWhat say you?", api_name="/inspect")
+    assert recurrent["arch"] == "lstm" and recurrent["attention"] is None
+    assert recurrent["tokens"] == list("ROMEO:\nWhat say you?")
+    assert np.asarray(recurrent["activations"]).shape == (20, 256)
+    assert recurrent["units"][0]["r"] == max((u["r"] for u in recurrent["units"]), key=abs)
+    client.predict("transformer", api_name="/choose_model")
+    attention = client.predict("ROMEO:\nWhat say you?", api_name="/inspect")
+    weights = np.asarray(attention["attention"])
+    assert weights.shape == (4, 4, 20, 20) and attention["activations"] is None
+    np.testing.assert_allclose(weights.sum(axis=-1), 1.0, atol=1e-5)
+    expected = inside.inspect(server[1].catalog.get("transformer"), "ROMEO:\nWhat say you?")
+    np.testing.assert_allclose(weights, expected["attention"], atol=1e-6)
+    with pytest.raises(AppError) as error:
+        client.predict("", api_name="/inspect")
+    assert "Type a prompt first" in str(error.value)
+
+
+def test_the_tab_handlers_draw_every_view(server):
+    import types
+
+    from playground.ui import inside_tab
+
+    context = server[1]
+    request = types.SimpleNamespace(session_hash="inside-tab")
+    views = inside_tab.look_inside(context, "KING:\nNow", request=request)
+    result, note = views[0], views[1]
+    assert "pretrained/lstm" in note and views[2].visible is False and views[8].visible is True
+    ranked = views[9].choices
+    assert len(ranked) == inside.OFFERED_UNITS and ranked[0][0].startswith(f"unit {ranked[0][1]} follows: ")
+    assert views[10].count("class='pg-token'") == len("KING:\nNow")
+    assert inside_tab.neuron_view(context, result, 7, request=request).count("unit 7: ") == len("KING:\nNow")
+    assert {trace.name for trace in views[11].data} >= {"lower-case letter", "upper-case letter", "punctuation"}
+    inside_tab.session_of(context, request).use_model("transformer", context.catalog)
+    views = inside_tab.look_inside(context, "KING:\nNow", request=request)
+    assert views[2].visible is True and views[8].visible is False
+    assert [label for label, _ in views[3].choices] == ["layer 1", "layer 2", "layer 3", "layer 4"]
+    heatmap, lines = inside_tab.attention_view(context, views[0], 3, 2, 5, request=request)
+    np.testing.assert_allclose(heatmap.data[0].z, views[0]["attention"][3][2])
+    assert "Token 5 (&#x27;↵&#x27;, outlined in red)" in lines

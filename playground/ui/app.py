@@ -10,7 +10,7 @@ from playground import workspace
 from playground.paths import workspace as workspace_dir
 from playground.pretrained import Catalog
 from playground.session import SessionStore
-from playground.ui import compare_tab, corpus_tab, generate_tab, model_tab, runs_tab, train_tab
+from playground.ui import compare_tab, corpus_tab, generate_tab, inside_tab, model_tab, runs_tab, train_tab
 from playground.ui.common import AppContext, bind
 
 log = logging.getLogger(__name__)
@@ -24,7 +24,7 @@ CACHE_CLEANING = (3600, 3600)
 HEADER = f"""
 # {TITLE}
 Train small text-generating networks on your own text and see what sampling temperature does.
-Go left to right: **Corpus → Model → Train → Generate**, then **Compare** runs and manage them in **Runs**.
+Go left to right: **Corpus → Model → Train → Generate**, look **Inside** the model, then **Compare** runs and manage them in **Runs**.
 """
 READY = "A pretrained model is already loaded, so you can jump straight to *Generate*."
 
@@ -66,6 +66,8 @@ def build_demo(context: AppContext) -> gr.Blocks:
                 train_outputs = train_tab.render(context, model)
             with gr.Tab("4 · Generate", id="generate") as generate_page:
                 generate = generate_tab.render(context)
+            with gr.Tab("4b · Inside", id="inside") as inside_page:
+                inside_model = inside_tab.render(context)
             with gr.Tab("5 · Compare", id="compare"):
                 compare_runs = compare_tab.render(context, demo)
             with gr.Tab("6 · Runs", id="runs"):
@@ -84,6 +86,8 @@ def build_demo(context: AppContext) -> gr.Blocks:
         # A run trained or loaded elsewhere becomes the model in use: the Model list says so on arrival.
         generate.refresh_lab(generate_page.select(bind(context, generate_tab.model_in_use), None,
                                                   [generate.chosen, generate.model_info], api_visibility="private"))
+        # The Inside tab reads the model chosen in Generate: say which when it opens.
+        inside_page.select(bind(context, inside_tab.model_in_use), None, inside_model, api_visibility="private")
         demo.unload(bind(context, release_session))
     return demo
 
