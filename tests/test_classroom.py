@@ -303,3 +303,13 @@ def test_rename_takes_the_old_download_away(saved, tmp_path):
     assert workspace.export_path("first").is_file()
     workspace.rename("first", "second")
     assert not workspace.export_path("first").exists()
+
+
+def test_the_layer_slider_reaches_what_each_architecture_allows():
+    from playground.ui.model_tab import CONTROLS, show_controls
+
+    layers = [c.field for c in CONTROLS].index("layers")
+    maxima = {arch: show_controls(None, arch)[layers]["maximum"] for arch in ("lstm", "gru", "transformer", "gan")}
+    assert maxima == {"lstm": 8, "gru": 8, "transformer": 12, "gan": 4}
+    with pytest.raises(PlaygroundError, match="Use between 1 and 8 recurrent layers"):
+        architecture("lstm").default_config(65, layers=9)

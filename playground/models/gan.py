@@ -26,6 +26,7 @@ class GANConfig(ModelConfig):
     """Generator sizes plus the adversarial settings, saved with the weights."""
 
     arch: ClassVar[str] = "gan"
+    max_layers: ClassVar[int] = 4
     # The generator: a recurrent language model.
     embedding_dim: int = 64
     units: int = 256
@@ -62,7 +63,7 @@ class GANConfig(ModelConfig):
             raise PlaygroundError(
                 f"The generator's embedding size must be between 0 (one-hot input) and 4096 (got {self.embedding_dim})."
             )
-        if not 1 <= self.layers <= 4:
+        if not 1 <= self.layers <= self.max_layers:
             raise PlaygroundError(f"The generator may have 1 to 4 recurrent layers (got {self.layers}).")
         if not 0.0 <= self.dropout < 1.0:
             raise PlaygroundError(f"Dropout is a probability in [0, 1) (got {self.dropout:g}).")

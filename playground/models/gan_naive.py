@@ -37,6 +37,7 @@ class NaiveGANConfig(ModelConfig):
     they are, as in the original design; more puts a bias-free projection in front."""
 
     arch: ClassVar[str] = "gan-naive"
+    max_layers: ClassVar[int] = 4
     noise_dim: int = 100
     units: int = 256  # LSTM units of both networks
     layers: int = 1
@@ -49,7 +50,7 @@ class NaiveGANConfig(ModelConfig):
             raise PlaygroundError(f"The noise vector needs between 1 and 1024 numbers (got {self.noise_dim}).")
         if not 1 <= self.units <= 4096:
             raise PlaygroundError(f"Units per layer must be between 1 and 4096 (got {self.units}).")
-        if not 1 <= self.layers <= 4:
+        if not 1 <= self.layers <= self.max_layers:
             raise PlaygroundError(f"Use between 1 and 4 LSTM layers (got {self.layers}).")
         if not 0 <= self.embedding_dim <= 4096:
             raise PlaygroundError(

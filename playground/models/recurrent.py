@@ -22,6 +22,7 @@ class RecurrentConfig(ModelConfig):
     """Sizes of a recurrent model. ``embedding_dim`` 0 means one-hot input."""
 
     cell: ClassVar[str] = "lstm"
+    max_layers: ClassVar[int] = 8
     embedding_dim: int = 64
     units: int = 256
     layers: int = 2
@@ -29,7 +30,7 @@ class RecurrentConfig(ModelConfig):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        if not 1 <= self.layers <= 8:
+        if not 1 <= self.layers <= self.max_layers:
             raise PlaygroundError(f"Use between 1 and 8 recurrent layers (got {self.layers}).")
         if not 1 <= self.units <= 4096:
             raise PlaygroundError(f"Units per layer must be between 1 and 4096 (got {self.units}).")

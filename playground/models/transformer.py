@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from typing import ClassVar
 
 import keras
 import tensorflow as tf
@@ -39,6 +40,7 @@ class TransformerConfig(ModelConfig):
     """Sizes of a transformer decoder. ``context`` is the most tokens it can look back over."""
 
     arch = "transformer"
+    max_layers: ClassVar[int] = 12
     embedding_dim: int = 128
     heads: int = 4
     layers: int = 2  # fast default, chosen by measurement; the shipped model has 4
@@ -49,7 +51,7 @@ class TransformerConfig(ModelConfig):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        if not 1 <= self.layers <= 12:
+        if not 1 <= self.layers <= self.max_layers:
             raise PlaygroundError(f"Use between 1 and 12 transformer layers (got {self.layers}).")
         if not 1 <= self.heads <= 16:
             raise PlaygroundError(f"Use between 1 and 16 attention heads (got {self.heads}).")

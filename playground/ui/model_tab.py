@@ -34,7 +34,7 @@ class Control:
 CONTROLS = (
     Control("units", lambda: gr.Slider(16, 1024, value=256, step=16, label="Units per layer",
                                        info="Size of the memory vector: more units remember more, train slower.")),
-    Control("layers", lambda: gr.Slider(1, 12, value=2, step=1, label="Layers")),
+    Control("layers", lambda: gr.Slider(1, 8, value=2, step=1, label="Layers")),  # the LSTM's most; see show_controls
     Control("embedding_dim", lambda: gr.Slider(0, 512, value=64, step=8, label="Embedding size",
                                                info="Length of the vector each token becomes (0 = one-hot input, "
                                                     "recurrent models only).")),
@@ -158,7 +158,10 @@ def show_controls(context: AppContext, arch: str, request: gr.Request = None) ->
     """Only the controls this architecture has, set to its defaults."""
     spec = architecture(arch)
     defaults = {f.name: f.default for f in dataclasses.fields(spec.config_class)}
-    return [gr.update(visible=c.field in defaults, value=defaults.get(c.field)) if c.field in defaults
+    # The layer slider reaches as far as this architecture allows (an LSTM 8, a GAN 4, a transformer 12).
+    limits_of = {"layers": {"maximum": spec.config_class.max_layers}} if hasattr(spec.config_class, "max_layers") \
+        else {}
+    return [gr.update(visible=True, value=defaults[c.field], **limits_of.get(c.field, {})) if c.field in defaults
             else gr.update(visible=False) for c in CONTROLS]
 
 
