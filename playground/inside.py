@@ -166,6 +166,21 @@ def rank_units(activations: np.ndarray, features: dict[str, np.ndarray], count: 
 
 
 # The whole look inside -----------------------------------------------------------------
+def held_out_passage(text_model, characters: int = 300) -> str:
+    """About ``characters`` of the text the model was checked on but never trained on, from a
+    paragraph start and ending at a line break: a fair prompt to look inside with."""
+    split = text_model.corpus_split()
+    if split is None or not split[1].strip():
+        raise PlaygroundError("This model was saved without its training text, so there is no held-out text to "
+                              "show; type a prompt instead.")
+    text = split[1]
+    paragraph = text.find("\n\n", 0, 5_000)
+    start = paragraph + 2 if paragraph >= 0 else 0
+    piece = text[start:start + characters]
+    end = piece.rfind("\n")
+    return piece[:end + 1] if end > characters // 2 else piece
+
+
 def inspect(text_model, prompt: str) -> dict:
     """Everything the Inside tab shows for ``prompt`` on ``text_model`` (a :class:`playground.runs.TextModel`),
     as plain JSON values: ``tokens``, ``embedding_2d``, ``attention`` (transformers, else None),

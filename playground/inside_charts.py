@@ -44,9 +44,10 @@ def attention_figure(result: dict, layer: int = 0, head: int = 0) -> go.Figure:
     count = len(tokens)
     hover = [[f"token {i} {visible(tokens[i])!r} looks at token {j} {visible(tokens[j])!r}: {weights[i, j]:.2f}"
               for j in range(count)] for i in range(count)]
-    ticks = list(range(count))
-    labels = [visible(token) for token in tokens]
-    figure = go.Figure(go.Heatmap(z=weights.tolist(), x=ticks, y=ticks, hovertext=hover, hoverinfo="text",
+    # Past about 64 tokens the labels would overlap: label every few, the hover names every square.
+    ticks = list(range(0, count, -(-count // 64)))
+    labels = [visible(tokens[i]) for i in ticks]
+    figure = go.Figure(go.Heatmap(z=weights.tolist(), hovertext=hover, hoverinfo="text",
                                   colorscale="Blues", zmin=0.0, zmax=float(max(weights.max(), 1e-6)),
                                   colorbar=dict(title="weight")))
     side = max(360, min(900, 16 * count + 140))

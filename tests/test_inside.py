@@ -158,6 +158,17 @@ def test_kinds_of_tokens():
         "word", "word", "digit"]
 
 
+def test_a_held_out_passage_starts_a_paragraph_and_ends_a_line(tiny_lstm):
+    corpus = "".join(f"SPEAKER {i}:\nLine one of {i}.\nLine two of {i}.\n\n" for i in range(40))
+    model = TextModel(tiny_lstm.model, TOKENIZER, corpus_text=corpus)
+    passage = inside.held_out_passage(model, characters=60)
+    held_out = corpus[int(len(corpus) * 0.9):]  # the last tenth, as the model was checked
+    assert passage in held_out and passage.startswith("SPEAKER ") and passage.endswith("\n")
+    assert 30 < len(passage) <= 60
+    with pytest.raises(PlaygroundError, match="saved without its training text"):
+        inside.held_out_passage(tiny_lstm)
+
+
 # Bad input -------------------------------------------------------------------------------
 def test_an_empty_prompt_is_refused(tiny_transformer):
     with pytest.raises(PlaygroundError, match="Type a prompt first"):

@@ -14,7 +14,8 @@ read from the network itself while it reads your prompt: a transformer shows whe
 (attention), an LSTM, GRU or GAN shows what its memory *tracks* (recurrent units), and every model shows
 how it *places* its tokens (embeddings).
 """
-DEFAULT_PROMPT = "ROMEO:\nWhat say you, my lord? (Speak, speak!)\n\nJULIET:\nI say "
+DEFAULT_PROMPT = ("ROMEO:\nWhat say you, my lord? Speak, speak!\nI have no joy of this contract to-night:\n"
+                  "It is too rash, too unadvised, too sudden.\n\nJULIET:\nI say ")
 
 ATTENTION_HELP = (
     "Each row is a token reading the text; its row of squares says how much it takes from each earlier token "
@@ -97,6 +98,11 @@ def neuron_view(context: AppContext, result: dict, unit, request: gr.Request = N
     return inside_charts.neuron_html(result, whole(unit, "Unit"))
 
 
+def held_out(context: AppContext, request: gr.Request = None) -> str:
+    """A passage of the model's held-out text, for the prompt box."""
+    return inside.held_out_passage(current_model(context, session_of(context, request)))
+
+
 def model_in_use(context: AppContext, request: gr.Request = None) -> str:
     model = session_of(context, request).model
     return model_line(model) if model is not None else NO_MODEL
@@ -110,7 +116,9 @@ def render(context: AppContext) -> gr.Markdown:
     with gr.Row():
         prompt = gr.Textbox(DEFAULT_PROMPT, label="Prompt (the text the model reads)", lines=3, scale=4,
                             elem_id="inside-prompt")
-        look = gr.Button("Look inside", variant="primary", elem_id="look-inside", scale=1)
+        with gr.Column(scale=1, min_width=160):
+            look = gr.Button("Look inside", variant="primary", elem_id="look-inside")
+            passage = gr.Button("Held-out text as the prompt", elem_id="held-out")
     result = gr.State(None)
     with gr.Column(visible=False) as attention_box:
         gr.Markdown("#### Attention: where each token looks\n" + ATTENTION_HELP)
@@ -121,7 +129,7 @@ def render(context: AppContext) -> gr.Markdown:
         gr.Markdown(LINES_HELP)
         token = gr.Slider(0, 1, value=0, step=1, label="Token (its position in the prompt)", elem_id="inside-token")
         lines = gr.HTML(elem_id="inside-lines-box")
-    with gr.Column(visible=False) as neuron_box:
+    with gr.Column(visible=False, elem_id="inside-neurons-view") as neuron_box:
         gr.Markdown("#### Recurrent units: what the memory tracks\n" + NEURON_HELP)
         with gr.Row():
             unit = gr.Dropdown([], label="Unit (ranked by how well it follows a feature)", elem_id="inside-unit",
@@ -135,6 +143,8 @@ def render(context: AppContext) -> gr.Markdown:
 
     views = [result, model_info, attention_box, layer, head, heatmap, token, lines, neuron_box, unit, neuron, embedding]
     look.click(bind(context, look_inside), prompt, views, api_visibility="private")
+    passage.click(bind(context, held_out), None, prompt, api_visibility="private").then(
+        bind(context, look_inside), prompt, views, api_visibility="private")
     prompt.submit(bind(context, look_inside), prompt, views, api_visibility="private")
     quiet = dict(show_progress="hidden", trigger_mode="always_last", api_visibility="private")
     for picker in (layer, head):
