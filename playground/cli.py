@@ -343,8 +343,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     try:
         args = parser().parse_args(argv)
-        result = {"train": train, "generate": generate, "next": next_token, "inspect": inspect, "evaluate": evaluate, "card": card, "export": export,
-                  "import": import_, "resume": resume}[args.command](args)
+        result = {"train": train, "generate": generate, "next": next_token, "inspect": inspect, "evaluate": evaluate,
+                  "card": card, "export": export, "import": import_, "resume": resume}[args.command](args)
     except PlaygroundError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -21,7 +21,8 @@ VIEWPORT = {"width": 1280, "height": 1100}
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory):
     require_chromium()
-    with running_app(PLAYGROUND_HOME=tmp_path_factory.mktemp("home"), PLAYGROUND_PRETRAINED=ROOT / "pretrained") as (url, _):
+    home = tmp_path_factory.mktemp("home")
+    with running_app(PLAYGROUND_HOME=home, PLAYGROUND_PRETRAINED=ROOT / "pretrained") as (url, _):
         yield url
 
 
