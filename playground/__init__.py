@@ -6,7 +6,8 @@ never from a layer above::
     ui                      playground/ui/ (the only place gradio is imported)
     session, cli            per-user state, command line
     training, sampling,     trainer thread + events, compiled generation loop,
-    metrics, evaluation     quality / diversity measures, held-out loss
+    metrics, evaluation,    quality / diversity measures, held-out loss,
+    baselines               counting models a loss is held against
     models, data, bundle    architectures behind one interface, windows, saving
     tokenizers, corpus,     text <-> ids, loading and checking text,
     config, errors          validated frozen dataclasses, user-facing errors
