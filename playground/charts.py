@@ -7,7 +7,7 @@ import math
 import plotly.graph_objects as go
 
 from playground.corpus import CorpusStats, printable
-from playground.monitor import Snapshot
+from playground.monitor import OVERFIT_RISES, Snapshot
 
 LN2 = math.log(2)
 
@@ -73,11 +73,37 @@ def loss_figure(snapshot: Snapshot) -> go.Figure:
     if snapshot.val_steps:
         curve(snapshot.val_steps, snapshot.val_losses, "validation (held-out text)", mode="lines+markers",
               line=dict(color="rgb(214,39,40)", width=2))
+    _baseline_lines(figure, snapshot, unit)
+    if snapshot.overfitting_step is not None and snapshot.overfitting_step in snapshot.val_steps:
+        loss = snapshot.val_losses[snapshot.val_steps.index(snapshot.overfitting_step)]
+        figure.add_trace(go.Scatter(
+            x=[snapshot.overfitting_step], y=[loss], mode="markers+text", name="overfitting",
+            marker=dict(symbol="x", size=14, color="black"), text=["overfitting"], textposition="top center",
+            hovertemplate=(f"step %{{x}}: validation loss has risen {OVERFIT_RISES} evaluations in a row while the "
+                           "training loss fell<extra>overfitting</extra>")))
     if snapshot.entropy_floor is not None:
         figure.add_hline(y=snapshot.entropy_floor, line_dash="dot", line_color="green",
                          annotation_text=f"entropy floor {snapshot.entropy_floor:.3f} nats: the best any model can do")
     title = f"Loss while training {snapshot.run_name}".strip()
     return _layout(figure, title, "training step", f"cross-entropy (nats per {unit}; lower is better)")
+
+
+BASELINE_COLOURS = {"uniform": "#9ca3af", "unigram": "#a16207", "bigram": "#7c3aed"}
+
+
+def _baseline_lines(figure: go.Figure, snapshot: Snapshot, unit: str) -> None:
+    """Each counting baseline as a labelled dashed line across the chart, with a sentence on hover."""
+    if not snapshot.baselines:
+        return
+    right = max([*snapshot.steps, *snapshot.val_steps, 1])
+    for label, nats, sentence in snapshot.baselines:
+        name = f"{label} baseline" if label == "uniform" else f"{label} counting model"
+        figure.add_trace(go.Scatter(
+            x=[0, right], y=[nats, nats], mode="lines+text", name=f"{name} ({nats:.2f})",
+            text=["", f"{name} {nats:.2f}"], textposition="top left", textfont=dict(size=11),
+            line=dict(color=BASELINE_COLOURS.get(label, "#059669"), width=1.5, dash="dash"),
+            hovertemplate=(f"{name}: {nats:.3f} nats = {nats / LN2:.3f} bits per {unit}<br>{sentence}"
+                           "<extra></extra>")))
 
 
 def frequency_figure(stats: CorpusStats, words: bool = False) -> go.Figure:

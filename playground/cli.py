@@ -253,6 +253,11 @@ def _progress(event) -> None:
     if isinstance(event, events.Started):
         print(f"training {event.run_name}: {event.params:,} parameters, {event.steps_per_epoch} steps per epoch",
               file=sys.stderr)
+    elif isinstance(event, events.BaselinesMeasured):
+        print("counting baselines on this split (nats per token): "
+              + ", ".join(f"{label} {nats:.3f}" for label, nats, _ in event.lines), file=sys.stderr)
+        if event.note:
+            print(f"note: {event.note}", file=sys.stderr)
     elif isinstance(event, events.Evaluated):
         print(f"step {event.step:6d}  epoch {event.epoch:6.2f}  {event.seconds:7.1f}s  "
               f"validation loss {event.val_loss:.4f} nats/token", file=sys.stderr)
@@ -299,7 +304,8 @@ def train(args) -> dict:
     result = run.execute().as_json()
     if not args.json:
         print(f"saved {result['run_dir']}: validation loss {result['val_loss']:.4f} nats/token "
-              f"({result['bits_per_token']:.3f} bits) after {result['seconds']:.0f}s")
+              f"({result['bits_per_token']:.3f} bits, {result['bits_per_character']:.3f} bits/character) "
+              f"after {result['seconds']:.0f}s")
     return result
 
 
@@ -334,8 +340,11 @@ def evaluate(args) -> dict:
     model = TextModel.load(args.model)
     result = evaluate_text(model, corpus.read_files(args.corpus).text)
     if not args.json:
-        print(f"loss {result['val_loss']:.4f} nats/token, {result['bits_per_token']:.3f} bits/token "
-              f"over {result['tokens']:,} tokens")
+        print(f"loss {result['val_loss']:.4f} nats/token, {result['bits_per_token']:.3f} bits/token, "
+              f"{result['bits_per_character']:.3f} bits/character over {result['tokens']:,} tokens")
+        if result["baselines"]:
+            print("counting baselines on this text (nats per token): " + ", ".join(
+                f"{name} {value:.3f}" for name, value in result["baselines"].items() if value is not None))
     return result
 
 

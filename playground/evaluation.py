@@ -50,3 +50,15 @@ def _compiled_losses(model: LanguageModel):
 
 def bits(nats: float) -> float:
     return nats / math.log(2)
+
+
+def characters_per_token(ids: np.ndarray, decode: Callable[[np.ndarray], str]) -> float:
+    """Characters of text per scored token of ``ids`` (all but the first, as :func:`mean_loss` scores),
+    as the tokenizer decodes them: 1 for characters, spaces and punctuation included for words."""
+    scored = np.asarray(ids)[1:]
+    return len(decode(scored)) / max(len(scored), 1)
+
+
+def bits_per_character(nats_per_token: float, chars_per_token: float) -> float:
+    """Total bits of a text over its number of characters: one scale for every tokenizer."""
+    return bits(nats_per_token) / chars_per_token if chars_per_token > 0 else math.nan

@@ -16,6 +16,14 @@ class Started:
 
 
 @dataclasses.dataclass(frozen=True)
+class BaselinesMeasured:
+    """What counting models score on this run's own split, to hold the validation loss against."""
+
+    lines: tuple[tuple[str, float, str], ...]  # (label, nats per token, one sentence), worst first
+    note: str = ""  # why a baseline is missing, if one is
+
+
+@dataclasses.dataclass(frozen=True)
 class BatchEnd:
     step: int
     epoch: float
@@ -64,4 +72,4 @@ class Failed:
     error: str
 
 
-Event = Started | BatchEnd | Evaluated | Sampled | Diagnostics | Finished | Failed
+Event = Started | BaselinesMeasured | BatchEnd | Evaluated | Sampled | Diagnostics | Finished | Failed

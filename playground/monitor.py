@@ -15,6 +15,59 @@ from playground import events
 from playground.evaluation import bits
 
 
+OVERFIT_RISES = 3  # evaluations in a row with a higher validation loss, while the training loss fell
+
+
+def overfitting_step(val: list[tuple[int, float]], steps: list[int], losses: list[float]) -> int | None:
+    """The step at which the validation loss had risen ``OVERFIT_RISES`` evaluations in a row while the
+    training loss fell over the same stretch (the model learning its training text by heart), or None.
+
+    ``val``: (step, validation loss) in order; ``steps``/``losses``: the training loss per step. The
+    training loss is compared as the mean of the steps up to each of the two evaluations' steps since the
+    one before, so one noisy batch does not decide it.
+    """
+    for end in range(OVERFIT_RISES, len(val)):
+        stretch = val[end - OVERFIT_RISES:end + 1]
+        if not all(later[1] > earlier[1] for earlier, later in zip(stretch, stretch[1:])):
+            continue
+        before = _mean_training_loss(steps, losses, val[end - OVERFIT_RISES - 1][0] if end > OVERFIT_RISES else -1,
+                                     stretch[0][0])
+        after = _mean_training_loss(steps, losses, val[end - 1][0], val[end][0])
+        if before is not None and after is not None and after < before:
+            return val[end][0]
+    return None
+
+
+def _mean_training_loss(steps: list[int], losses: list[float], after: int, until: int) -> float | None:
+    chosen = [loss for step, loss in zip(steps, losses) if after < step <= until and math.isfinite(loss)]
+    return sum(chosen) / len(chosen) if chosen else None
+
+
+def standing(baselines: list[tuple[str, float, str]], val: list[tuple[int, float]]) -> str:
+    """Where the validation loss stands against the counting baselines, in words:
+    'better than a 5-gram counting model since step 420'."""
+    if not baselines or not val:
+        return ""
+    latest = val[-1][1]
+    beaten = [(label, value) for label, value, _ in baselines if latest < value]
+    if not beaten:
+        label, value, _ = baselines[0]
+        return f"not yet better than the {label} guess ({value:.2f} nats)"
+    label, value = min(beaten, key=lambda pair: pair[1])
+    since = val[-1][0]
+    for step, loss in reversed(val):
+        if loss >= value:
+            break
+        since = step
+    name = "guess" if label == "uniform" else "counting model"
+    line = f"better than a {label} {name} ({value:.2f} nats) since step {since}"
+    better = [(other, v) for other, v, _ in baselines if v < value]
+    if better:
+        other, v = max(better, key=lambda pair: pair[1])
+        line += f"; next: the {other} counting model at {v:.2f}"
+    return line
+
+
 def format_seconds(seconds: float | None) -> str:
     if seconds is None or not math.isfinite(seconds):
         return "?"
@@ -38,6 +91,9 @@ class Snapshot:
     entropy_floor: float | None = None
     level: str = "char"
     diagnostics: list[tuple[int, dict, str]] = dataclasses.field(default_factory=list)  # (step, values, reading)
+    baselines: list[tuple[str, float, str]] = dataclasses.field(default_factory=list)  # (label, nats, sentence)
+    baseline_note: str = ""
+    overfitting_step: int | None = None  # where the validation loss had risen 3 times while training fell
 
     @property
     def done(self) -> bool:
@@ -57,6 +113,10 @@ class TrainingMonitor:
         self.val: list[tuple[int, float, float]] = []
         self.samples: list[tuple[int, float, float, str]] = []
         self.diagnostics: list[tuple[int, dict, str]] = []
+        self.baselines: list[tuple[str, float, str]] = []
+        self.baseline_note = ""
+        self.overfitting_step: int | None = None
+        self.last_batch: events.BatchEnd | None = None
         self.status = "Preparing the model (the first step compiles it, a few seconds)…"
         self.error: str | None = None
         self.started: events.Started | None = None
@@ -71,9 +131,16 @@ class TrainingMonitor:
                 self.steps.append(event.step)
                 self.losses.append(event.loss)
                 self.seconds.append(event.seconds)
-                self.status = self._progress_line(event)
+                self.status, self.last_batch = self._progress_line(event), event
+            elif isinstance(event, events.BaselinesMeasured):
+                self.baselines, self.baseline_note = list(event.lines), event.note
             elif isinstance(event, events.Evaluated):
                 self.val.append((event.step, event.val_loss, event.seconds))
+                if self.overfitting_step is None:
+                    self.overfitting_step = overfitting_step([(v[0], v[1]) for v in self.val], self.steps,
+                                                             self.losses)
+                if self.last_batch is not None:  # the judgement changed with this measurement
+                    self.status = self._progress_line(self.last_batch)
             elif isinstance(event, events.Diagnostics):
                 self.diagnostics.append((event.step, dict(event.values), event.reading))
             elif isinstance(event, events.Sampled):
@@ -87,8 +154,9 @@ class TrainingMonitor:
                 # After a Stop nobody waits for a full pass: the last periodic measurement stands.
                 measured = ("Last validation loss (a fixed slice of the held-out text)" if event.reason == "stopped"
                             else "Validation loss on the whole held-out text")
+                judgement = self._judgement()
                 self.status = (f"{verb} after {event.step} steps in {format_seconds(event.seconds)}. "
-                               f"{measured}: {loss}. "
+                               f"{measured}: {loss}. {judgement + ' ' if judgement else ''}"
                                "The model is ready in the Generate tab.")
             elif isinstance(event, events.Failed):
                 self.state, self.error = "failed", event.error
@@ -98,9 +166,23 @@ class TrainingMonitor:
         total = self.started.total_steps if self.started else None
         of = f" of {total}" if total else ""
         unit = "bits/char" if self.level == "char" else "bits/word"
-        return (f"Step {event.step}{of} · epoch {event.epoch:.2f} · loss {event.loss:.3f} nats "
+        line = (f"Step {event.step}{of} · epoch {event.epoch:.2f} · loss {event.loss:.3f} nats "
                 f"({bits(event.loss):.2f} {unit}) · {event.tokens_per_second:,.0f} tokens/s · "
                 f"elapsed {format_seconds(event.seconds)} · ETA {format_seconds(event.eta_seconds)}")
+        judgement = self._judgement()
+        return f"{line}. {judgement}" if judgement else line
+
+    def _judgement(self) -> str:
+        """Sentences on where validation stands: against the baselines, and overfitting if it shows."""
+        sentences = []
+        where = standing(self.baselines, [(v[0], v[1]) for v in self.val])
+        if where:
+            sentences.append(f"Validation: {where}.")
+        if self.overfitting_step is not None:
+            sentences.append(f"Overfitting since step {self.overfitting_step}: the validation loss rose "
+                             f"{OVERFIT_RISES} evaluations in a row while the training loss fell, so the model is "
+                             "learning its training text by heart; stop, or add dropout or text.")
+        return " ".join(sentences)
 
     def queued(self, position: int) -> None:
         with self._lock:
@@ -120,4 +202,5 @@ class TrainingMonitor:
                 self.run_name, self.state, list(self.steps), list(self.losses), list(self.seconds),
                 [v[0] for v in self.val], [v[1] for v in self.val], [v[2] for v in self.val],
                 list(self.samples), self.status, self.error, self.entropy_floor, self.level, list(self.diagnostics),
+                list(self.baselines), self.baseline_note, self.overfitting_step,
             )

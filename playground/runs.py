@@ -21,10 +21,10 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from playground import bundle, events, limits, next_token, owners, tokenizers
+from playground import baselines, bundle, events, limits, next_token, owners, tokenizers
 from playground.corpus import Corpus
 from playground.errors import PlaygroundError
-from playground.evaluation import bits
+from playground.evaluation import bits, bits_per_character, characters_per_token
 from playground.models import architecture
 from playground.models.base import LanguageModel
 from playground.owners import LOCAL
@@ -218,6 +218,8 @@ class RunResult:
     val_loss: float
     bits_per_token: float
     level: str
+    bits_per_character: float = math.nan  # total bits of the validation text over its characters
+    baselines: dict[str, float | None] | None = None  # counting models on the same split, nats per token
 
     def as_json(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -273,12 +275,17 @@ class TrainingRun:
         self.text_model = TextModel(self.model, self.tokenizer, name=self.run_dir.name, corpus_text=corpus.text,
                                     path=self.run_dir)
         trainer_class = spec.trainer_class or Trainer
+        train_ids, val_ids = self.tokenizer.encode(train_text), self.tokenizer.encode(val_text)
         self.trainer = trainer_class(
-            self.model, self.tokenizer.encode(train_text), self.tokenizer.encode(val_text), train_config,
+            self.model, train_ids, val_ids, train_config,
             decode=self.tokenizer.decode, start_ids=lambda: self.text_model.start_ids(), publish=self.publish,
             run_name=self.run_dir.name, forbid=self.text_model.forbidden_ids, checkpoint=self.checkpoint,
             strategy=self.strategy, mixed=mixed,
         )
+        # Counted once, on this run's own split, so the loss has something to be held against.
+        self.baselines = baselines.measure(train_ids, val_ids, len(self.tokenizer), self.tokenizer.level)
+        self.characters_per_token = characters_per_token(val_ids, self.tokenizer.decode)
+        self.publish(events.BaselinesMeasured(tuple(self.baselines.lines()), self.baselines.note))
 
     @classmethod
     def resume(cls, directory: str | os.PathLike,
@@ -345,7 +352,7 @@ class TrainingRun:
         partial = {"steps": self.trainer.offset + self.trainer.steps_done,
                    "seconds": round(self.trainer.seconds_offset + self.trainer.seconds, 2),
                    "params": int(self.model.count_params()), "reason": "running",
-                   "val_loss": history.best_val_loss() or math.nan}
+                   "val_loss": history.best_val_loss() or math.nan, "baselines": self.baselines.as_json()}
         info = {**self.info(None), "status": "running", "result": partial}
         bundle.save(self.run_dir, self.model, self.tokenizer, info, history, self.corpus.text)
 
@@ -363,7 +370,8 @@ class TrainingRun:
                                round(self.trainer.seconds_offset + self.trainer.seconds, 2),
                                self.trainer.offset + self.trainer.steps_done,
                                self.trainer.reason,
-                               val_loss, bits(val_loss), self.tokenizer.level)
+                               val_loss, bits(val_loss), self.tokenizer.level,
+                               bits_per_character(val_loss, self.characters_per_token), self.baselines.as_json())
             self.save(history, result)
         except Exception as error:
             message = str(error) if isinstance(error, PlaygroundError) else f"{type(error).__name__}: {error}"
@@ -424,4 +432,9 @@ def evaluate_text(text_model: TextModel, text: str, window: int | None = None) -
     window = window or int(text_model.info.get("train", {}).get("window", 128))
     ids = text_model.tokenizer.encode(text)
     loss = mean_loss(text_model.model, ids, window)
-    return {"val_loss": loss, "bits_per_token": bits(loss), "tokens": int(len(ids) - 1)}
+    split = text_model.corpus_split()  # the baselines count the model's own training text, if it was saved
+    counted = baselines.measure(text_model.tokenizer.encode(split[0]), ids, len(text_model.tokenizer),
+                                text_model.level).as_json() if split else None
+    return {"val_loss": loss, "bits_per_token": bits(loss), "tokens": int(len(ids) - 1),
+            "bits_per_character": bits_per_character(loss, characters_per_token(ids, text_model.tokenizer.decode)),
+            "baselines": counted}

@@ -119,3 +119,56 @@ def test_twenty_megabytes_take_seconds():
     result = baselines.measure(ids[:cut], ids[cut:], 60)
     assert time.perf_counter() - started < 20
     assert result.uniform > result.unigram > result.bigram > result.ngram
+
+
+LINES = [("uniform", 4.0, "a"), ("unigram", 3.0, "b"), ("bigram", 2.5, "c"), ("5-gram", 1.5, "d")]
+
+
+def test_standing_says_which_baseline_is_beaten_and_since_when():
+    from playground.monitor import standing
+
+    assert standing(LINES, [(100, 4.2)]) == "not yet better than the uniform guess (4.00 nats)"
+    # Below the bigram at step 300, above it again at 400, below from 500 on.
+    val = [(100, 3.5), (200, 2.9), (300, 2.4), (400, 2.6), (500, 2.2), (600, 2.0)]
+    assert standing(LINES, val) == ("better than a bigram counting model (2.50 nats) since step 500; "
+                                    "next: the 5-gram counting model at 1.50")
+    assert standing(LINES, val + [(700, 1.4)]) == "better than a 5-gram counting model (1.50 nats) since step 700"
+    assert standing([], val) == ""
+
+
+def test_overfitting_needs_three_rises_while_training_falls():
+    from playground.monitor import overfitting_step
+
+    steps = list(range(1, 501))
+    falling = [3.0 - step / 250 for step in steps]
+    val = [(100, 2.0), (200, 1.8), (300, 1.9), (400, 2.0)]
+    assert overfitting_step(val, steps, falling) is None  # two rises
+    assert overfitting_step(val + [(500, 2.1)], steps, falling) == 500
+    flat = [2.0] * 500  # training stuck too: a bad learning rate, not overfitting
+    assert overfitting_step(val + [(500, 2.1)], steps, flat) is None
+
+
+def test_the_monitor_and_chart_show_baselines_and_overfitting():
+    from playground import charts, events
+    from playground.monitor import TrainingMonitor
+
+    monitor = TrainingMonitor("run", level="char")
+    monitor.publish(events.BaselinesMeasured(tuple(LINES)))
+    monitor.publish(events.Started("run", 1000, 100, 500, 64))
+    for step in range(1, 501):
+        monitor.publish(events.BatchEnd(step, step / 100, step / 10, 3.0 - step / 250, 1000.0, 10.0))
+        if step % 100 == 0:
+            loss = {100: 2.0, 200: 1.4, 300: 1.45, 400: 1.5, 500: 1.6}[step]
+            monitor.publish(events.Evaluated(step, step / 100, step / 10, loss))
+    snapshot = monitor.snapshot()
+    assert snapshot.overfitting_step == 500
+    assert "better than a 5-gram counting model (1.50 nats) since step 200" not in snapshot.status  # 1.6 > 1.5
+    assert "better than a bigram counting model (2.50 nats) since step 100" in snapshot.status
+    assert "Overfitting since step 500" in snapshot.status
+    figure = charts.loss_figure(snapshot)
+    names = [trace.name for trace in figure.data]
+    assert "5-gram counting model (1.50)" in names and "uniform baseline (4.00)" in names
+    line = next(trace for trace in figure.data if trace.name == "5-gram counting model (1.50)")
+    assert list(line.y) == [1.5, 1.5] and list(line.x) == [0, 500] and "d" in line.hovertemplate
+    marker = next(trace for trace in figure.data if trace.name == "overfitting")
+    assert list(marker.x) == [500] and list(marker.y) == [1.6]

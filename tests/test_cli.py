@@ -43,6 +43,12 @@ def test_train_writes_a_bundle_and_reports_json(trained):
     assert summary["val_loss"] < unigram_entropy(text) - 0.3, (summary["val_loss"], unigram_entropy(text))
     assert {p.name for p in (folder / "run").iterdir()} >= {"model.keras", "tokenizer.json", "config.json",
                                                             "history.csv"}
+    # Counting baselines on the run's own split, in order; one bits-per-character scale (= bits/token for chars).
+    counted = summary["baselines"]
+    assert counted["uniform"] > counted["unigram"] > counted["bigram"] > counted["ngram"] > 0
+    assert summary["bits_per_character"] == pytest.approx(summary["val_loss"] / 0.6931471805599453)
+    saved = json.loads((folder / "run" / "config.json").read_text())["result"]
+    assert saved["baselines"] == counted and saved["bits_per_character"] == summary["bits_per_character"]
 
 
 def test_generate_json_is_reproducible(trained):
@@ -67,6 +73,10 @@ def test_evaluate_reports_the_loss_of_a_file(trained, capsys):
     result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert result["tokens"] == len(corpus.read_text()) - 1
     assert result["bits_per_token"] == pytest.approx(result["val_loss"] / 0.6931471805599453)
+    assert result["bits_per_character"] == pytest.approx(result["bits_per_token"])
+    # Counted on the model's own training text, scored on the file.
+    assert result["baselines"]["uniform"] > result["baselines"]["unigram"] > result["baselines"]["bigram"] \
+        > result["baselines"]["ngram"]
 
 
 def test_bad_input_exits_2_with_one_line_and_no_traceback(tmp_path):

@@ -29,7 +29,9 @@ def test_a_short_run_learns_reports_and_saves(tmp_path, small_text):
                       run_dir=tmp_path / "run", publish=publish)
     result = run.execute()
     kinds = [type(e) for e in seen]
-    assert kinds[0] is events.Started and kinds[-1] is events.Finished
+    # The counting baselines come first: the chart has its reference lines before the first step.
+    assert kinds[:2] == [events.BaselinesMeasured, events.Started] and kinds[-1] is events.Finished
+    assert [label for label, _, _ in seen[0].lines] == ["uniform", "unigram", "bigram", "5-gram"]
     assert events.BatchEnd in kinds and events.Evaluated in kinds and events.Sampled in kinds
     batches = [e for e in seen if isinstance(e, events.BatchEnd)]
     assert [b.step for b in batches] == list(range(1, len(batches) + 1))
@@ -37,6 +39,9 @@ def test_a_short_run_learns_reports_and_saves(tmp_path, small_text):
     # It learned more than how often each letter occurs.
     assert result.val_loss < unigram_entropy(small_text) - 0.3, (result.val_loss, unigram_entropy(small_text))
     assert result.bits_per_token == pytest.approx(result.val_loss / math.log(2))
+    # One scale for every tokenizer: for characters, bits per character are bits per token.
+    assert result.bits_per_character == pytest.approx(result.val_loss / math.log(2))
+    assert result.baselines == run.baselines.as_json() and result.baselines["ngram"] < result.baselines["bigram"]
     loaded = bundle.load(tmp_path / "run")
     assert loaded.info["result"]["val_loss"] == pytest.approx(result.val_loss)
     assert len(loaded.history.rows) == result.steps

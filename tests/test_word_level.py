@@ -50,6 +50,17 @@ def test_word_model_learns_the_phrases(word_run):
     assert result.val_loss < 0.5 * np.log(vocabulary), (arch, result.val_loss, vocabulary)
 
 
+def test_word_bits_per_character_count_the_decoded_characters(word_run):
+    _, run, result, _ = word_run
+    val_ids = run.tokenizer.encode(run.corpus.split(0.1)[1])
+    characters = len(run.tokenizer.decode(val_ids[1:]))  # spaces and punctuation as decoded
+    total_bits = result.val_loss * (len(val_ids) - 1) / np.log(2)
+    assert result.bits_per_character == pytest.approx(total_bits / characters)
+    assert result.bits_per_character < result.bits_per_token / 3  # a word is several characters
+    # Words count trigrams; this text is too short for them, and says so.
+    assert run.baselines.order == 3 and result.baselines["ngram"] is None and "too few" in run.baselines.note
+
+
 def test_saved_word_model_restores_its_tokenizer_and_logits(word_run):
     _, run, _, directory = word_run
     saved = json.loads((directory / "tokenizer.json").read_text("utf-8"))
