@@ -91,7 +91,7 @@ def list_runs(active: Iterable[Path] = (), viewer: Viewer = EVERYONE) -> pd.Data
 
 
 RUN_COLUMNS = ["name", "architecture", "corpus", "parameters", "minutes", "best validation loss", "bits/token",
-               "status", "owner", "published"]
+               "bits/character", "status", "owner", "published"]
 
 
 def _number(value) -> float | None:
@@ -100,8 +100,24 @@ def _number(value) -> float | None:
         and math.isfinite(value) else None
 
 
+def _rounded(value: float | None) -> float | None:
+    return round(value, 4) if value is not None else None
+
+
 def _text(value) -> str | None:
     return value if isinstance(value, str) else None
+
+
+def bits_per_character(info: dict) -> float | None:
+    """A run's validation loss in bits per character, the one scale for every tokenizer: as measured
+    when it finished, or for a character run saved before it was measured, its bits per token."""
+    result = info.get("result") if isinstance(info.get("result"), dict) else {}
+    measured = _number(result.get("bits_per_character"))
+    if measured is not None:
+        return measured
+    loss = _number(result.get("val_loss"))
+    level = result.get("level") or info.get("level") or "char"
+    return loss / math.log(2) if loss is not None and level == "char" else None
 
 
 def summary_row(name: str, info: dict, status: str) -> dict:
@@ -116,6 +132,7 @@ def summary_row(name: str, info: dict, status: str) -> dict:
         "minutes": round(seconds / 60, 2) if seconds is not None else None,
         "best validation loss": round(loss, 4) if loss is not None else None,
         "bits/token": round(loss / math.log(2), 4) if loss is not None else None,
+        "bits/character": _rounded(bits_per_character(info)),
         "status": _text(status), "owner": owner_of(info), "published": is_published(info),
     }
 

@@ -5,6 +5,7 @@ import math
 import time
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from conftest import make_text
@@ -172,3 +173,34 @@ def test_the_monitor_and_chart_show_baselines_and_overfitting():
     assert list(line.y) == [1.5, 1.5] and list(line.x) == [0, 500] and "d" in line.hovertemplate
     marker = next(trace for trace in figure.data if trace.name == "overfitting")
     assert list(marker.x) == [500] and list(marker.y) == [1.6]
+
+
+def test_runs_and_compare_tables_rank_every_tokenizer_on_bits_per_character(tmp_path):
+    import types
+
+    from playground import workspace
+    from playground.ui import compare_tab
+
+    ln2 = math.log(2)
+    infos = {
+        "chars": {"level": "char", "model": {"arch": "lstm"}, "result": {"val_loss": 1.5, "seconds": 60,
+                                                                        "bits_per_character": 1.5 / ln2}},
+        "words": {"level": "word", "model": {"arch": "gru"}, "result": {"val_loss": 4.0, "seconds": 60,
+                                                                       "bits_per_character": 1.9}},
+        "old-chars": {"level": "char", "model": {"arch": "gru"}, "result": {"val_loss": 2.0, "seconds": 60}},
+        "old-words": {"level": "word", "model": {"arch": "gru"}, "result": {"val_loss": 3.0, "seconds": 60}},
+    }
+    # Saved before bits per character were measured: a character run's are its bits per token, a word run's unknown.
+    assert workspace.bits_per_character(infos["old-chars"]) == pytest.approx(2.0 / ln2)
+    assert workspace.bits_per_character(infos["old-words"]) is None
+    assert workspace.summary_row("words", infos["words"], "completed")["bits/character"] == 1.9
+    for name, info in infos.items():
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "config.json").write_text(__import__("json").dumps(info))
+    store = types.SimpleNamespace(get=lambda key, user=None: types.SimpleNamespace(viewer=None))
+    context = types.SimpleNamespace(store=store, catalog=types.SimpleNamespace(
+        bundle_path=lambda name, viewer=None: tmp_path / name))
+    _, _, table = compare_tab.compare_runs(context, list(infos))
+    assert list(table["run"]) == list(infos)  # in the order chosen
+    # The word model's 1.9 bits per character beat the character model's 2.16; the unknown one is unranked.
+    assert table["rank"].tolist()[:3] == [2, 1, 3] and pd.isna(table["rank"].iloc[3])

@@ -16,7 +16,8 @@ INTRO = """
 ### 5 · Compare: which model is better, and at what cost?
 Pick saved runs and pretrained models. Loss against **steps** shows which learns more per update;
 against **seconds** shows which learns more per minute of your laptop. Models with different tokens
-(characters vs words) have losses on different scales: compare like with like. The
+(characters, subwords, words) have losses per token on different scales; the table ranks them all on
+**bits per character** (the bits of the held-out text over its characters), one scale for every tokenizer. The
 quality–diversity curve compares samples, not losses, so it can place any models side by side,
 GANs included.
 """
@@ -26,7 +27,8 @@ QUALITY_EMPTY = ("The quality–diversity curves of the runs you choose appear h
                  "“Measure quality and diversity”.")
 SHIPPED_QUALITY = ("The curves shown were measured when the shipped models were trained (`make pretrained`); "
                    "choose runs and press **Measure quality and diversity** to measure them with your settings.")
-RUN_COLUMNS = ["run", "architecture", "tokens", "parameters", "minutes", "validation loss", "bits/token"]
+RUN_COLUMNS = ["run", "architecture", "tokens", "parameters", "minutes", "validation loss", "bits/token",
+               "bits/character", "rank"]
 QUALITY_COLUMNS = ["model", "temperature", "bleu", "self_bleu", "samples", "references"]
 
 
@@ -57,9 +59,14 @@ def compare_runs(context: AppContext, names: list, request: gr.Request = None):
                      "tokens": info.get("level", "char"), "parameters": result.get("params"),
                      "minutes": round(float(result.get("seconds", 0)) / 60, 2),
                      "validation loss": round(loss, 4) if known else None,
-                     "bits/token": round(loss / math.log(2), 4) if known else None})
-    return (charts.compare_figure(histories, "step"), charts.compare_figure(histories, "seconds"),
-            pd.DataFrame(rows, columns=RUN_COLUMNS))
+                     "bits/token": round(loss / math.log(2), 4) if known else None,
+                     "bits/character": workspace.bits_per_character(info)})
+    table = pd.DataFrame(rows, columns=RUN_COLUMNS[:-1])
+    # Ranked on the one scale every tokenizer shares (1 = fewest bits per character), in the order chosen.
+    table["bits/character"] = pd.to_numeric(table["bits/character"])
+    table["rank"] = table["bits/character"].rank(method="min").astype("Int64")
+    table["bits/character"] = table["bits/character"].round(4)
+    return (charts.compare_figure(histories, "step"), charts.compare_figure(histories, "seconds"), table)
 
 
 def compare_quality(context: AppContext, names: list, samples: float, references: float, length: float,
