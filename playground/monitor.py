@@ -15,6 +15,7 @@ from playground import events
 from playground.evaluation import bits
 
 
+UNITS = {"char": "char", "subword": "token", "word": "word"}  # what one token is, per level
 OVERFIT_RISES = 3  # evaluations in a row with a higher validation loss, while the training loss fell
 
 
@@ -147,7 +148,7 @@ class TrainingMonitor:
                 self.samples.extend((event.step, event.epoch, t, text) for t, text in event.samples)
             elif isinstance(event, events.Finished):
                 self.state = "stopped" if event.reason == "stopped" else "finished"
-                unit = "char" if self.level == "char" else "word"
+                unit = UNITS.get(self.level, "token")
                 loss = f"{event.val_loss:.3f} nats/{unit} ({bits(event.val_loss):.3f} bits/{unit})" \
                     if event.val_loss is not None and math.isfinite(event.val_loss) else "not measured"
                 verb = {"stopped": "Stopped", "time limit": "Time is up"}.get(event.reason, "Finished")
@@ -165,7 +166,7 @@ class TrainingMonitor:
     def _progress_line(self, event: events.BatchEnd) -> str:
         total = self.started.total_steps if self.started else None
         of = f" of {total}" if total else ""
-        unit = "bits/char" if self.level == "char" else "bits/word"
+        unit = f"bits/{UNITS.get(self.level, 'token')}"
         line = (f"Step {event.step}{of} · epoch {event.epoch:.2f} · loss {event.loss:.3f} nats "
                 f"({bits(event.loss):.2f} {unit}) · {event.tokens_per_second:,.0f} tokens/s · "
                 f"elapsed {format_seconds(event.seconds)} · ETA {format_seconds(event.eta_seconds)}")

@@ -230,7 +230,7 @@ class TrainingRun:
 
     def __init__(self, corpus: Corpus, arch: str, model_options: dict[str, Any] | None = None,
                  train_config: TrainConfig = TrainConfig(), level: str = "char", max_words: int = 10_000,
-                 run_dir: str | os.PathLike | None = None,
+                 run_dir: str | os.PathLike | None = None, subword_vocab: int = 512,
                  publish: Callable[[events.Event], None] = lambda event: None,
                  resume_from: "bundle.Bundle | None" = None, owner: str = LOCAL):
         from playground.distribute import make_strategy, precision_scope, use_mixed_precision
@@ -244,7 +244,7 @@ class TrainingRun:
         if resume_from is not None:
             self.tokenizer, self.model = resume_from.tokenizer, resume_from.model
         else:
-            self.tokenizer = tokenizers.fit(train_text, level, max_words)
+            self.tokenizer = tokenizers.fit(train_text, level, max_words, subword_vocab)
             config = spec.default_config(len(self.tokenizer), **(model_options or {}))
             # By arithmetic, before anything is built: a model too large for the server never exists.
             limits.check_model(config)

@@ -40,13 +40,15 @@ class CorpusChoice:
     level: str = "char"
     validation_share: float = 0.1
     max_words: int = 10_000
+    subword_vocab: int = 512
 
     @functools.cached_property
     def vocabulary_size(self) -> int:
         """Tokens a model of this corpus will have (fitted once, asked for at every Model tab change)."""
         from playground import tokenizers
 
-        return len(tokenizers.fit(self.corpus.split(self.validation_share)[0], self.level, self.max_words))
+        return len(tokenizers.fit(self.corpus.split(self.validation_share)[0], self.level, self.max_words,
+                                  self.subword_vocab))
 
 
 class Session:
@@ -74,10 +76,12 @@ class Session:
 
     # Corpus ---------------------------------------------------------------------------
     def load_corpus(self, source: str, files: Sequence[str] | None = None, text: str = "", name: str = "",
-                    level: str = "char", validation_share: float = 0.1, max_words: int = 10_000) -> CorpusChoice:
+                    level: str = "char", validation_share: float = 0.1, max_words: int = 10_000,
+                    subword_vocab: int = 512) -> CorpusChoice:
         """Replace the corpus only once the new one is known to be good."""
-        if level not in ("char", "word"):
-            raise PlaygroundError(f"Tokenization must be 'char' or 'word' (got {level!r}).")
+        from playground import tokenizers
+
+        tokenizers.check_level(level)
         corpus_module.check_validation_share(validation_share)
         if source == "upload":
             loaded = corpus_module.read_files([f for f in (files or []) if f])
@@ -87,7 +91,9 @@ class Session:
             loaded = builtin.load_builtin(name)
         else:
             raise PlaygroundError(f"Corpus source must be upload, paste or builtin (got {source!r}).")
-        choice = CorpusChoice(loaded, level, float(validation_share), int(max_words))
+        choice = CorpusChoice(loaded, level, float(validation_share), int(max_words), int(subword_vocab))
+        if level == "subword":  # a vocabulary the text cannot support is said now, not when training starts
+            choice.vocabulary_size
         self.choice = choice
         return choice
 
@@ -136,7 +142,7 @@ class Session:
         train_config = dataclasses.replace(train_config, validation_share=choice.validation_share)
         return self._start(lambda publish: TrainingRun(
             choice.corpus, arch, model_options, train_config, level=choice.level, max_words=choice.max_words,
-            publish=publish, owner=self.viewer.name), choice.corpus.name, choice.level)
+            subword_vocab=choice.subword_vocab, publish=publish, owner=self.viewer.name), choice.corpus.name, choice.level)
 
     def resume_training(self, directory) -> TrainingMonitor:
         """Continue a saved run from its last checkpoint."""

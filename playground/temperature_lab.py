@@ -31,14 +31,14 @@ CHAR_NGRAM, WORD_NGRAM = 8, 3
 
 def memorisation_index(train_text: str, level: str) -> metrics.NgramIndex:
     """Index of the training text: 8-character n-grams, or 3-word n-grams at word level."""
-    if level == "char":
+    if level != "word":
         return metrics.NgramIndex(train_text, CHAR_NGRAM)
     return metrics.NgramIndex(WordTokenizer.split(train_text), WORD_NGRAM)
 
 
 def measured_tokens(sample: Sample, level: str):
-    """What the metrics count: characters of the text, or words."""
-    return sample.text if level == "char" else sample.tokens
+    """What the metrics count: characters of the text (for subword models too), or words."""
+    return sample.tokens if level == "word" else sample.text
 
 
 def sample_row(sample: Sample, level: str, index: metrics.NgramIndex | None) -> dict:
@@ -91,7 +91,7 @@ def bleu_words(text: str) -> list[str]:
 def reference_windows(held_out: str, level: str, count: int, length: int, seed: int) -> list[list[str]]:
     """``count`` stretches of held-out text as word lists, about as long as the samples (``length``
     characters or words), split into words as :func:`bleu_words` splits the samples."""
-    if level == "char":
+    if level != "word":
         if len(held_out) < length + 1:
             raise PlaygroundError(f"The held-out text ({len(held_out)} characters) is shorter than one sample "
                                   f"({length}); use a longer corpus or shorter samples.")

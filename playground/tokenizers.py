@@ -1,8 +1,8 @@
 """Text <-> token ids.
 
 Every tokenizer has the same small contract: ``encode(text) -> np.ndarray`` of int32 ids,
-``decode(ids) -> str``, ``vocabulary`` (a list, id = position), ``level`` ("char" or
-"word"), and ``to_json`` / ``from_json`` so a bundle restores it exactly.
+``decode(ids) -> str``, ``vocabulary`` (a list, id = position), ``level`` ("char", "subword"
+or "word"), and ``to_json`` / ``from_json`` so a bundle restores it exactly.
 """
 
 from __future__ import annotations
@@ -55,10 +55,15 @@ class CharTokenizer:
         return json.dumps({"level": self.level, "vocabulary": self.vocabulary[1:]}, ensure_ascii=False)
 
 
-_WORD_PATTERN = re.compile(r"\n|[^\W\d_]+(?:'[^\W\d_]+)?|\d+|[^\w\s]", re.UNICODE)
+# Scripts written without spaces (Chinese, Japanese kana): each character is a word, as word
+# tokenizers for them commonly do; otherwise a whole clause would be one "word".
+_UNSPACED = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f"
+_LETTERS = f"(?:(?![{_UNSPACED}])[^\\W\\d_])+"
+_WORD_PATTERN = re.compile(rf"\n|[{_UNSPACED}]|{_LETTERS}(?:'{_LETTERS})?|\d+|[^\w\s]", re.UNICODE)
+_CLOSE_UP = re.compile(f"[{_UNSPACED}\u3000-\u303f\uff00-\uffef]")  # no spaces between these when decoding
 _NO_SPACE_BEFORE = set(".,;:!?)]}'\"\n-")
 _NO_SPACE_AFTER = set("([{\n-")  # a hyphen joins its neighbours: "to-morrow"
-SENTENCE_ENDS = frozenset({"\n", ".", "!", "?"})
+SENTENCE_ENDS = frozenset({"\n", ".", "!", "?", "。", "！", "？"})
 
 
 class WordTokenizer:
@@ -125,7 +130,8 @@ class WordTokenizer:
         by default it may be continuing a prompt's sentence."""
         pieces: list[str] = []
         for word in self.token_texts(ids):
-            if pieces and word[0] not in _NO_SPACE_BEFORE and pieces[-1][-1] not in _NO_SPACE_AFTER:
+            if pieces and word[0] not in _NO_SPACE_BEFORE and pieces[-1][-1] not in _NO_SPACE_AFTER \
+                    and not (_CLOSE_UP.match(word[0]) or _CLOSE_UP.match(pieces[-1][-1])):
                 pieces.append(" ")
             capital = sentence_start or word == "i" or word.startswith("i'")
             pieces.append(word.capitalize() if capital and word[0].isalpha() else word)
@@ -139,7 +145,92 @@ class WordTokenizer:
         return json.dumps({"level": self.level, "vocabulary": self.vocabulary[1:]}, ensure_ascii=False)
 
 
-Tokenizer = CharTokenizer | WordTokenizer
+class SubwordTokenizer:
+    """Byte-pair encoding learned from the corpus (Hugging Face ``tokenizers``): frequent runs of
+    bytes become one token, so common words are one token and rare ones a few pieces.
+
+    Byte-level, so any Unicode text splits and decodes back exactly; bytes never seen in training
+    become ``<unk>`` (id 0), as unseen characters do at character level. A token may hold part of a
+    character's bytes; decoded alone it shows as \ufffd.
+    """
+
+    level = "subword"
+
+    def __init__(self, vocabulary: Sequence[str], merges: Sequence[Sequence[str]]):
+        from tokenizers import Tokenizer as HuggingFaceTokenizer, decoders, models, pre_tokenizers
+
+        tokens = [t for t in vocabulary if t != UNKNOWN]
+        if len(set(tokens)) != len(tokens):
+            raise PlaygroundError("The tokenizer's subword list has duplicates.")
+        self.vocabulary = [UNKNOWN, *tokens]
+        self.merges = [tuple(pair) for pair in merges]
+        ids = {token: index for index, token in enumerate(self.vocabulary)}
+        if not all(len(pair) == 2 and all(part in ids for part in pair) for pair in self.merges):
+            raise PlaygroundError("tokenizer.json's merges must be pairs of tokens from its vocabulary.")
+        try:
+            self._bpe = HuggingFaceTokenizer(models.BPE(vocab=ids, merges=self.merges, unk_token=UNKNOWN))
+        except Exception as error:  # the library's own message, in our error type
+            raise PlaygroundError(f"tokenizer.json's subword merges are not valid: {error}") from None
+        self._bpe.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+        self._bpe.decoder = decoders.ByteLevel()
+
+    @classmethod
+    def fit(cls, text: str, vocab_size: int = 512) -> "SubwordTokenizer":
+        from tokenizers import Tokenizer as HuggingFaceTokenizer, decoders, models, pre_tokenizers, trainers
+
+        if vocab_size < 2:
+            raise PlaygroundError(f"The subword vocabulary must have at least 2 tokens (got {vocab_size}).")
+        learner = HuggingFaceTokenizer(models.BPE(unk_token=UNKNOWN))
+        learner.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+        learner.decoder = decoders.ByteLevel()
+        learner.train_from_iterator(text.splitlines(keepends=True), trainer=trainers.BpeTrainer(
+            vocab_size=vocab_size, special_tokens=[UNKNOWN], show_progress=False))
+        spec = json.loads(learner.to_str())["model"]
+        vocabulary = [token for token, _ in sorted(spec["vocab"].items(), key=lambda item: item[1])]
+        alphabet = len(vocabulary) - len(spec["merges"])  # <unk> and every byte the text uses
+        if vocab_size < alphabet:
+            raise PlaygroundError(
+                f"A subword vocabulary of {vocab_size} is smaller than the {alphabet - 1} different bytes of the "
+                f"text plus <unk>; choose at least {alphabet}.")
+        if len(vocabulary) < vocab_size:
+            raise PlaygroundError(
+                f"This text supports at most {len(vocabulary)} subword tokens (after that no pair of tokens "
+                f"repeats); choose a vocabulary of {len(vocabulary)} or fewer, or use a longer text.")
+        return cls(vocabulary, spec["merges"])
+
+    def __len__(self) -> int:
+        return len(self.vocabulary)
+
+    def encode(self, text: str) -> np.ndarray:
+        return np.asarray(self._bpe.encode(text).ids if text else [], dtype=np.int32)
+
+    def decode(self, ids: Iterable[int], sentence_start: bool = False) -> str:
+        """The text of ``ids``; each <unk> shows as \ufffd. ``sentence_start`` only matters at word level."""
+        pieces, run = [], []
+        for i in map(int, ids):
+            if i == 0:
+                pieces.append(self._bpe.decode(run, skip_special_tokens=False) if run else "")
+                pieces.append("\ufffd")
+                run = []
+            else:
+                run.append(i)
+        pieces.append(self._bpe.decode(run, skip_special_tokens=False) if run else "")
+        return "".join(pieces)
+
+    def token_texts(self, ids: Iterable[int]) -> list[str]:
+        return [self.decode([i]) for i in ids]
+
+    def unknown_symbols(self, text: str) -> list[str]:
+        """Characters of ``text`` with a byte the tokenizer never saw, in order of first appearance."""
+        return [c for c in dict.fromkeys(text) if 0 in self.encode(c)]
+
+    def to_json(self) -> str:
+        return json.dumps({"level": self.level, "vocabulary": self.vocabulary[1:],
+                           "merges": [list(pair) for pair in self.merges]}, ensure_ascii=False)
+
+
+LEVELS = ("char", "subword", "word")
+Tokenizer = CharTokenizer | SubwordTokenizer | WordTokenizer
 
 
 def from_json(data: str) -> Tokenizer:
@@ -154,12 +245,25 @@ def from_json(data: str) -> Tokenizer:
         return CharTokenizer(vocabulary)
     if level == "word":
         return WordTokenizer(vocabulary)
+    if level == "subword":
+        merges = spec.get("merges")
+        if not isinstance(merges, list) or not all(isinstance(pair, list) for pair in merges):
+            raise PlaygroundError("tokenizer.json's subword merges must be a list of token pairs.")
+        return SubwordTokenizer(vocabulary, merges)
     raise PlaygroundError(f"tokenizer.json names an unknown level {level!r}.")
 
 
-def fit(text: str, level: str = "char", max_tokens: int = 10_000) -> Tokenizer:
-    if level == "char":
+def check_level(level: str) -> str:
+    if level not in LEVELS:
+        raise PlaygroundError(f"Tokenization must be 'char', 'subword' or 'word' (got {level!r}).")
+    return level
+
+
+def fit(text: str, level: str = "char", max_tokens: int = 10_000, subword_vocab: int = 512) -> Tokenizer:
+    """A tokenizer learned from ``text``: ``max_tokens`` caps a word vocabulary, ``subword_vocab`` is the
+    size of a subword one."""
+    if check_level(level) == "char":
         return CharTokenizer.fit(text)
-    if level == "word":
-        return WordTokenizer.fit(text, max_tokens)
-    raise PlaygroundError(f"Tokenization must be 'char' or 'word' (got {level!r}).")
+    if level == "subword":
+        return SubwordTokenizer.fit(text, subword_vocab)
+    return WordTokenizer.fit(text, max_tokens)

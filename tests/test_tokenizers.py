@@ -3,7 +3,7 @@ import pytest
 
 from playground import tokenizers
 from playground.errors import PlaygroundError
-from playground.tokenizers import CharTokenizer, WordTokenizer
+from playground.tokenizers import CharTokenizer, SubwordTokenizer, WordTokenizer
 
 
 def test_char_round_trip_and_json(small_text):
@@ -76,5 +76,61 @@ def test_bad_tokenizer_json(data):
 
 
 def test_unknown_level():
-    with pytest.raises(PlaygroundError, match="'char' or 'word'"):
+    with pytest.raises(PlaygroundError, match="'char', 'subword' or 'word'"):
         tokenizers.fit("abc", "byte")
+
+
+SNIPPETS = {
+    "german": "Über den Bergen weht ein kühler Wind; die Bäume flüstern Märchen über Straßen und Flüsse.\n",
+    "russian": "Мороз и солнце; день чудесный! Ещё ты дремлешь, друг прелестный, пора, красавица, проснись.\n",
+    "chinese": "床前明月光，疑是地上霜。举头望明月，低头思故乡。春眠不觉晓，处处闻啼鸟。\n",
+}
+
+
+def test_subword_round_trip_on_every_script(small_text):
+    text = small_text + "".join(SNIPPETS.values()) * 3
+    tokenizer = tokenizers.fit(text, "subword", subword_vocab=300)
+    assert tokenizer.level == "subword" and len(tokenizer) == 300 and tokenizer.vocabulary[0] == "<unk>"
+    for snippet in (small_text, *SNIPPETS.values()):
+        ids = tokenizer.encode(snippet)
+        assert ids.dtype == np.int32 and 0 not in ids
+        assert tokenizer.decode(ids) == snippet
+    # Frequent words become single tokens: far fewer tokens than characters.
+    assert len(tokenizer.encode(small_text)) < len(small_text) / 2.5
+    restored = tokenizers.from_json(tokenizer.to_json())
+    assert isinstance(restored, SubwordTokenizer) and restored.vocabulary == tokenizer.vocabulary
+    assert restored.encode(text).tolist() == tokenizer.encode(text).tolist()
+
+
+def test_subword_unknown_bytes_and_token_texts(small_text):
+    tokenizer = SubwordTokenizer.fit(small_text, 100)
+    ids = tokenizer.encode("The cat Ω")
+    assert 0 in ids and tokenizer.decode(ids).startswith("The cat ") and tokenizer.decode(ids).endswith("\ufffd")
+    assert tokenizer.unknown_symbols("cat Ωé") == ["Ω", "é"]
+    assert "".join(tokenizer.token_texts(tokenizer.encode("the dog"))) == "the dog"
+    assert tokenizer.encode("").tolist() == [] and tokenizer.decode([]) == ""
+
+
+@pytest.mark.parametrize("size, message", [
+    (1, "at least 2 tokens"),
+    (10, "smaller than the 36 different bytes of the text plus <unk>; choose at least 37"),
+    (5000, "supports at most [0-9]+ subword tokens"),
+])
+def test_subword_vocabulary_the_text_cannot_support(small_text, size, message):
+    with pytest.raises(PlaygroundError, match=message):
+        tokenizers.fit(small_text, "subword", subword_vocab=size)
+
+
+def test_bad_subword_json():
+    with pytest.raises(PlaygroundError, match="merges must be a list"):
+        tokenizers.from_json('{"level": "subword", "vocabulary": ["a", "b"]}')
+    with pytest.raises(PlaygroundError, match="pairs of tokens from its vocabulary"):
+        tokenizers.from_json('{"level": "subword", "vocabulary": ["a", "b"], "merges": [["a", "c"]]}')
+
+
+def test_words_of_unspaced_scripts_are_single_characters():
+    tokenizer = WordTokenizer.fit(SNIPPETS["chinese"] + "ありがとう。Hello world.")
+    assert WordTokenizer.split("举头望明月，ありがとう。Hello") == ["举", "头", "望", "明", "月", "，", "あ", "り", "が",
+                                                                 "と", "う", "。", "hello"]
+    assert tokenizer.decode(tokenizer.encode("举头望明月，低头思故乡。")) == "举头望明月，低头思故乡。"
+    assert max(map(len, tokenizer.vocabulary[1:])) <= 5  # "hello", never a clause

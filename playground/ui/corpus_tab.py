@@ -16,11 +16,13 @@ tells you whether it learned the language or just memorised the training part.
 """
 
 PREVIEW_CHARS = 1500
+LEVEL_NAMES = {"char": "characters", "subword": "subwords", "word": "words"}
 STATS_COLUMNS = ["statistic", "value"]
 
 
 def load_corpus(context: AppContext, source: str, files, text: str, builtin_name: str, level: str,
-                validation_share: float, max_words: float, request: gr.Request = None):
+                validation_share: float, max_words: float, subword_vocab: float = 512,
+                request: gr.Request = None):
     """Load a corpus into this session and describe it. Returns (summary, stats table, chart, preview)."""
     session = session_of(context, request)
     if isinstance(files, str):
@@ -28,7 +30,8 @@ def load_corpus(context: AppContext, source: str, files, text: str, builtin_name
     paths = [getattr(f, "name", f) for f in (files or [])]
     choice = session.load_corpus(source, paths, text, builtin_name, level,
                                  number(validation_share, "Validation share", 0.1),
-                                 whole(max_words, "Word vocabulary cap", 10_000))
+                                 whole(max_words, "Word vocabulary cap", 10_000),
+                                 whole(subword_vocab, "Subword vocabulary", 512))
     stats = describe(choice.corpus.text)
     train, validation = choice.corpus.split(choice.validation_share)
     table = pd.DataFrame(stats.as_rows() + [
@@ -38,13 +41,15 @@ def load_corpus(context: AppContext, source: str, files, text: str, builtin_name
     floor = builtin.entropy_floor(choice.corpus.name)
     summary = (f"**Loaded {escape(choice.corpus.name)}**: {stats.characters:,} characters, "
                f"{stats.vocabulary} distinct characters, {stats.words:,} words. "
-               f"Tokens: **{'characters' if level == 'char' else 'words'}**.")
+               f"Tokens: **{LEVEL_NAMES.get(level, level)}**.")
     if floor is not None:
         summary += (f" This text comes from a known random process: no model can get below "
                     f"**{floor:.3f} nats/char**, shown as a dotted line while training.")
-    if level == "word":
-        summary += (" Word-level losses are per word and cannot be compared with character-level ones: "
-                    "a word carries several characters' worth of surprise.")
+    if level != "char":
+        summary += (f" The model will know **{choice.vocabulary_size:,}** {LEVEL_NAMES[level]}. Losses per "
+                    f"{LEVEL_NAMES[level][:-1]} cannot be compared with character-level ones (a token carries "
+                    "several characters' worth of surprise): compare runs on **bits per character**, which every "
+                    "run reports.")
     figure = charts.frequency_figure(stats, words=(level == "word"))
     return summary, table, figure, choice.corpus.text[:PREVIEW_CHARS]
 
@@ -68,13 +73,17 @@ def render(context: AppContext, demo: gr.Blocks) -> list:
                                         placeholder="Paste a few thousand characters or more…")
             load_button = gr.Button("Use this corpus", variant="primary", elem_id="load-corpus")
         with gr.Column(scale=2):
-            level = gr.Radio([("characters", "char"), ("words", "word")], value="char", label="Tokens",
+            level = gr.Radio([("characters", "char"), ("subwords (BPE)", "subword"), ("words", "word")],
+                             value="char", label="Tokens",
                              info="Character models can spell anything; word models learn faster but only know "
-                                  "the words they saw (others become <unk>).")
+                                  "the words they saw (others become <unk>); subwords sit between: common words "
+                                  "are one token, rare ones a few pieces.")
             validation = gr.Slider(0.05, 0.3, value=0.1, step=0.05, label="Validation share",
                                    info="The last part of the text, held out to measure generalisation.")
             max_words = gr.Number(value=10_000, precision=0, label="Word vocabulary cap (word level)",
                                   minimum=2, maximum=50_000)
+            subword_vocab = gr.Number(value=512, precision=0, label="Subword vocabulary (subword level)",
+                                      minimum=2, maximum=50_000)
     summary = gr.Markdown("Loading the default built-in corpus… (or choose one above and press **Use this corpus**).",
                           elem_id="corpus-summary")
     with gr.Row():
@@ -87,7 +96,7 @@ def render(context: AppContext, demo: gr.Blocks) -> list:
 
     for tab, name in ((builtin_tab, "builtin"), (upload_tab, "upload"), (paste_tab, "paste")):
         tab.select(lambda name=name: name, None, source, api_visibility="private")
-    inputs = [source, files, pasted, builtin_name, level, validation, max_words]
+    inputs = [source, files, pasted, builtin_name, level, validation, max_words, subword_vocab]
     outputs = [summary, stats, chart, preview]
     loaded_by_click = load_button.click(bind(context, load_corpus), inputs, outputs, api_name="load_corpus")
     # A new page starts with the default built-in corpus loaded, so Train works straight away.

@@ -1,0 +1,44 @@
+"""Subword (byte-pair) models end to end: a run trains, saves, reloads and generates."""
+
+import math
+
+import numpy as np
+import pytest
+
+from conftest import make_text
+from playground import corpus
+from playground.errors import PlaygroundError
+from playground.runs import TextModel, TrainingRun
+from playground.session import Session
+from playground.training import TrainConfig
+
+
+def test_a_tiny_subword_model_trains_and_generates(tmp_path):
+    text = make_text(30_000)
+    run = TrainingRun(corpus.from_text(text), "gru", {"units": 32, "layers": 1, "embedding_dim": 16},
+                      TrainConfig(epochs=2, batch_size=16, window=32, learning_rate=0.01, eval_every_seconds=60),
+                      level="subword", subword_vocab=96, run_dir=tmp_path / "run")
+    result = run.execute()
+    assert result.level == "subword" and len(run.tokenizer) == 96 and run.baselines.order == 5
+    # It learned more than token frequencies, and reports on the shared scale.
+    assert result.val_loss < result.baselines["unigram"] - 0.3, (result.val_loss, result.baselines)
+    val_ids = run.tokenizer.encode(run.corpus.split(0.1)[1])
+    total_bits = result.val_loss * (len(val_ids) - 1) / math.log(2)
+    assert result.bits_per_character == pytest.approx(total_bits / len(run.tokenizer.decode(val_ids[1:])))
+    loaded = TextModel.load(tmp_path / "run")
+    assert loaded.level == "subword" and loaded.tokenizer.vocabulary == run.tokenizer.vocabulary
+    ids = np.asarray([run.tokenizer.encode("The cat sat")])
+    np.testing.assert_allclose(loaded.model(ids), run.model(ids), atol=1e-5)
+    samples = loaded.generate("The cat", [0.5, 1.0], 30, seed=1)
+    assert all(len(sample.token_ids) == 30 and sample.text and "\ufffd" not in sample.text for sample in samples)
+    assert "".join(samples[0].tokens) == samples[0].text
+
+
+def test_the_session_refuses_a_subword_vocabulary_the_text_cannot_support():
+    session = Session("a" * 32)
+    with pytest.raises(PlaygroundError, match="supports at most"):
+        session.load_corpus("paste", text=make_text(5000), level="subword", subword_vocab=5000)
+    with pytest.raises(PlaygroundError, match="'char', 'subword' or 'word'"):
+        session.load_corpus("paste", text=make_text(5000), level="bytes")
+    choice = session.load_corpus("paste", text=make_text(5000), level="subword", subword_vocab=64)
+    assert choice.vocabulary_size == 64
