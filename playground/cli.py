@@ -12,6 +12,7 @@ import json
 import math
 import os
 import sys
+from pathlib import Path
 from typing import Sequence
 
 from playground.errors import PlaygroundError
@@ -49,9 +50,9 @@ def _add_train(commands) -> None:
     limit = train.add_mutually_exclusive_group()
     limit.add_argument("--epochs", type=float, help="passes over the training text (fractions allowed)")
     limit.add_argument("--minutes", type=float, help="wall-clock budget (fractions allowed)")
-    train.add_argument("--seed", type=int, default=0)
-    train.add_argument("--level", default="char", choices=["char", "word"])
-    train.add_argument("--max-words", type=int, default=10_000, help="word-level vocabulary cap")
+    train.add_argument("--seed", type=int, help="random seed (default 0)")
+    train.add_argument("--level", choices=["char", "word"], help="tokens: char (default) or word")
+    train.add_argument("--max-words", type=int, help="word-level vocabulary cap (default 10,000)")
     # Model sizes: each applies to the architectures whose config has that field.
     for flag, kind, text in MODEL_FLAGS:
         train.add_argument(flag, type=kind, help=text)
@@ -64,10 +65,14 @@ def _add_train(commands) -> None:
     train.add_argument("--optimizer", help="adam, adamw, rmsprop or sgd")
     train.add_argument("--schedule", help="learning-rate schedule: constant or cosine")
     train.add_argument("--warmup", type=int, help="warm-up steps")
-    train.add_argument("--validation-share", type=float, default=0.1)
+    train.add_argument("--validation-share", type=float, help="held-out share of the text (default 0.1)")
     train.add_argument("--strategy", default="default", help="auto, default, mirrored or multiworker (TF_CONFIG)")
     train.add_argument("--mixed-precision", choices=["auto", "on", "off"], default="off",
                        help="mixed_float16 on GPUs (auto: on when a GPU is visible)")
+    train.add_argument("--like", metavar="RUN_DIR",
+                       help="retrain a saved run: its architecture, sizes, settings, seed and budget (flags given "
+                            "here still win); refused if the corpus differs from the run's, unless --force")
+    train.add_argument("--force", action="store_true", help="with --like: train even on a different corpus")
     train.add_argument("--json", action="store_true", help="print a JSON summary as the last line")
 
 
@@ -278,6 +283,13 @@ def train(args) -> dict:
     source = builtin.load_builtin(args.builtin) if args.builtin else corpus.read_files(args.corpus)
     from playground.models import architecture
 
+    if args.like:
+        _take_settings_of(args, source.text)
+    args.seed = 0 if args.seed is None else args.seed
+    args.level = args.level or "char"
+    args.max_words = 10_000 if args.max_words is None else args.max_words
+    args.validation_share = 0.1 if args.validation_share is None else args.validation_share
+
     fields = {f.name for f in dataclasses.fields(architecture(args.arch).config_class)}
     options = {}
     for flag, _, _ in MODEL_FLAGS:
@@ -296,6 +308,7 @@ def train(args) -> dict:
              "optimizer": args.optimizer, "schedule": args.schedule, "warmup_steps": args.warmup}
     settings = {**architecture(args.arch).train_defaults, **{k: v for k, v in given.items() if v is not None}}
     mixed = {"auto": None, "on": True, "off": False}[args.mixed_precision]
+    settings.update(getattr(args, "like_settings", {}))
     config = TrainConfig(epochs=args.epochs, minutes=args.minutes, seed=args.seed,
                          validation_share=args.validation_share, strategy=args.strategy, mixed_precision=mixed,
                          **settings)
@@ -307,6 +320,48 @@ def train(args) -> dict:
               f"({result['bits_per_token']:.3f} bits, {result['bits_per_character']:.3f} bits/character) "
               f"after {result['seconds']:.0f}s")
     return result
+
+
+LIKE_TRAIN = ("batch_size", "window", "learning_rate", "optimizer", "schedule", "warmup_steps", "clipnorm",
+              "eval_every_seconds", "report_every_seconds", "eval_tokens", "jit_compile")
+
+
+def _take_settings_of(args, text: str) -> None:
+    """Fill ``args`` from a saved run's config.json (what the command line did not say itself), after
+    checking that ``text`` is the corpus it was trained on."""
+    from playground import workspace
+    from playground.runs import corpus_sha256
+
+    info = workspace.read_info(Path(args.like)) if Path(args.like).is_dir() else None
+    if not isinstance(info, dict) or not isinstance(info.get("model"), dict):
+        raise PlaygroundError(f"{args.like} is not a saved run (no readable config.json).")
+    expected, found = info.get("corpus_sha256"), corpus_sha256(text)
+    if expected != found and not args.force:
+        said = f"SHA-256 {expected[:12]}…" if expected else "no recorded SHA-256"
+        raise PlaygroundError(f"This corpus (SHA-256 {found[:12]}…) is not the one {Path(args.like).name} was "
+                              f"trained on ({said}); pass --force to train on it anyway.")
+    model, train = dict(info["model"]), dict(info.get("train") or {})
+    args.arch = model.pop("arch", args.arch)
+    model.pop("vocab_size", None)
+    for flag, _, _ in MODEL_FLAGS:
+        name = flag[2:].replace("-", "_")
+        field = FIELD_OF_FLAG.get(flag, name)
+        if getattr(args, name) is None and field in model:
+            setattr(args, name, model[field])
+    args.like_settings = {key: train[key] for key in LIKE_TRAIN
+                          if key in train and getattr(args, {"learning_rate": "lr", "warmup_steps": "warmup"}
+                                                      .get(key, key), None) is None}
+    budget = info.get("budget") or {}
+    if args.epochs is None and args.minutes is None:
+        args.epochs, args.minutes = budget.get("epochs"), budget.get("minutes")
+    if args.seed is None:
+        args.seed = train.get("seed")
+    if args.level is None:
+        args.level = info.get("level")
+    if args.max_words is None:
+        args.max_words = info.get("max_words")
+    if args.validation_share is None:
+        args.validation_share = train.get("validation_share")
 
 
 def generate(args) -> dict:

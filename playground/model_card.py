@@ -43,6 +43,8 @@ def write_card(directory: str | os.PathLike, command: str) -> Path:
         command,
         "```",
         "",
+        *reproduce_lines(directory.name, info),
+        "",
         "## Model configuration",
         "```json",
         json.dumps(info["model"], indent=2),
@@ -57,3 +59,22 @@ def write_card(directory: str | os.PathLike, command: str) -> Path:
     path = directory / "MODEL_CARD.md"
     bundle.write_atomic(path, "\n".join(lines))
     return path
+
+
+def reproduce_lines(name: str, info: dict) -> list[str]:
+    """What retraining this run needs, in Markdown: the text's fingerprint, the seed, the libraries and
+    the command (same machine, seed and corpus: the same validation loss)."""
+    train = info.get("train") if isinstance(info.get("train"), dict) else {}
+    versions = info.get("versions") if isinstance(info.get("versions"), dict) else {}
+    digest = info.get("corpus_sha256")
+    libraries = ", ".join(f"{key} {value}" for key, value in versions.items()) or "not recorded"
+    return [
+        "## Reproduce",
+        f"- **Corpus SHA-256**: `{digest}`" if isinstance(digest, str) else "- **Corpus SHA-256**: not recorded",
+        f"- **Seed**: {train.get('seed', 0)}; **libraries**: {libraries}",
+        "- **Command** (refused if the corpus is not the same text, unless `--force`):",
+        "",
+        "```bash",
+        f"python -m playground train --like {name} --corpus YOUR_CORPUS.txt",
+        "```",
+    ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import collections
 import dataclasses
 import datetime
+import hashlib
 import json
 import logging
 import math
@@ -258,7 +259,7 @@ class TrainingRun:
             raise PlaygroundError(
                 f"The training context length {train_config.window} is longer than the model's context "
                 f"{limit}; shorten it or give the model a longer context.")
-        self.corpus, self.arch, self.train_config = corpus, arch, train_config
+        self.corpus, self.arch, self.train_config, self.max_words = corpus, arch, train_config, max_words
         # Who the run belongs to, and whether the class may see it; a resumed run keeps both.
         self.owner = owners.owner_of(resume_from.info) if resume_from is not None else owner
         self.published = resume_from is not None and owners.is_published(resume_from.info)
@@ -320,7 +321,8 @@ class TrainingRun:
             if budget.get("minutes"):
                 train["minutes"] = max(budget["minutes"] - seconds_done / 60, 0.1)
         run = cls(Corpus(loaded.info.get("corpus", "corpus"), text), loaded.arch, train_config=TrainConfig(**train),
-                  run_dir=directory, publish=publish, resume_from=loaded)
+                  run_dir=directory, publish=publish, resume_from=loaded,
+                  max_words=int(loaded.info.get("max_words") or 10_000))
         run.budget = budget
         run.trainer.history = loaded.history
         return run
@@ -395,13 +397,27 @@ class TrainingRun:
 
     def info(self, result: RunResult | None) -> dict[str, Any]:
         info = {"corpus": self.corpus.name, "train": dataclasses.asdict(self.train_config), "budget": self.budget,
-                "owner": self.owner, "published": self.published}
+                "owner": self.owner, "published": self.published, **reproduction(self.corpus.text),
+                "max_words": self.max_words}
         if result is not None:
             info.update(status=result.reason, result=result.as_json())
         return info
 
     def save(self, history: History, result: RunResult) -> None:
         bundle.save(self.run_dir, self.model, self.tokenizer, self.info(result), history, self.corpus.text)
+
+
+def corpus_sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def reproduction(text: str) -> dict[str, Any]:
+    """What retraining the same model needs besides the settings: which text, and which libraries."""
+    import platform
+
+    return {"corpus_sha256": corpus_sha256(text),
+            "versions": {"python": platform.python_version(), "tensorflow": tf.__version__,
+                         "keras": keras.__version__, "numpy": np.__version__}}
 
 
 def _epochs(steps: int, text: str, tokenizer: Tokenizer, train: dict) -> float:

@@ -10,7 +10,8 @@ from playground import workspace
 from playground.paths import workspace as workspace_dir
 from playground.pretrained import Catalog
 from playground.session import SessionStore
-from playground.ui import compare_tab, corpus_tab, generate_tab, inside_tab, model_tab, runs_tab, train_tab
+from playground.ui import (compare_tab, corpus_tab, generate_tab, inside_tab, lessons_tab, model_tab, runs_tab, setup,
+                           train_tab)
 from playground.ui.common import AppContext, bind
 
 log = logging.getLogger(__name__)
@@ -24,7 +25,8 @@ CACHE_CLEANING = (3600, 3600)
 HEADER = f"""
 # {TITLE}
 Train small text-generating networks on your own text and see what sampling temperature does.
-Go left to right: **Corpus → Model → Train → Generate**, look **Inside** the model, then **Compare** runs and manage them in **Runs**.
+Go left to right: **Corpus → Model → Train → Generate**, look **Inside** the model, then **Compare** runs and manage them in **Runs**;
+or follow a guided **Lesson**. **Share this set-up** gives a link that opens the playground just as you set it.
 """
 READY = "A pretrained model is already loaded, so you can jump straight to *Generate*."
 
@@ -53,17 +55,49 @@ def adopt_identity(context: AppContext, identity: str, request: gr.Request = Non
     return context.store.adopt(getattr(request, "session_hash", None) or "anonymous", identity)
 
 
+# The share button's first input is the page's address, which only the browser knows.
+PAGE_ADDRESS = "(page, ...rest) => [window.location.origin + window.location.pathname, ...rest]"
+
+
+def apply_address(targets):
+    def fill_from_address(context: AppContext, request: gr.Request = None) -> list:
+        query = dict(getattr(request, "query_params", None) or {})
+        return setup.apply(context, targets, query, request)
+    return fill_from_address
+
+
+def apply_query(targets):
+    def fill_from_query(context: AppContext, query: str, request: gr.Request = None) -> list:
+        return setup.apply(context, targets, query, request)
+    return fill_from_query
+
+
+def share_current(targets):
+    def link(context: AppContext, page: str, *values, request: gr.Request = None) -> str:
+        return setup.share(context, targets, page, *values, request=request)
+    return link
+
+
 def build_demo(context: AppContext) -> gr.Blocks:
     with gr.Blocks(title=TITLE, delete_cache=CACHE_CLEANING) as demo:
         gr.Markdown(HEADER + (READY if context.catalog.names() else ""))
+        # A set-up link's problems, and the link to the current set-up, above every tab.
+        setup_note = gr.Markdown(elem_id="setup-note")
+        with gr.Row(equal_height=True):
+            share_button = gr.Button("Share this set-up", size="sm", scale=0, min_width=170, elem_id="share-setup")
+            share_link = gr.Textbox(show_label=False, buttons=["copy"], scale=5, elem_id="share-link",
+                                    placeholder="A link that opens the playground with your corpus, model, training "
+                                                "and Generate settings appears here.")
+        page_address = gr.Textbox(visible=False)
         # On a narrow window or a projector the tab names wrap onto a second row instead of hiding in a menu.
-        with gr.Tabs(selected="generate" if context.catalog.names() else "corpus", overflow_behavior="wrap"):
+        with gr.Tabs(selected="generate" if context.catalog.names() else "corpus", overflow_behavior="wrap") as tabs:
             with gr.Tab("1 · Corpus", id="corpus"):
-                corpus_loads = corpus_tab.render(context, demo)
+                corpus = corpus_tab.render(context)
+                corpus_loads = corpus.loads
             with gr.Tab("2 · Model", id="model"):
                 model = model_tab.render(context)
             with gr.Tab("3 · Train", id="train"):
-                train_outputs = train_tab.render(context, model)
+                train_outputs, train_controls = train_tab.render(context, model)
             with gr.Tab("4 · Generate", id="generate") as generate_page:
                 generate = generate_tab.render(context)
             with gr.Tab("4b · Inside", id="inside") as inside_page:
@@ -72,6 +106,23 @@ def build_demo(context: AppContext) -> gr.Blocks:
                 compare_runs = compare_tab.render(context, demo)
             with gr.Tab("6 · Runs", id="runs"):
                 runs_table = runs_tab.render(context, demo, train_outputs)
+            with gr.Tab("7 · Lessons", id="lessons"):
+                lessons = lessons_tab.render(context)
+        applied = gr.Checkbox(False, visible=False)  # whether the last set-up changed anything
+        targets = setup.SetupTargets(tabs, corpus.settings, model, train_controls, generate, setup_note, applied)
+        # A link's set-up (the address's query) fills the tabs first; then the corpus it names loads
+        # (the default one without a link), and the grid and the bars are redrawn at its settings
+        # (without a link they were drawn when the app started).
+        from_address = demo.load(bind(context, apply_address(targets)), None, targets.outputs(),
+                                 api_visibility="private")
+        corpus_loads.append(corpus.load_after(from_address))
+        generate.refresh_lab(generate.redraw_grid(from_address, applied), applied)
+        from_lesson = lessons.setup_button.click(bind(context, apply_query(targets)), lessons.setup_query,
+                                                 targets.outputs(), api_visibility="private")
+        corpus_loads.append(corpus.load_after(from_lesson))
+        generate.refresh_lab(generate.redraw_grid(from_lesson, applied), applied)
+        share_button.click(bind(context, share_current(targets)), [page_address, *targets.share_inputs()], share_link,
+                           api_visibility="private", js=PAGE_ADDRESS)
         # Who is this? The login name, or an identity this browser keeps across reloads and restarts;
         # only then do the lists of runs fill, with this person's runs and the class's published ones.
         identity = gr.BrowserState("", storage_key="text-playground-identity")

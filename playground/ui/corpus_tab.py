@@ -1,5 +1,8 @@
 """Corpus tab: bring text, see what is in it, choose how it is cut into tokens."""
 
+import dataclasses
+from typing import Callable
+
 import gradio as gr
 import pandas as pd
 
@@ -54,8 +57,18 @@ def load_corpus(context: AppContext, source: str, files, text: str, builtin_name
     return summary, table, figure, choice.corpus.text[:PREVIEW_CHARS]
 
 
-def render(context: AppContext, demo: gr.Blocks) -> list:
-    """Lays out the tab; returns the events that load a corpus, for others to follow up."""
+@dataclasses.dataclass
+class CorpusControls:
+    """What other tabs wire to: the loads to follow up, the settings a set-up link fills, and
+    ``load_after(event)``, which loads the corpus the controls name once ``event`` is done."""
+
+    loads: list
+    settings: dict
+    load_after: Callable
+
+
+def render(context: AppContext) -> CorpusControls:
+    """Lays out the tab."""
     gr.Markdown(INTRO)
     source = gr.Textbox(value="builtin", visible=False, label="source")
     with gr.Row():
@@ -99,6 +112,9 @@ def render(context: AppContext, demo: gr.Blocks) -> list:
     inputs = [source, files, pasted, builtin_name, level, validation, max_words, subword_vocab]
     outputs = [summary, stats, chart, preview]
     loaded_by_click = load_button.click(bind(context, load_corpus), inputs, outputs, api_name="load_corpus")
-    # A new page starts with the default built-in corpus loaded, so Train works straight away.
-    loaded_on_start = demo.load(bind(context, load_corpus), inputs, outputs, api_visibility="private")
-    return [loaded_by_click, loaded_on_start]
+
+    def load_after(event):
+        return event.then(bind(context, load_corpus), inputs, outputs, api_visibility="private")
+
+    return CorpusControls([loaded_by_click], {"builtin": builtin_name, "level": level, "validation": validation},
+                          load_after)

@@ -1,6 +1,8 @@
 """Generate tab: write with the model, and compare temperatures side by side."""
 
 import dataclasses
+import functools
+import inspect
 from typing import Callable
 
 import gradio as gr
@@ -164,6 +166,21 @@ def temperature_grid(context: AppContext, chosen: dict[str, TextModel], prompt: 
     names = ", ".join(f"**{escape(model.name)}**" for model in chosen.values())
     notes = "".join(unknown_note(model, prompt) for model in chosen.values())
     return grid, table, f"Side by side: {names} (each with its own tokens and loss scale).{notes}"
+
+
+def gated(handler: Callable, outputs: int) -> Callable:
+    """``handler`` behind a first boolean input: when it is false, nothing is recomputed or redrawn."""
+    parameters = list(inspect.signature(handler).parameters.values())
+
+    @functools.wraps(handler)
+    def run(when: bool, *args, **kwargs):
+        if not when:
+            return tuple(gr.skip() for _ in range(outputs)) if outputs > 1 else gr.skip()
+        return handler(*args, **kwargs)
+
+    run.__signature__ = inspect.Signature(
+        [inspect.Parameter("when", inspect.Parameter.POSITIONAL_OR_KEYWORD), *parameters])
+    return run
 
 
 def slider_temperatures(columns: float, *values: float) -> str:
@@ -418,6 +435,10 @@ class GenerateControls:
     model_info: gr.Markdown
     path: gr.State
     refresh_lab: Callable
+    # What a set-up link fills (see playground.ui.setup): name -> component, and the grid to redraw.
+    settings: dict = dataclasses.field(default_factory=dict)
+    sliders: list = dataclasses.field(default_factory=list)
+    redraw_grid: Callable | None = None
 
 
 def render(context: AppContext) -> GenerateControls:
@@ -530,9 +551,13 @@ def render(context: AppContext) -> GenerateControls:
     step_outputs = [prompt, path, drawn]
     quiet = dict(show_progress="hidden", trigger_mode="always_last", api_visibility="private")
 
-    def refresh_lab(event):
-        """Chain a redraw of the bars after ``event`` (a Gradio event's return value)."""
-        return event.then(bind(context, next_token_view), lab_inputs, lab_outputs, **quiet)
+    def refresh_lab(event, when=None):
+        """Chain a redraw of the bars after ``event`` (a Gradio event's return value); with ``when``
+        (a component), only if its value is true."""
+        if when is None:
+            return event.then(bind(context, next_token_view), lab_inputs, lab_outputs, **quiet)
+        return event.then(gated(bind(context, next_token_view), len(lab_outputs)), [when, *lab_inputs], lab_outputs,
+                          **quiet)
 
     refresh_lab(chosen.input(bind(context, choose_model), chosen, model_info, api_name="choose_model")
                 ).then(lambda: [], None, path, api_visibility="private")
@@ -569,4 +594,11 @@ def render(context: AppContext) -> GenerateControls:
                     [qd_models, qd_samples, qd_references, qd_length, qd_temperatures, seed], [qd_chart, qd_table],
                     api_name="quality_diversity")
     gr.api(bind(context, token_probabilities), api_name="token_probabilities")
-    return GenerateControls(chosen, model_info, path, refresh_lab)
+    def redraw_grid(event, when):
+        """Chain a redraw of the grid (at the sliders' temperatures) after ``event``, if ``when``'s value is true."""
+        return event.then(**sync).then(gated(bind(context, compare_temperatures), len(grid_outputs)),
+                                       [when, *grid_inputs], grid_outputs, api_visibility="private")
+
+    settings = {"model": chosen, "prompt": prompt, "seed": seed, "length": length, "top_k": top_k, "top_p": top_p,
+                "min_p": min_p, "temperature": lab_temperature, "columns": columns}
+    return GenerateControls(chosen, model_info, path, refresh_lab, settings, sliders, redraw_grid)

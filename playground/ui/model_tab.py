@@ -192,7 +192,8 @@ def render(context: AppContext) -> ModelControls:
     gr.on(changes, describe, controls.inputs(), [explanation, size], api_name="describe_model",
           trigger_mode="always_last")
     gr.on(changes, draw, controls.inputs(), network, api_name="draw_model", trigger_mode="always_last")
-    arch.change(bind(context, show_controls), arch, list(fields.values()), api_visibility="private").then(
+    # A student's choice only (.input): a set-up link sets the architecture and its settings together.
+    arch.input(bind(context, show_controls), arch, list(fields.values()), api_visibility="private").then(
         describe, controls.inputs(), [explanation, size], api_visibility="private").then(
         draw, controls.inputs(), network, api_visibility="private")
     return controls

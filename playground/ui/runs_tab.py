@@ -5,7 +5,7 @@ import asyncio
 import gradio as gr
 import pandas as pd
 
-from playground import workspace
+from playground import model_card, workspace
 from playground.errors import PlaygroundError
 from playground.owners import Viewer
 from playground.ui import train_tab
@@ -40,6 +40,18 @@ def select_run(context: AppContext, table, event: gr.SelectData = None, request:
         return ""
     row = event.index[0] if isinstance(event.index, (list, tuple)) else event.index
     return str(table.iloc[row]["name"])
+
+
+def run_details(context: AppContext, name: str, request: gr.Request = None) -> str:
+    """How to reproduce the selected run (its corpus's SHA-256, seed, libraries and the command)."""
+    if not name or name in context.catalog.names():
+        return ""
+    try:
+        path = workspace.run_path(name, viewer_of(context, request))
+    except PlaygroundError:
+        return ""
+    info = workspace.read_info(path) or {}
+    return "\n".join(model_card.reproduce_lines(name, info)).replace("## Reproduce", "#### Reproduce this run")
 
 
 def load_run(context: AppContext, name: str, request: gr.Request = None) -> str:
@@ -126,6 +138,7 @@ def render(context: AppContext, demo: gr.Blocks, train_outputs: list) -> gr.Data
         publish_button = gr.Button("Publish to the class", elem_id="publish-run")
         unpublish_button = gr.Button("Make private", elem_id="unpublish-run")
     download = gr.File(label="Bundle to download", elem_id="run-download")
+    details = gr.Markdown(elem_id="run-details")
     with gr.Accordion("Rename or delete", open=False):
         with gr.Row():
             new_name = gr.Textbox(label="New name")
@@ -146,6 +159,7 @@ def render(context: AppContext, demo: gr.Blocks, train_outputs: list) -> gr.Data
 
     refresh.click(bind(context, list_runs), None, table, api_name="list_runs")
     table.select(bind(context, select_run), table, name, api_visibility="private")
+    name.change(bind(context, run_details), name, details, api_visibility="private", trigger_mode="always_last")
     load_button.click(bind(context, load_run), name, message, api_name="load_run")
     rename_button.click(bind(context, rename_run), [name, new_name], [message, name, table], api_name="rename_run")
     delete_button.click(bind(context, delete_run), [name, confirm], [message, name, table], api_name="delete_run")

@@ -128,8 +128,9 @@ def stop(context: AppContext, request: gr.Request = None) -> str:
     return "**Nothing is training.**"
 
 
-def render(context: AppContext, model: ModelControls) -> list:
-    """Lays out the tab; returns its (status, chart, samples) outputs for other streams to use."""
+def render(context: AppContext, model: ModelControls) -> tuple[list, TrainControls]:
+    """Lays out the tab; returns its (status, chart, samples, diagnostics) outputs for other streams
+    to use, and its controls."""
     gr.Markdown(INTRO)
     # The Model tab starts on the LSTM, so its measured settings are where the Train tab starts.
     start = dict(zip(("batch_size", "window", "learning_rate", "optimizer"), suggest_settings(context, "lstm")))
@@ -161,6 +162,7 @@ def render(context: AppContext, model: ModelControls) -> list:
                        [status, chart, samples, diagnostics], api_name="train", concurrency_limit=None)
     stop_button.click(bind(context, stop), None, status, api_name="stop",
                       concurrency_limit=None)
-    model.arch.change(bind(context, suggest_settings), model.arch, [batch_size, window, learning_rate, optimizer],
-                      api_visibility="private")
-    return [status, chart, samples, diagnostics]
+    # A student's choice only (.input): a set-up link sets the architecture and its settings together.
+    model.arch.input(bind(context, suggest_settings), model.arch, [batch_size, window, learning_rate, optimizer],
+                     api_visibility="private")
+    return [status, chart, samples, diagnostics], controls

@@ -1,0 +1,156 @@
+"""A set-up in a link: the corpus, the model, its training and the Generate settings, as the query
+string of the page's address.
+
+A teacher prepares a link ("this text, this network, these temperatures"), students open it and
+start from exactly there. :func:`parse` turns a query into checked values and one readable line
+per problem (an unknown name or a value out of range is reported and otherwise ignored);
+:func:`to_query` writes values back, leaving out whatever equals the default so links stay short.
+Round trip: ``parse(to_query(values)) == (values, [])`` for valid values.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import Any, Mapping
+from urllib.parse import parse_qsl, urlencode
+
+from playground import builtin
+from playground.models import ARCHITECTURES, architecture
+from playground.training import TrainConfig
+
+TABS = ("corpus", "model", "train", "generate", "inside", "compare", "runs", "lessons")
+MAX_TEXT = 2000  # characters of a prompt in a link
+
+
+@dataclasses.dataclass(frozen=True)
+class Field:
+    name: str
+    kind: str  # int, float, choice, text, temperatures
+    low: float = 0
+    high: float = 0
+    choices: tuple = ()
+    label: str = ""
+
+
+def _fields() -> dict[str, Field]:
+    rows = [
+        Field("tab", "choice", choices=TABS, label="the tab to open"),
+        Field("builtin", "choice", choices=tuple(builtin.BUILTIN), label="built-in corpus"),
+        Field("level", "choice", choices=("char", "word"), label="tokens"),
+        Field("validation", "float", 0.05, 0.3, label="validation share"),
+        Field("arch", "choice", choices=tuple(ARCHITECTURES), label="architecture"),
+        Field("units", "int", 16, 1024), Field("layers", "int", 1, 12), Field("embedding_dim", "int", 0, 512),
+        Field("heads", "int", 1, 16), Field("context", "int", 16, 1024), Field("dropout", "float", 0.0, 0.5),
+        Field("epochs", "float", 0, 1000), Field("minutes", "float", 0, 240),
+        Field("batch_size", "int", 1, 256), Field("window", "int", 16, 512),
+        Field("learning_rate", "float", 1e-6, 1.0), Field("optimizer", "choice", choices=("adam", "adamw", "rmsprop", "sgd")),
+        Field("train_seed", "int", 0, 2**31 - 1, label="training seed"),
+        Field("model", "text", label="model to generate with"),
+        Field("prompt", "text"), Field("seed", "int", 0, 2**31 - 1), Field("length", "int", 10, 1000),
+        Field("temperature", "float", 0.0, 2.0, label="next-token temperature"),
+        Field("temperatures", "temperatures", 0.0, 2.0, label="grid temperatures"),
+        Field("top_k", "int", 0, 100_000), Field("top_p", "float", 0.05, 1.0), Field("min_p", "float", 0.0, 0.5),
+    ]
+    return {field.name: field for field in rows}
+
+
+FIELDS = _fields()
+MODEL_FIELDS = ("units", "layers", "embedding_dim", "heads", "context", "dropout")
+TRAIN_FIELDS = ("epochs", "minutes", "batch_size", "window", "learning_rate", "optimizer", "train_seed")
+GENERAL_DEFAULTS = {"builtin": "python-docs", "level": "char", "validation": 0.1, "arch": "lstm", "epochs": 3.0,
+                    "minutes": 5.0, "train_seed": 0, "prompt": "The ", "seed": 0, "length": 300,
+                    "temperature": 1.0, "temperatures": (0.2, 0.5, 0.7, 1.0, 1.2, 1.5), "top_k": 0,
+                    "top_p": 1.0, "min_p": 0.0}
+
+
+def defaults(arch: str = "lstm") -> dict[str, Any]:
+    """What the page starts with for this architecture: the values a link need not name."""
+    spec = architecture(arch)
+    config = dataclasses.asdict(spec.default_config(2))
+    base = TrainConfig()
+    train = {name: spec.train_defaults.get(name, getattr(base, name))
+             for name in ("batch_size", "window", "learning_rate", "optimizer")}
+    return {**GENERAL_DEFAULTS, **{k: config[k] for k in MODEL_FIELDS if k in config}, **train}
+
+
+def _value(field: Field, text: str):
+    """``text`` as the field's value; raises ValueError with a readable reason."""
+    label = field.label or field.name.replace("_", " ")
+    if field.kind == "choice":
+        if text not in field.choices:
+            raise ValueError(f"{field.name}={text!r} is not one of {', '.join(map(str, field.choices))}")
+        return text
+    if field.kind == "text":
+        if len(text) > MAX_TEXT:
+            raise ValueError(f"{field.name} is longer than {MAX_TEXT:,} characters")
+        return text
+    if field.kind == "temperatures":
+        try:
+            values = tuple(float(part) for part in text.split(",") if part.strip())
+        except ValueError:
+            raise ValueError(f"{field.name}={text!r} is not a comma-separated list of numbers") from None
+        if not 1 <= len(values) <= 8 or not all(field.low <= v <= field.high for v in values):
+            raise ValueError(f"{field.name}={text!r}: give 1 to 8 {label} from {field.low:g} to {field.high:g}")
+        return values
+    try:
+        number = float(text)
+    except ValueError:
+        raise ValueError(f"{field.name}={text!r} is not a number") from None
+    if not math.isfinite(number) or not field.low <= number <= field.high:
+        raise ValueError(f"{field.name}={text!r} is outside {field.low:g} to {field.high:g}")
+    if field.kind == "int":
+        if number != int(number):
+            raise ValueError(f"{field.name}={text!r} is not a whole number")
+        return int(number)
+    return number
+
+
+def parse(query: Mapping[str, str] | str) -> tuple[dict[str, Any], list[str]]:
+    """The checked values of a query (a mapping or a query string) and one line per problem."""
+    pairs = parse_qsl(query.lstrip("?"), keep_blank_values=True) if isinstance(query, str) else list(query.items())
+    values, problems = {}, []
+    for name, text in pairs:
+        field = FIELDS.get(name)
+        if field is None:
+            if not name.startswith("__"):  # Gradio's own parameters
+                problems.append(f"unknown setting {name!r}")
+            continue
+        try:
+            values[name] = _value(field, str(text))
+        except ValueError as reason:
+            problems.append(str(reason))
+    return values, problems
+
+
+def _text(field: Field, value) -> str:
+    if field.kind == "temperatures":
+        return ",".join(f"{v:g}" for v in value)
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def to_query(values: Mapping[str, Any]) -> str:
+    """The query string for ``values``, without what equals the page's defaults (for their architecture)."""
+    base = defaults(values.get("arch", "lstm"))
+    kept = {}
+    for name, field in FIELDS.items():
+        if name not in values or values[name] is None:
+            continue
+        value = values[name]
+        default = base.get(name)
+        if name == "temperatures":
+            value = tuple(float(v) for v in value)
+        same = (value == default) if not isinstance(value, float) or default is None \
+            else math.isclose(value, float(default), rel_tol=1e-9, abs_tol=1e-12)
+        if not same:
+            kept[name] = _text(field, value)
+    return urlencode(kept)
+
+
+def describe(problems: list[str]) -> str:
+    """One line for the page: what in the link was ignored, and why."""
+    if not problems:
+        return ""
+    return "Some settings in this link were ignored: " + "; ".join(problems) + "."
