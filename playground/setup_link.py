@@ -37,7 +37,7 @@ def _fields() -> dict[str, Field]:
     rows = [
         Field("tab", "choice", choices=TABS, label="the tab to open"),
         Field("builtin", "choice", choices=tuple(builtin.BUILTIN), label="built-in corpus"),
-        Field("level", "choice", choices=("char", "word"), label="tokens"),
+        Field("level", "choice", choices=("char", "subword", "word"), label="tokens"),
         Field("validation", "float", 0.05, 0.3, label="validation share"),
         Field("arch", "choice", choices=tuple(ARCHITECTURES), label="architecture"),
         Field("units", "int", 16, 1024), Field("layers", "int", 1, 12), Field("embedding_dim", "int", 0, 512),
