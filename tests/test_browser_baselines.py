@@ -1,0 +1,77 @@
+"""Browser test: 'Is my loss good?' on the live loss chart.
+
+A student uploads a text, trains a tiny LSTM until it finishes, and the loss chart holds the
+validation loss against the counting baselines measured on the same split (uniform, unigram,
+bigram, 5-gram), each a labelled dashed line; the status line says which one the model beats.
+With ``PLAYGROUND_SCREENSHOTS=1`` it saves ``docs/baselines.png`` for the README.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from browser_support import (ACTION_MS, TRAIN_START_MS, assert_no_error_toast, chromium_browser, fresh_page,
+                             open_tab, require_chromium, save_screenshot, screenshot_on_failure, set_number,
+                             set_slider, wait_for_text)
+from conftest import running_app
+from test_browser import corpus_text
+
+BASELINES = ["uniform baseline", "unigram counting model", "bigram counting model", "5-gram counting model"]
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory):
+    require_chromium()
+    home = tmp_path_factory.mktemp("playground-home")
+    pretrained = tmp_path_factory.mktemp("no-pretrained")
+    with running_app(PLAYGROUND_HOME=home, PLAYGROUND_PRETRAINED=pretrained) as (url, _):
+        yield url
+
+
+@pytest.mark.timeout(900)
+def test_the_loss_chart_holds_the_model_against_counting_baselines(app_url, tmp_path):
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text(corpus_text(), encoding="utf-8")
+    errors: list[str] = []
+    with chromium_browser() as browser, fresh_page(browser, app_url, errors) as page, \
+            screenshot_on_failure(page, "browser-baselines-failure"):
+        open_tab(page, "1 · Corpus")
+        wait_for_text(page, "#corpus-summary", "Loaded python-docs", ACTION_MS)
+        page.get_by_role("tab", name="Upload files", exact=True).click()
+        page.locator("#corpus-files input[type=file]").set_input_files(str(corpus))
+        wait_for_text(page, "#corpus-files", r"corpus\.txt", ACTION_MS)
+        page.locator("#load-corpus").click()
+        wait_for_text(page, "#corpus-summary", "Loaded corpus.txt", ACTION_MS)
+
+        open_tab(page, "2 · Model")
+        set_slider(page, "Units per layer", 64)
+        set_slider(page, "Layers", 1)
+        set_slider(page, "Embedding size", 16)
+
+        # A fixed number of epochs and no time limit: the run ends by itself, however slow the machine.
+        open_tab(page, "3 · Train")
+        set_number(page, "Epochs (0 = no limit)", 24)
+        set_number(page, "Minutes (0 = no limit)", 0)
+        page.get_by_text("More settings", exact=True).click()
+        set_slider(page, "Batch size", 16)
+        set_slider(page, "Context length", 32)
+        page.locator("#train").click()
+        wait_for_text(page, "#train-status", r"Step \d+", TRAIN_START_MS)
+        status = wait_for_text(page, "#train-status", r"Finished after", 600_000)
+        assert_no_error_toast(page)
+        assert "Validation: better than a" in status and "counting model" in status, status
+
+        lines = page.evaluate(
+            """() => document.querySelector('#loss-chart .js-plotly-plot').data
+                 .filter(t => t.name && t.name.includes('(') && t.line && t.line.dash === 'dash')
+                 .map(t => [t.name, t.y[0], t.y[1], t.hovertemplate])""")
+        assert [name.rsplit(" (", 1)[0] for name, *_ in lines] == BASELINES
+        values = [low for _, low, high, _ in lines]
+        assert values == sorted(values, reverse=True)  # uniform > unigram > bigram > 5-gram
+        assert all(low == high for _, low, high, _ in lines)  # horizontal
+        assert "counting" in lines[3][3] and "Kneser" in lines[3][3]  # the hover explains the line
+        status_box, chart_box = page.locator("#train-status").bounding_box(), page.locator("#loss-chart").bounding_box()
+        top = status_box["y"] - 8
+        save_screenshot(page, "baselines", clip={"x": chart_box["x"] - 8, "y": top, "width": chart_box["width"] + 16,
+                                                 "height": chart_box["y"] + chart_box["height"] - top + 8})
+        assert not errors, errors
