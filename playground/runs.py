@@ -357,6 +357,7 @@ class TrainingRun:
                    "val_loss": history.best_val_loss() or math.nan, "baselines": self.baselines.as_json()}
         info = {**self.info(None), "status": "running", "result": partial}
         bundle.save(self.run_dir, self.model, self.tokenizer, info, history, self.corpus.text)
+        self._save_discriminator()
 
     def stop(self) -> None:
         self.trainer.stop()
@@ -405,6 +406,18 @@ class TrainingRun:
 
     def save(self, history: History, result: RunResult) -> None:
         bundle.save(self.run_dir, self.model, self.tokenizer, self.info(result), history, self.corpus.text)
+        self._save_discriminator()
+
+    def _save_discriminator(self) -> None:
+        """A GAN keeps the discriminator it trained against, for the Inside tab's "is it fooled?"."""
+        discriminator = getattr(self.trainer, "discriminator", None)
+        if discriminator is not None:
+            from playground import critic
+
+            try:
+                critic.save(discriminator, self.run_dir)
+            except OSError as error:
+                raise PlaygroundError(f"Could not save the discriminator to {self.run_dir}: {error}.") from None
 
 
 def corpus_sha256(text: str) -> str:

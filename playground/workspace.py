@@ -29,7 +29,7 @@ from playground.owners import EVERYONE, LOCAL, Viewer, is_published, owner_of
 from playground.paths import workspace
 
 MAX_BUNDLE_BYTES = 100 * 1024 * 1024
-BUNDLE_FILES = set(bundle.MEMBERS) | {bundle.CORPUS, "MODEL_CARD.md"}
+BUNDLE_FILES = set(bundle.MEMBERS) | {bundle.CORPUS, "MODEL_CARD.md", "discriminator.weights.h5"}
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")
 
 

@@ -1,8 +1,9 @@
 """Inside tab: attention maps, recurrent units and embeddings of the model in use, for a prompt."""
 
 import gradio as gr
+import pandas as pd
 
-from playground import inside, inside_charts
+from playground import critic, inside, inside_charts
 from playground.charts import empty_figure
 from playground.ui.common import AppContext, bind, session_of, whole
 from playground.ui.generate_tab import NO_MODEL, current_model, model_line
@@ -103,6 +104,23 @@ def held_out(context: AppContext, request: gr.Request = None) -> str:
     return inside.held_out_passage(current_model(context, session_of(context, request)))
 
 
+DISCRIMINATOR_HELP = (
+    "A GAN's discriminator learns to tell real text from the generator's. Here it scores windows of "
+    "held-out text and samples at three temperatures: its probability that each is real. A generator "
+    "that fools it gets samples scored like the held-out text; where it scores them near 0, it still "
+    "sees through them. Only GANs have a discriminator.")
+
+
+def discriminator_scores(context: AppContext, request: gr.Request = None) -> tuple[str, pd.DataFrame]:
+    """(a sentence on whether the discriminator is fooled, a table of every scored text)."""
+    model = current_model(context, session_of(context, request))
+    with context.store.activity.generating():
+        result = critic.score(model)
+    table = pd.DataFrame([{"text": row.kind, "realness": round(row.realness, 3), "sample": row.text[:120]}
+                          for row in result["rows"]])
+    return critic.verdict(result), table
+
+
 def model_in_use(context: AppContext, request: gr.Request = None) -> str:
     model = session_of(context, request).model
     return model_line(model) if model is not None else NO_MODEL
@@ -140,6 +158,14 @@ def render(context: AppContext) -> gr.Markdown:
     gr.Markdown("#### Embeddings: how the model places its tokens\n" + EMBEDDING_HELP)
     embedding = gr.Plot(empty_figure("The tokens appear here, placed by the model, when you press Look inside."),
                         elem_id="inside-embedding", show_label=False)
+
+    gr.Markdown("#### GAN: is the discriminator fooled?\n" + DISCRIMINATOR_HELP)
+    score_button = gr.Button("Score held-out text and samples", elem_id="discriminator-score")
+    verdict = gr.Markdown(elem_id="discriminator-verdict")
+    scores = gr.Dataframe(pd.DataFrame(columns=["text", "realness", "sample"]), interactive=False, wrap=True,
+                          label="Each text and the discriminator's probability that it is real",
+                          elem_id="discriminator-table")
+    score_button.click(bind(context, discriminator_scores), None, [verdict, scores], api_name="discriminator_scores")
 
     views = [result, model_info, attention_box, layer, head, heatmap, token, lines, neuron_box, unit, neuron, embedding]
     look.click(bind(context, look_inside), prompt, views, api_visibility="private")
