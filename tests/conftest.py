@@ -98,3 +98,24 @@ def running_app(**environment):
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+
+
+# Browser tests: each module says which app it drives (an ``app_url`` fixture); the browser is shared.
+@pytest.fixture(scope="module")
+def pretrained_app_url(tmp_path_factory):
+    """The real app with the shipped pretrained models and an empty workspace, for browser tests."""
+    from browser_support import ROOT, require_chromium
+
+    require_chromium()
+    with running_app(PLAYGROUND_HOME=tmp_path_factory.mktemp("home"),
+                     PLAYGROUND_PRETRAINED=ROOT / "pretrained") as (url, _):
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser(app_url):
+    """Debian's Chromium for one test module, started once the module's app is up."""
+    from browser_support import chromium_browser
+
+    with chromium_browser() as chromium:
+        yield chromium

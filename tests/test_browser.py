@@ -17,9 +17,9 @@ import time
 
 import pytest
 
-from browser_support import (ACTION_MS, GENERATE_MS, STOP_MS, TRAIN_START_MS, assert_no_error_toast,
-                             chromium_browser, fresh_page, open_tab, require_chromium, save_screenshot,
-                             screenshot_on_failure, set_number, set_slider, wait_for_text)
+from browser_support import (ACTION_MS, GENERATE_MS, STOP_MS, TRAIN_START_MS, assert_no_error_toast, fresh_page,
+                             open_tab, require_chromium, save_screenshot, screenshot_on_failure, set_number,
+                             set_slider, wait_for_text)
 from conftest import running_app
 
 TEMPERATURES = (0.2, 0.5, 0.7, 1.0, 1.2, 1.5)  # the Generate tab's default grid
@@ -43,7 +43,6 @@ def corpus_text(size: int = 30_000, seed: int = 7) -> str:
     return "\n".join(lines) + "\n"
 
 
-
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory):
     """The real app, served in-process on a free port, with its own empty workspace."""
@@ -52,12 +51,6 @@ def app_url(tmp_path_factory):
     pretrained = tmp_path_factory.mktemp("no-pretrained")
     with running_app(PLAYGROUND_HOME=home, PLAYGROUND_PRETRAINED=pretrained) as (url, _):
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser(app_url):
-    with chromium_browser() as chromium:
-        yield chromium
 
 
 @pytest.fixture

@@ -8,10 +8,9 @@ import re
 
 import pytest
 
-from conftest import running_app
 
-from browser_support import (ACTION_MS, ROOT, STARTUP_MS, chromium_browser, fresh_page, open_tab, require_chromium,
-                             save_screenshot, screenshot_on_failure, set_slider)
+from browser_support import (ACTION_MS, STARTUP_MS, fresh_page, open_tab, save_screenshot, screenshot_on_failure,
+                             set_slider)
 
 TABS = ["1 · Corpus", "2 · Model", "3 · Train", "4 · Generate", "5 · Compare", "6 · Runs"]
 PROJECTOR = {"width": 1024, "height": 768}
@@ -19,16 +18,8 @@ PHONE = {"width": 420, "height": 860}
 
 
 @pytest.fixture(scope="module")
-def app_url(tmp_path_factory):
-    require_chromium()
-    with running_app(PLAYGROUND_HOME=tmp_path_factory.mktemp("home"), PLAYGROUND_PRETRAINED=ROOT / "pretrained") as (url, _):
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser(app_url):
-    with chromium_browser() as chromium:
-        yield chromium
+def app_url(pretrained_app_url):
+    return pretrained_app_url
 
 
 def traces(page, selector: str) -> list[str]:

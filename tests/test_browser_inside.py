@@ -11,25 +11,15 @@ from __future__ import annotations
 
 import pytest
 
-from browser_support import (ACTION_MS, DOCS, GENERATE_MS, ROOT, assert_no_error_toast, chromium_browser, flag,
-                             fresh_page, open_tab, require_chromium, screenshot_on_failure, wait_for_text)
-from conftest import running_app
+from browser_support import (ACTION_MS, DOCS, GENERATE_MS, assert_no_error_toast, flag, fresh_page, open_tab,
+                             screenshot_on_failure, wait_for_text)
 
 VIEWPORT = {"width": 1280, "height": 1100}
 
 
 @pytest.fixture(scope="module")
-def app_url(tmp_path_factory):
-    require_chromium()
-    home = tmp_path_factory.mktemp("home")
-    with running_app(PLAYGROUND_HOME=home, PLAYGROUND_PRETRAINED=ROOT / "pretrained") as (url, _):
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser(app_url):
-    with chromium_browser() as chromium:
-        yield chromium
+def app_url(pretrained_app_url):
+    return pretrained_app_url
 
 
 @pytest.fixture

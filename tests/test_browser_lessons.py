@@ -5,23 +5,13 @@ import re
 
 import pytest
 
-from browser_support import (ACTION_MS, GENERATE_MS, ROOT, assert_no_error_toast, chromium_browser, fresh_page,
-                             open_tab, require_chromium, save_screenshot, screenshot_on_failure, wait_for_text)
-from conftest import running_app
+from browser_support import (ACTION_MS, GENERATE_MS, assert_no_error_toast, fresh_page, open_tab, save_screenshot,
+                             screenshot_on_failure, wait_for_text)
 
 
 @pytest.fixture(scope="module")
-def app_url(tmp_path_factory):
-    require_chromium()
-    with running_app(PLAYGROUND_HOME=tmp_path_factory.mktemp("home"),
-                     PLAYGROUND_PRETRAINED=ROOT / "pretrained") as (url, _):
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser(app_url):
-    with chromium_browser() as chromium:
-        yield chromium
+def app_url(pretrained_app_url):
+    return pretrained_app_url
 
 
 def card_heads(page) -> list[str]:

@@ -10,26 +10,16 @@ from __future__ import annotations
 
 import pytest
 
-from browser_support import (ACTION_MS, GENERATE_MS, ROOT, STARTUP_MS, assert_no_error_toast, chromium_browser,
-                             fresh_page, open_tab, require_chromium, save_screenshot, screenshot_on_failure,
-                             set_slider)
-from conftest import running_app
+from browser_support import (ACTION_MS, GENERATE_MS, STARTUP_MS, assert_no_error_toast, fresh_page, open_tab,
+                             save_screenshot, screenshot_on_failure, set_slider)
 
 BARS = "probability of being drawn"
 GRID = (0.2, 0.5, 0.7, 1.0, 1.2, 1.5)
 
 
 @pytest.fixture(scope="module")
-def app_url(tmp_path_factory):
-    require_chromium()
-    with running_app(PLAYGROUND_HOME=tmp_path_factory.mktemp("home"), PLAYGROUND_PRETRAINED=ROOT / "pretrained") as (url, _):
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser(app_url):
-    with chromium_browser() as chromium:
-        yield chromium
+def app_url(pretrained_app_url):
+    return pretrained_app_url
 
 
 @pytest.fixture
