@@ -142,7 +142,8 @@ class Session:
         train_config = dataclasses.replace(train_config, validation_share=choice.validation_share)
         return self._start(lambda publish: TrainingRun(
             choice.corpus, arch, model_options, train_config, level=choice.level, max_words=choice.max_words,
-            subword_vocab=choice.subword_vocab, publish=publish, owner=self.viewer.name), choice.corpus.name, choice.level)
+            subword_vocab=choice.subword_vocab, publish=publish, owner=self.viewer.name),
+            choice.corpus.name, choice.level)
 
     def resume_training(self, directory) -> TrainingMonitor:
         """Continue a saved run from its last checkpoint."""

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import pytest
 
-from browser_support import (ACTION_MS, TRAIN_START_MS, assert_no_error_toast, chromium_browser, fresh_page,
-                             open_tab, require_chromium, save_screenshot, screenshot_on_failure, set_number,
-                             set_slider, wait_for_text)
+from browser_support import (ACTION_MS, TRAIN_START_MS, assert_no_error_toast, fresh_page, open_tab,
+                             require_chromium, save_screenshot, screenshot_on_failure, set_number, set_slider,
+                             wait_for_text)
 from conftest import running_app
 from test_browser import corpus_text
 
@@ -29,19 +29,23 @@ def app_url(tmp_path_factory):
 
 
 @pytest.mark.timeout(900)
-def test_the_loss_chart_holds_the_model_against_counting_baselines(app_url, tmp_path):
+def test_the_loss_chart_holds_the_model_against_counting_baselines(app_url, browser, tmp_path):
     corpus = tmp_path / "corpus.txt"
     corpus.write_text(corpus_text(), encoding="utf-8")
     errors: list[str] = []
-    with chromium_browser() as browser, fresh_page(browser, app_url, errors) as page, \
-            screenshot_on_failure(page, "browser-baselines-failure"):
+    with fresh_page(browser, app_url, errors) as page, screenshot_on_failure(page, "browser-baselines-failure"):
         open_tab(page, "1 · Corpus")
         wait_for_text(page, "#corpus-summary", "Loaded python-docs", ACTION_MS)
         page.get_by_role("tab", name="Upload files", exact=True).click()
         page.locator("#corpus-files input[type=file]").set_input_files(str(corpus))
         wait_for_text(page, "#corpus-files", r"corpus\.txt", ACTION_MS)
+        set_number(page, "Subword vocabulary (subword level)", 256)  # this small text supports 323
         page.locator("#load-corpus").click()
         wait_for_text(page, "#corpus-summary", "Loaded corpus.txt", ACTION_MS)
+        # Before training: one sentence at each level, with how many tokens each level makes (this
+        # text has 49 characters, so 50 kinds with <unk>).
+        split = wait_for_text(page, "#corpus-tokens", "1,000 tokens per 1,000 characters, 50 kinds", ACTION_MS)
+        assert "characters (chosen)" in split and "256 kinds" in split and "words: " in split, split
 
         open_tab(page, "2 · Model")
         set_slider(page, "Units per layer", 64)
@@ -71,7 +75,7 @@ def test_the_loss_chart_holds_the_model_against_counting_baselines(app_url, tmp_
         assert all(low == high for _, low, high, _ in lines)  # horizontal
         assert "counting" in lines[3][3] and "Kneser" in lines[3][3]  # the hover explains the line
         status_box, chart_box = page.locator("#train-status").bounding_box(), page.locator("#loss-chart").bounding_box()
-        top = status_box["y"] - 8
+        top = status_box["y"] - 8  # page coordinates: nothing has scrolled
         save_screenshot(page, "baselines", clip={"x": chart_box["x"] - 8, "y": top, "width": chart_box["width"] + 16,
                                                  "height": chart_box["y"] + chart_box["height"] - top + 8})
         assert not errors, errors

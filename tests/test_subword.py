@@ -42,3 +42,27 @@ def test_the_session_refuses_a_subword_vocabulary_the_text_cannot_support():
         session.load_corpus("paste", text=make_text(5000), level="bytes")
     choice = session.load_corpus("paste", text=make_text(5000), level="subword", subword_vocab=64)
     assert choice.vocabulary_size == 64
+
+
+def test_the_corpus_tab_shows_a_sentence_at_every_level():
+    import types
+
+    from playground import token_view
+    from playground.ui import corpus_tab
+
+    text = make_text(20_000)
+    views = token_view.split_levels(text, subword_vocab=96)
+    sentence = token_view.example_sentence(text)
+    assert "".join(views["char"]["tokens"]) == sentence == "".join(views["subword"]["tokens"])
+    assert views["word"]["tokens"] == [word.lower() for word in views["word"]["tokens"]]
+    counts = [views[level]["per_thousand"] for level in ("char", "subword", "word")]
+    assert counts[0] == 1000 and counts[0] > counts[1] > counts[2]  # subwords sit between
+    too_many = token_view.split_levels(text, subword_vocab=5000)["subword"]
+    assert too_many["tokens"] == [] and "supports at most" in too_many["note"]
+
+    session = Session("b" * 32)
+    context = types.SimpleNamespace(store=types.SimpleNamespace(get=lambda key, user=None: session))
+    assert "appears here once it loads" in corpus_tab.show_tokens(context)
+    session.load_corpus("paste", text=text, level="subword", subword_vocab=96)
+    shown = corpus_tab.show_tokens(context)
+    assert "subwords (chosen)" in shown and "tokens per 1,000 characters" in shown and "words:" in shown

@@ -6,7 +6,7 @@ from typing import Callable
 import gradio as gr
 import pandas as pd
 
-from playground import builtin, charts
+from playground import builtin, charts, token_view
 from playground.corpus import describe
 from playground.ui.common import AppContext, bind, escape, number, session_of, whole
 
@@ -57,6 +57,39 @@ def load_corpus(context: AppContext, source: str, files, text: str, builtin_name
     return summary, table, figure, choice.corpus.text[:PREVIEW_CHARS]
 
 
+TOKEN_COLOURS = ("#dbeafe", "#fde68a", "#bbf7d0", "#fbcfe8")
+TOKENS_EMPTY = "How a sentence of your corpus splits into characters, subwords and words appears here once it loads."
+
+
+def show_tokens(context: AppContext, request: gr.Request = None) -> str:
+    """How a sentence of the loaded corpus splits at each level, as coloured spans, and how many tokens
+    1,000 characters make: the trade-off between the levels, seen before training."""
+    choice = session_of(context, request).choice
+    if choice is None:
+        return f"<p class='pg-muted'>{TOKENS_EMPTY}</p>"
+    views = token_view.split_levels(choice.corpus.split(choice.validation_share)[0], choice.max_words,
+                                    choice.subword_vocab)
+    rows = []
+    for level, view in views.items():
+        chosen = " (chosen)" if level == choice.level else ""
+        if view["note"]:
+            body = f"<span class='pg-muted'>{escape(view['note'])}</span>"
+        else:
+            body = "".join(
+                f"<span style='background:{TOKEN_COLOURS[i % len(TOKEN_COLOURS)]};white-space:pre;"
+                f"border-radius:3px;padding:0 1px'>{escape(token)}</span>"
+                for i, token in enumerate(view["tokens"]))
+        count = (f"{view['per_thousand']:,.0f} tokens per 1,000 characters, {view['vocabulary']:,} kinds"
+                 if view["per_thousand"] is not None else "")
+        weight = "font-weight:600;" if chosen else ""
+        rows.append(f"<div style='margin:4px 0;{weight}'>{LEVEL_NAMES[level]}{chosen}: {count}</div>"
+                    f"<div style='font-family:monospace;margin-bottom:6px;display:flex;flex-wrap:wrap;gap:1px'>"
+                    f"{body}</div>")
+    return ("<div id='token-split'><p>One sentence of your corpus, token by token: fewer tokens mean a longer "
+            "reach for the same context length, more kinds of token mean more to learn.</p>" + "".join(rows)
+            + "</div>")
+
+
 @dataclasses.dataclass
 class CorpusControls:
     """What other tabs wire to: the loads to follow up, the settings a set-up link fills, and
@@ -99,6 +132,7 @@ def render(context: AppContext) -> CorpusControls:
                                       minimum=2, maximum=50_000)
     summary = gr.Markdown("Loading the default built-in corpus… (or choose one above and press **Use this corpus**).",
                           elem_id="corpus-summary")
+    token_split = gr.HTML(f"<p class='pg-muted'>{TOKENS_EMPTY}</p>", elem_id="corpus-tokens")
     with gr.Row():
         stats = gr.Dataframe(pd.DataFrame(columns=STATS_COLUMNS), headers=STATS_COLUMNS, interactive=False,
                              label="Statistics (“Use this corpus” fills this)", elem_id="corpus-stats")
@@ -112,6 +146,8 @@ def render(context: AppContext) -> CorpusControls:
     inputs = [source, files, pasted, builtin_name, level, validation, max_words, subword_vocab]
     outputs = [summary, stats, chart, preview]
     loaded_by_click = load_button.click(bind(context, load_corpus), inputs, outputs, api_name="load_corpus")
+    # Every load, however started, changes the summary: the token view follows it.
+    summary.change(bind(context, show_tokens), None, token_split, api_visibility="private")
 
     def load_after(event):
         return event.then(bind(context, load_corpus), inputs, outputs, api_visibility="private")
