@@ -51,8 +51,10 @@ def _add_train(commands) -> None:
     limit.add_argument("--epochs", type=float, help="passes over the training text (fractions allowed)")
     limit.add_argument("--minutes", type=float, help="wall-clock budget (fractions allowed)")
     train.add_argument("--seed", type=int, help="random seed (default 0)")
-    train.add_argument("--level", choices=["char", "word"], help="tokens: char (default) or word")
+    train.add_argument("--level", choices=["char", "subword", "word"],
+                       help="tokens: char (default), subword (byte-pair encoding) or word")
     train.add_argument("--max-words", type=int, help="word-level vocabulary cap (default 10,000)")
+    train.add_argument("--vocab", type=int, help="subword level: the BPE vocabulary size (default 512)")
     # Model sizes: each applies to the architectures whose config has that field.
     for flag, kind, text in MODEL_FLAGS:
         train.add_argument(flag, type=kind, help=text)
@@ -288,6 +290,7 @@ def train(args) -> dict:
     args.seed = 0 if args.seed is None else args.seed
     args.level = args.level or "char"
     args.max_words = 10_000 if args.max_words is None else args.max_words
+    args.vocab = 512 if args.vocab is None else args.vocab
     args.validation_share = 0.1 if args.validation_share is None else args.validation_share
 
     fields = {f.name for f in dataclasses.fields(architecture(args.arch).config_class)}
@@ -313,6 +316,7 @@ def train(args) -> dict:
                          validation_share=args.validation_share, strategy=args.strategy, mixed_precision=mixed,
                          **settings)
     run = TrainingRun(source, args.arch, options, config, level=args.level, max_words=args.max_words,
+                      subword_vocab=args.vocab,
                       run_dir=args.out, publish=_progress)
     result = run.execute().as_json()
     if not args.json:
@@ -360,6 +364,8 @@ def _take_settings_of(args, text: str) -> None:
         args.level = info.get("level")
     if args.max_words is None:
         args.max_words = info.get("max_words")
+    if args.vocab is None and info.get("level") == "subword":  # a subword run's vocabulary is its BPE size
+        args.vocab = info["model"].get("vocab_size")
     if args.validation_share is None:
         args.validation_share = train.get("validation_share")
 

@@ -66,3 +66,33 @@ def test_the_corpus_tab_shows_a_sentence_at_every_level():
     session.load_corpus("paste", text=text, level="subword", subword_vocab=96)
     shown = corpus_tab.show_tokens(context)
     assert "subwords (chosen)" in shown and "tokens per 1,000 characters" in shown and "words:" in shown
+
+
+def test_the_cli_trains_evaluates_and_generates_at_subword_level(tmp_path):
+    import json
+
+    from test_cli import TINY, run_cli
+
+    source = tmp_path / "corpus.txt"
+    source.write_text(make_text(30_000), encoding="utf-8")
+    trained = run_cli("train", "--corpus", source, "--arch", "gru", "--level", "subword", "--vocab", "96",
+                      "--epochs", "1", "--out", tmp_path / "run", "--json", *TINY)
+    assert trained.returncode == 0, trained.stderr[-3000:]
+    summary = json.loads(trained.stdout.strip().splitlines()[-1])
+    assert summary["level"] == "subword" and summary["bits_per_character"] < summary["bits_per_token"]
+    assert set(summary["baselines"]) == {"uniform", "unigram", "bigram", "ngram"}
+    assert summary["baselines"]["uniform"] == pytest.approx(math.log(96))
+    assert "counting baselines on this split" in trained.stderr
+    evaluated = run_cli("evaluate", "--model", tmp_path / "run", "--corpus", source, "--json")
+    assert evaluated.returncode == 0, evaluated.stderr[-3000:]
+    result = json.loads(evaluated.stdout.strip().splitlines()[-1])
+    assert result["bits_per_character"] < result["bits_per_token"]
+    # About 9,000 training tokens of subwords: too few for the 5-gram count, which is left out.
+    assert result["baselines"]["bigram"] < result["baselines"]["unigram"] and result["baselines"]["ngram"] is None
+    generated = run_cli("generate", "--model", tmp_path / "run", "--prompt", "The dog", "--length", "20",
+                        "--temperatures", "0.5", "--json")
+    assert generated.returncode == 0, generated.stderr[-3000:]
+    assert json.loads(generated.stdout.strip().splitlines()[-1])["samples"][0]["text"]
+    refused = run_cli("train", "--corpus", source, "--level", "subword", "--vocab", "1")
+    assert refused.returncode == 2 and refused.stderr.strip().splitlines()[-1] == \
+        "error: The subword vocabulary must have at least 2 tokens (got 1)."
