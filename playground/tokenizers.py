@@ -266,4 +266,11 @@ def fit(text: str, level: str = "char", max_tokens: int = 10_000, subword_vocab:
         return CharTokenizer.fit(text)
     if level == "subword":
         return SubwordTokenizer.fit(text, subword_vocab)
-    return WordTokenizer.fit(text, max_tokens)
+    tokenizer = WordTokenizer.fit(text, max_tokens)
+    if len(tokenizer) == 2:  # <unk> and one word: nothing to learn
+        if max_tokens <= 2:
+            raise PlaygroundError(f"A word vocabulary cap of {max_tokens} keeps one word and <unk>; a word model "
+                                  "needs at least two words. Raise the cap.")
+        raise PlaygroundError(f"The text has only one distinct word ({tokenizer.vocabulary[1]!r}); a word model needs "
+                              "at least two. Use a longer, more varied text, or character tokens.")
+    return tokenizer
