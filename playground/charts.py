@@ -85,7 +85,27 @@ def loss_figure(snapshot: Snapshot) -> go.Figure:
         figure.add_hline(y=snapshot.entropy_floor, line_dash="dot", line_color="green",
                          annotation_text=f"entropy floor {snapshot.entropy_floor:.3f} nats: the best any model can do")
     title = f"Loss while training {snapshot.run_name}".strip()
-    return _layout(figure, title, "training step", f"cross-entropy (nats per {unit}; lower is better)")
+    _layout(figure, title, "training step", f"cross-entropy (nats per {unit}; lower is better)")
+    _bits_per_character_axis(figure, snapshot.characters_per_token)
+    return figure
+
+
+def _bits_per_character_axis(figure: go.Figure, characters_per_token: float | None) -> None:
+    """A right-hand axis in bits per character, the scale every tokenizer shares: the left axis's
+    range, divided by ln 2 and by the characters a token covers."""
+    if not characters_per_token or not figure.data:
+        return
+    values = [v for trace in figure.data for v in (trace.y or ()) if v is not None and math.isfinite(v)]
+    if not values:
+        return
+    low, high = min(0.0, min(values)), max(values) * 1.05
+    scale = 1 / (LN2 * characters_per_token)
+    figure.add_trace(go.Scatter(x=[None], y=[None], yaxis="y2", showlegend=False, hoverinfo="skip"))
+    figure.update_layout(
+        yaxis=dict(range=[low, high]),
+        yaxis2=dict(range=[low * scale, high * scale], overlaying="y", side="right", showgrid=False,
+                    title="bits per character (every tokenizer)"),
+        margin=dict(r=70))
 
 
 BASELINE_COLOURS = {"uniform": "#9ca3af", "unigram": "#a16207", "bigram": "#7c3aed"}

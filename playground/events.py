@@ -21,6 +21,7 @@ class BaselinesMeasured:
 
     lines: tuple[tuple[str, float, str], ...]  # (label, nats per token, one sentence), worst first
     note: str = ""  # why a baseline is missing, if one is
+    characters_per_token: float = 1.0  # of the held-out text, to turn nats per token into bits per character
 
 
 @dataclasses.dataclass(frozen=True)

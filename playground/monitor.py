@@ -95,6 +95,7 @@ class Snapshot:
     baselines: list[tuple[str, float, str]] = dataclasses.field(default_factory=list)  # (label, nats, sentence)
     baseline_note: str = ""
     overfitting_step: int | None = None  # where the validation loss had risen 3 times while training fell
+    characters_per_token: float | None = None  # of the held-out text, known once the baselines are measured
 
     @property
     def done(self) -> bool:
@@ -118,6 +119,7 @@ class TrainingMonitor:
         self.baseline_note = ""
         self.overfitting_step: int | None = None
         self.last_batch: events.BatchEnd | None = None
+        self.characters_per_token: float | None = None
         self.status = "Preparing the model (the first step compiles it, a few seconds)…"
         self.error: str | None = None
         self.started: events.Started | None = None
@@ -135,6 +137,7 @@ class TrainingMonitor:
                 self.status, self.last_batch = self._progress_line(event), event
             elif isinstance(event, events.BaselinesMeasured):
                 self.baselines, self.baseline_note = list(event.lines), event.note
+                self.characters_per_token = event.characters_per_token
             elif isinstance(event, events.Evaluated):
                 self.val.append((event.step, event.val_loss, event.seconds))
                 if self.overfitting_step is None:
@@ -203,5 +206,5 @@ class TrainingMonitor:
                 self.run_name, self.state, list(self.steps), list(self.losses), list(self.seconds),
                 [v[0] for v in self.val], [v[1] for v in self.val], [v[2] for v in self.val],
                 list(self.samples), self.status, self.error, self.entropy_floor, self.level, list(self.diagnostics),
-                list(self.baselines), self.baseline_note, self.overfitting_step,
+                list(self.baselines), self.baseline_note, self.overfitting_step, self.characters_per_token,
             )

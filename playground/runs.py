@@ -286,7 +286,8 @@ class TrainingRun:
         # Counted once, on this run's own split, so the loss has something to be held against.
         self.baselines = baselines.measure(train_ids, val_ids, len(self.tokenizer), self.tokenizer.level)
         self.characters_per_token = characters_per_token(val_ids, self.tokenizer.decode)
-        self.publish(events.BaselinesMeasured(tuple(self.baselines.lines()), self.baselines.note))
+        self.publish(events.BaselinesMeasured(tuple(self.baselines.lines()), self.baselines.note,
+                                              self.characters_per_token))
 
     @classmethod
     def resume(cls, directory: str | os.PathLike,

@@ -204,3 +204,20 @@ def test_runs_and_compare_tables_rank_every_tokenizer_on_bits_per_character(tmp_
     assert list(table["run"]) == list(infos)  # in the order chosen
     # The word model's 1.9 bits per character beat the character model's 2.16; the unknown one is unranked.
     assert table["rank"].tolist()[:3] == [2, 1, 3] and pd.isna(table["rank"].iloc[3])
+
+
+def test_the_loss_chart_has_a_bits_per_character_axis():
+    from playground import charts, events
+    from playground.monitor import TrainingMonitor
+
+    monitor = TrainingMonitor("run", level="word")
+    monitor.publish(events.BaselinesMeasured(tuple(LINES), "", characters_per_token=3.5))
+    for step in range(1, 51):
+        monitor.publish(events.BatchEnd(step, 0.1, 1.0, 3.0 - step / 50, 100.0, 1.0))
+    figure = charts.loss_figure(monitor.snapshot())
+    left, right = figure.layout.yaxis.range, figure.layout.yaxis2.range
+    assert left[0] == right[0] == 0 and left[1] == pytest.approx(4.0 * 1.05)  # up to the uniform line
+    # 4.2 nats per word, 3.5 characters per word: 4.2 / ln 2 / 3.5 bits per character at the top.
+    assert right[1] == pytest.approx(left[1] / math.log(2) / 3.5)
+    assert figure.layout.yaxis2.overlaying == "y" and "bits per character" in figure.layout.yaxis2.title.text
+    assert "yaxis2" not in charts.loss_figure(TrainingMonitor("empty").snapshot()).layout.to_plotly_json()
