@@ -70,6 +70,18 @@ class Baselines:
                 for name in NAMES if getattr(self, name) is not None]
 
 
+def from_json(values: dict | None, level: str) -> Baselines | None:
+    """Baselines as ``config.json``'s result keeps them, or None when they are missing or damaged."""
+    if not isinstance(values, dict):
+        return None
+    numbers = {name: values.get(name) for name in NAMES}
+    if not all(isinstance(numbers[name], (int, float)) and math.isfinite(numbers[name]) for name in NAMES[:3]):
+        return None
+    if not (numbers["ngram"] is None or isinstance(numbers["ngram"], (int, float))):
+        return None
+    return Baselines(**numbers, order=NGRAM_ORDER.get(level, 5))
+
+
 def measure(train_ids: np.ndarray, val_ids: np.ndarray, vocab_size: int, level: str = "char") -> Baselines:
     """All four baselines for a split, counted on ``train_ids`` and scored on ``val_ids``."""
     train_ids = np.asarray(train_ids, dtype=np.int64)

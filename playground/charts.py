@@ -175,9 +175,17 @@ def quality_diversity_figure(table) -> go.Figure:
                    "diversity (1 - self-BLEU-4)", "quality (BLEU-4 against held-out text)")
 
 
-def compare_figure(histories: dict, x: str) -> go.Figure:
-    """Validation (solid) and smoothed training (dotted) loss of several runs against steps or seconds."""
+def compare_figure(histories: dict, x: str, baselines: list[tuple[str, float, str]] | None = None) -> go.Figure:
+    """Validation (solid) and smoothed training (dotted) loss of several runs against steps or seconds,
+    and the counting baselines (dashed) when the runs share them."""
     figure = go.Figure()
+    right = max([float(frame[x].max()) for frame in histories.values() if frame[x].notna().any()] + [1.0])
+    for label, nats, sentence in baselines or []:
+        name = f"{label} baseline" if label == "uniform" else f"{label} counting model"
+        figure.add_trace(go.Scatter(
+            x=[0, right], y=[nats, nats], mode="lines", name=f"{name} ({nats:.2f})",
+            line=dict(color=BASELINE_COLOURS.get(label, "#059669"), width=1.5, dash="dash"),
+            hovertemplate=f"{name}: {nats:.3f} nats per token<br>{sentence}<extra></extra>"))
     for index, (name, frame) in enumerate(histories.items()):
         colour = PALETTE[index % len(PALETTE)]
         validation = frame.dropna(subset=["val_loss"])

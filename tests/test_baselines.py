@@ -221,3 +221,38 @@ def test_the_loss_chart_has_a_bits_per_character_axis():
     assert right[1] == pytest.approx(left[1] / math.log(2) / 3.5)
     assert figure.layout.yaxis2.overlaying == "y" and "bits per character" in figure.layout.yaxis2.title.text
     assert "yaxis2" not in charts.loss_figure(TrainingMonitor("empty").snapshot()).layout.to_plotly_json()
+
+
+def test_compare_draws_the_baselines_runs_share_and_none_otherwise(tmp_path):
+    import json
+    import types
+
+    from playground.ui import compare_tab
+
+    shared = {"uniform": 4.19, "unigram": 3.35, "bigram": 2.48, "ngram": 1.58}
+    infos = {
+        "lstm": {"level": "char", "result": {"val_loss": 1.6, "seconds": 60, "baselines": shared}},
+        "gru": {"level": "char", "result": {"val_loss": 1.5, "seconds": 60, "baselines": dict(shared)}},
+        "other-text": {"level": "char", "result": {"val_loss": 1.5, "seconds": 60,
+                                                   "baselines": {**shared, "ngram": 1.2}}},
+        "old": {"level": "char", "result": {"val_loss": 1.5, "seconds": 60}},
+    }
+    for name, info in infos.items():
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "config.json").write_text(json.dumps(info))
+        (tmp_path / name / "history.csv").write_text("step,epoch,seconds,train_loss,val_loss\n1,0.1,2.0,3.0,\n"
+                                                     "200,1.0,30.0,1.7,1.6\n")
+    store = types.SimpleNamespace(get=lambda key, user=None: types.SimpleNamespace(viewer=None))
+    context = types.SimpleNamespace(store=store, catalog=types.SimpleNamespace(
+        bundle_path=lambda name, viewer=None: tmp_path / name))
+
+    def dashed(figure):
+        return [(trace.name, list(trace.x), list(trace.y)) for trace in figure.data
+                if trace.line is not None and trace.line.dash == "dash"]
+
+    by_step, by_time, _ = compare_tab.compare_runs(context, ["lstm", "gru"])
+    assert dashed(by_step)[-1] == ("5-gram counting model (1.58)", [0, 200.0], [1.58, 1.58])
+    assert [name for name, _, _ in dashed(by_step)][0] == "uniform baseline (4.19)" and len(dashed(by_time)) == 4
+    assert dashed(by_time)[-1][1] == [0, 30.0]
+    for mixed in (["lstm", "other-text"], ["lstm", "old"]):  # another text or split, or none measured
+        assert dashed(compare_tab.compare_runs(context, mixed)[0]) == []

@@ -5,7 +5,7 @@ import math
 import gradio as gr
 import pandas as pd
 
-from playground import charts, temperature_lab, workspace
+from playground import baselines, charts, temperature_lab, workspace
 from playground.errors import PlaygroundError
 from playground.owners import Viewer
 from playground.pretrained import PREFIX
@@ -17,7 +17,8 @@ INTRO = """
 Pick saved runs and pretrained models. Loss against **steps** shows which learns more per update;
 against **seconds** shows which learns more per minute of your laptop. Models with different tokens
 (characters, subwords, words) have losses per token on different scales; the table ranks them all on
-**bits per character** (the bits of the held-out text over its characters), one scale for every tokenizer. The
+**bits per character** (the bits of the held-out text over its characters), one scale for every tokenizer.
+Runs of the same text, split and tokens also show its counting baselines as dashed lines. The
 quality–diversity curve compares samples, not losses, so it can place any models side by side,
 GANs included.
 """
@@ -47,12 +48,13 @@ def compare_runs(context: AppContext, names: list, request: gr.Request = None):
     """Loss curves against steps and against seconds, and a summary table, for the chosen runs."""
     if not names:
         raise PlaygroundError("Choose at least one run to compare.")
-    histories, rows = {}, []
+    histories, rows, counted = {}, [], []
     for name in names:
         path = context.catalog.bundle_path(name, session_of(context, request).viewer)
         histories[name] = workspace.history_frame(path)
         info = workspace.read_info(path) or {}
         result = info.get("result", {})
+        counted.append(baselines.from_json(result.get("baselines"), info.get("level", "char")))
         loss = result.get("val_loss")
         known = isinstance(loss, (int, float)) and math.isfinite(loss)
         rows.append({"run": name, "architecture": info.get("model", {}).get("arch"),
@@ -66,7 +68,10 @@ def compare_runs(context: AppContext, names: list, request: gr.Request = None):
     table["bits/character"] = pd.to_numeric(table["bits/character"])
     table["rank"] = table["bits/character"].rank(method="min").astype("Int64")
     table["bits/character"] = table["bits/character"].round(4)
-    return (charts.compare_figure(histories, "step"), charts.compare_figure(histories, "seconds"), table)
+    # Counting baselines only when every run has the same ones: the same text, split and tokens.
+    shared = counted[0].lines() if counted[0] is not None and all(c == counted[0] for c in counted) else None
+    return (charts.compare_figure(histories, "step", shared), charts.compare_figure(histories, "seconds", shared),
+            table)
 
 
 def compare_quality(context: AppContext, names: list, samples: float, references: float, length: float,
