@@ -1,24 +1,47 @@
 """Text Generation Playground: train and sample small text-generating networks.
 
-Layering runs in one direction only; a module may import from the layers below it,
-never from a layer above::
+The package is built in layers, ground first. A module imports only from its own layer or
+the layers below it, never from a layer above, and no two modules import each other
+(``tests/test_layering.py`` checks every import, including those inside functions, against
+:data:`LAYERS`)::
 
-    ui                      playground/ui/ (the only place gradio is imported)
-    session, cli            per-user state, command line
-    training, sampling,     trainer thread + events, compiled generation loop,
-    metrics, evaluation,    quality / diversity measures, held-out loss,
-    baselines               counting models a loss is held against
-    models, data, bundle    architectures behind one interface, windows, saving
-    tokenizers, corpus,     text <-> ids, loading and checking text,
-    config, errors          validated frozen dataclasses, user-facing errors
+    ground     errors, paths                        user-facing errors, where files go
+    text       corpus, tokenizers, builtin, owners,  text in and out, ids, who owns a run,
+               events, data, distribute, history,    training events, windows, devices,
+               token_view, metrics, baselines        loss history, text measures, counting models
+    models     models.*, network_diagram, limits,    architectures behind one interface, their
+               evaluation, sampling, next_token      size, held-out loss, the generation loop
+    training   training, adversarial, bundle,        trainers, saving and loading a bundle,
+               monitor, setup_link, slots            what a page shows of training, links, queue
+    runs       runs, critic, inside, workspace,      a model ready to generate, a training run,
+               model_card                            the runs on disk, what is inside a model
+    lab        temperature_lab, quality_curves,      measurements across temperatures, the
+               pretrained, charts, inside_charts,    shipped models, plotly figures, lessons
+               next_token_chart, lesson_book
+    top        session, cli                          one user's state, the command line
+    ui         playground/ui/ (the only place gradio is imported)
 
-One deliberate exception: an architecture that trains differently names its Trainer
-subclass in its registry entry (the GANs import ``playground.adversarial``), so adding such an
-architecture is still one file plus its trainer.
+An architecture that trains differently names its Trainer as ``"module:Class"`` in its
+registry entry (the GANs name ``playground.adversarial``'s); ``runs`` imports it by name, so
+the models never import the layer above them.
 
 Importing ``playground`` registers the model classes with Keras, so a saved
 ``model.keras`` loads with ``keras.models.load_model`` afterwards.
 """
+
+LAYERS = (
+    ("ground", ("errors", "paths")),
+    ("text", ("corpus", "tokenizers", "builtin", "owners", "events", "data", "distribute", "history", "token_view",
+              "metrics", "baselines")),
+    ("models", ("models", "models.base", "models.recurrent", "models.lstm", "models.gru", "models.transformer",
+                "models.gan", "models.gan_naive", "network_diagram", "limits", "evaluation", "sampling",
+                "next_token")),
+    ("training", ("training", "adversarial", "bundle", "monitor", "setup_link", "slots")),
+    ("runs", ("runs", "critic", "inside", "workspace", "model_card")),
+    ("lab", ("temperature_lab", "quality_curves", "pretrained", "charts", "inside_charts", "next_token_chart",
+             "lesson_book")),
+    ("top", ("session", "cli", "__main__")),
+)
 
 import os as _os
 

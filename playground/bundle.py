@@ -30,7 +30,7 @@ from playground.errors import PlaygroundError
 from playground.models import config_from_dict
 from playground.models.base import LanguageModel
 from playground.tokenizers import Tokenizer
-from playground.training import History
+from playground.history import History
 
 MEMBERS = ("config.json", "tokenizer.json", "model.keras", "history.csv")
 CORPUS = "corpus.txt.gz"

@@ -525,3 +525,15 @@ def sample_metrics(
         "longest_copied": index.longest_copied_span(sequence) if index is not None else None,
         "mean_logprob": mean_logprob,
     }
+
+
+CHAR_NGRAM, WORD_NGRAM = 8, 3  # what "copied" means: a shared 8-character or 3-word n-gram
+
+
+def memorisation_index(train_text: str, level: str) -> NgramIndex:
+    """Index of the training text: 8-character n-grams, or 3-word n-grams at word level."""
+    from playground.tokenizers import WordTokenizer
+
+    if level != "word":
+        return NgramIndex(train_text, CHAR_NGRAM)
+    return NgramIndex(WordTokenizer.split(train_text), WORD_NGRAM)

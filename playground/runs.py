@@ -93,7 +93,7 @@ class TextModel:
         """N-gram index of the training text (built once), or None if the corpus is unknown."""
         with self._index_lock:
             if self._index is None:
-                from playground.temperature_lab import memorisation_index
+                from playground.metrics import memorisation_index
 
                 split = self.corpus_split()
                 self._index = memorisation_index(split[0], self.level) if split else None
@@ -275,7 +275,7 @@ class TrainingRun:
         self.publish = self._logged(publish)
         self.text_model = TextModel(self.model, self.tokenizer, name=self.run_dir.name, corpus_text=corpus.text,
                                     path=self.run_dir)
-        trainer_class = spec.trainer_class or Trainer
+        trainer_class = trainer_of(spec.trainer)
         train_ids, val_ids = self.tokenizer.encode(train_text), self.tokenizer.encode(val_text)
         self.trainer = trainer_class(
             self.model, train_ids, val_ids, train_config,
@@ -419,6 +419,16 @@ class TrainingRun:
                 critic.save(discriminator, self.run_dir)
             except OSError as error:
                 raise PlaygroundError(f"Could not save the discriminator to {self.run_dir}: {error}.") from None
+
+
+def trainer_of(name: str) -> type[Trainer]:
+    """The Trainer class an architecture names ("module:Class"), or the standard one."""
+    if not name:
+        return Trainer
+    import importlib
+
+    module, _, attribute = name.partition(":")
+    return getattr(importlib.import_module(module), attribute)
 
 
 def corpus_sha256(text: str) -> str:

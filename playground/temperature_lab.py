@@ -26,14 +26,8 @@ from playground.sampling import SamplingSettings, check_temperatures
 from playground.tokenizers import WordTokenizer
 
 QD_TEMPERATURES = (0.2, 0.3, 0.5, 0.7, 0.85, 1.0, 1.2, 1.5)
-CHAR_NGRAM, WORD_NGRAM = 8, 3
-
-
-def memorisation_index(train_text: str, level: str) -> metrics.NgramIndex:
-    """Index of the training text: 8-character n-grams, or 3-word n-grams at word level."""
-    if level != "word":
-        return metrics.NgramIndex(train_text, CHAR_NGRAM)
-    return metrics.NgramIndex(WordTokenizer.split(train_text), WORD_NGRAM)
+CHAR_NGRAM, WORD_NGRAM = metrics.CHAR_NGRAM, metrics.WORD_NGRAM
+memorisation_index = metrics.memorisation_index
 
 
 def measured_tokens(sample: Sample, level: str):

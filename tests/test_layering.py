@@ -1,5 +1,7 @@
-"""The core never imports gradio: only playground/ui/ may."""
+"""The package's layers hold: the core never imports gradio, every import goes down (or across)
+the table in ``playground/__init__.py``, and no modules import each other in a circle."""
 
+import ast
 import pkgutil
 import subprocess
 import sys
@@ -7,15 +9,84 @@ from pathlib import Path
 
 import playground
 
+PACKAGE = Path(playground.__file__).parent
 CORE = sorted(
     info.name for info in pkgutil.walk_packages(playground.__path__, prefix="playground.")
     if not info.name.startswith("playground.ui") and info.name != "playground.__main__"
 )
+LAYER_OF = {name: rank for rank, (_, names) in enumerate(playground.LAYERS) for name in names}
+
+
+def module_files() -> dict[str, Path]:
+    """Core module name (without ``playground.``) -> its file."""
+    files = {}
+    for path in PACKAGE.rglob("*.py"):
+        relative = path.relative_to(PACKAGE).with_suffix("")
+        if relative.parts[0] == "ui":
+            continue
+        parts = relative.parts[:-1] if relative.name == "__init__" else relative.parts
+        files[".".join(parts)] = path
+    files.pop("", None)  # the package itself: it only imports models, to register them
+    return files
+
+
+def imports_of(path: Path, known: set[str]) -> set[tuple[str, int]]:
+    """Every playground module ``path`` imports, anywhere in it (functions too), with the line."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+        names = []
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == "playground":
+            base = node.module.removeprefix("playground").lstrip(".")
+            names = [f"{base}.{alias.name}".lstrip(".") for alias in node.names]
+            names = [name if name in known else base for name in names]
+        elif isinstance(node, ast.Import):
+            names = [alias.name.removeprefix("playground.") for alias in node.names
+                     if alias.name.startswith("playground.")]
+        found |= {(name, node.lineno) for name in names if name}
+    return found
 
 
 def test_core_modules_exist():
     assert {"playground.corpus", "playground.sampling", "playground.training", "playground.cli",
             "playground.models.lstm", "playground.models.transformer", "playground.models.gan"} <= set(CORE)
+
+
+def test_every_core_module_has_a_layer():
+    assert sorted(set(module_files()) - set(LAYER_OF)) == []
+    assert sorted(set(LAYER_OF) - set(module_files())) == []
+
+
+def test_imports_never_go_up_a_layer():
+    files = module_files()
+    upward = [f"{name} (layer {playground.LAYERS[LAYER_OF[name]][0]}) imports {target} "
+              f"(layer {playground.LAYERS[LAYER_OF[target]][0]}) at line {line}"
+              for name, path in files.items() for target, line in imports_of(path, set(files))
+              if target in LAYER_OF and LAYER_OF[target] > LAYER_OF[name]]
+    assert upward == []
+
+
+def test_no_modules_import_each_other_in_a_circle():
+    files = module_files()
+    graph = {name: {target for target, _ in imports_of(path, set(files)) if target in files and target != name}
+             for name, path in files.items()}
+    # A package imports its own modules (models -> models.lstm): that direction is how it is built.
+    for name in graph:
+        graph[name] = {target for target in graph[name] if not target.startswith(name + ".")}
+    cycles, state = [], {}
+
+    def visit(node, trail):
+        state[node] = "open"
+        for target in sorted(graph[node]):
+            if state.get(target) == "open":
+                cycles.append(trail[trail.index(target):] + [target])
+            elif target not in state:
+                visit(target, trail + [target])
+        state[node] = "done"
+
+    for name in sorted(graph):
+        if name not in state:
+            visit(name, [name])
+    assert cycles == []
 
 
 def test_core_does_not_import_gradio():

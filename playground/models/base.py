@@ -82,8 +82,9 @@ class Architecture:
     explanation: str
     # Training settings this architecture starts from (TrainConfig fields), chosen by measurement.
     train_defaults: dict = dataclasses.field(default_factory=dict)
-    # The Trainer subclass that trains it (None: the standard maximum-likelihood Trainer).
-    trainer_class: type | None = None
+    # The Trainer subclass that trains it, as "module:Class" ("": the standard maximum-likelihood
+    # Trainer). Named, not imported: trainers live a layer above the models.
+    trainer: str = ""
 
     @property
     def config_class(self) -> type[ModelConfig]:

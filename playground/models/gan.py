@@ -155,11 +155,6 @@ def build_discriminator(config: GANConfig) -> keras.Model:
     realness = keras.layers.Dense(1, name="realness")(x)  # (B, 1)
     return keras.Model(tokens, realness, name="discriminator")
 
-
-# The trainer lives a layer above the models; importing it here (after everything this
-# module defines) is what lets the registry say which trainer an architecture needs.
-from playground.adversarial import AdversarialTrainer  # noqa: E402
-
 ARCHITECTURE = Architecture(
     name="gan",
     label="Text GAN (RelGAN-style)",
@@ -183,5 +178,5 @@ ARCHITECTURE = Architecture(
         "the reading tell you whether the game is balanced or has collapsed."
     ),
     train_defaults={"learning_rate": 3e-3, "batch_size": 64, "window": 128},
-    trainer_class=AdversarialTrainer,
+    trainer="playground.adversarial:AdversarialTrainer",
 )

@@ -137,10 +137,6 @@ def build_naive_discriminator(config: NaiveGANConfig) -> keras.Model:
     realness = keras.layers.Dense(1, name="realness")(x)  # (B, T, 1)
     return keras.Model(tokens, realness, name="naive_discriminator")
 
-
-# The trainer lives a layer above the models; see the same import in gan.py.
-from playground.adversarial import NaiveGANTrainer  # noqa: E402
-
 ARCHITECTURE = Architecture(
     name="gan-naive",
     label="Naive text GAN (a lesson in failure)",
@@ -163,5 +159,5 @@ ARCHITECTURE = Architecture(
         "relaxation and a relativistic loss."
     ),
     train_defaults={"learning_rate": 1e-3, "batch_size": 64, "window": 64},
-    trainer_class=NaiveGANTrainer,
+    trainer="playground.adversarial:NaiveGANTrainer",
 )
