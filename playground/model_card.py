@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import platform
 from pathlib import Path
 
-from playground import bundle
+from playground import baselines, bundle
 from playground.errors import PlaygroundError
 from playground.evaluation import bits
 
@@ -32,6 +33,7 @@ def write_card(directory: str | os.PathLike, command: str) -> Path:
         "",
         f"- **Validation loss**: {loss:.4f} nats/{unit} = {bits(loss):.4f} bits/{unit}, over the last "
         f"{share:.0%} of the corpus (held out: never trained on), every token scored once.",
+        *scale_lines(result, loaded.tokenizer.level, unit),
         f"- **Parameters**: {int(result.get('params', loaded.model.count_params())):,}",
         f"- **Training**: {result.get('steps')} steps in {float(result.get('seconds', 0)) / 60:.1f} minutes "
         f"on {info.get('hardware', hardware())}; stopped by: {result.get('reason')}.",
@@ -59,6 +61,19 @@ def write_card(directory: str | os.PathLike, command: str) -> Path:
     path = directory / "MODEL_CARD.md"
     bundle.write_atomic(path, "\n".join(lines))
     return path
+
+
+def scale_lines(result: dict, level: str, unit: str) -> list[str]:
+    """Bits per character and the counting baselines, when the run measured them."""
+    lines = []
+    per_character = result.get("bits_per_character")
+    if isinstance(per_character, (int, float)) and math.isfinite(per_character):
+        lines.append(f"- **Bits per character**: {per_character:.4f}, the scale every tokenizer shares.")
+    counted = baselines.from_json(result.get("baselines"), level)
+    if counted is not None:
+        listed = ", ".join(f"{label} {nats:.3f}" for label, nats, _ in counted.lines())
+        lines.append(f"- **Counting baselines** on the same split (nats/{unit}): {listed}.")
+    return lines
 
 
 def reproduce_lines(name: str, info: dict) -> list[str]:

@@ -32,6 +32,11 @@ def test_a_tiny_subword_model_trains_and_generates(tmp_path):
     samples = loaded.generate("The cat", [0.5, 1.0], 30, seed=1)
     assert all(len(sample.token_ids) == 30 and sample.text and "\ufffd" not in sample.text for sample in samples)
     assert "".join(samples[0].tokens) == samples[0].text
+    from playground.model_card import write_card
+
+    card = write_card(tmp_path / "run", "python -m playground train --level subword").read_text()
+    assert f"**Bits per character**: {result.bits_per_character:.4f}" in card
+    assert f"(nats/token): uniform {math.log(96):.3f}, unigram" in card and "subword level, 96 tokens" in card
 
 
 def test_the_session_refuses_a_subword_vocabulary_the_text_cannot_support():
