@@ -113,6 +113,10 @@ BASELINE_COLOURS = {"uniform": "#9ca3af", "unigram": "#a16207", "bigram": "#7c3a
 
 def _baseline_lines(figure: go.Figure, snapshot: Snapshot, unit: str) -> None:
     """Each counting baseline as a labelled dashed line across the chart, with a sentence on hover."""
+    if snapshot.baseline_note:  # why a baseline is missing, said where the line would be
+        figure.add_annotation(text=_wrap(snapshot.baseline_note, 90), xref="paper", yref="paper", x=0, y=0.02,
+                              xanchor="left", yanchor="bottom", showarrow=False, align="left",
+                              font=dict(size=11, color="#6b7280"))
     if not snapshot.baselines:
         return
     right = max([*snapshot.steps, *snapshot.val_steps, 1])

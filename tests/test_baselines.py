@@ -222,6 +222,11 @@ def test_the_loss_chart_has_a_bits_per_character_axis():
     assert figure.layout.yaxis2.overlaying == "y" and "bits per character" in figure.layout.yaxis2.title.text
     assert "yaxis2" not in charts.loss_figure(TrainingMonitor("empty").snapshot()).layout.to_plotly_json()
 
+    short = TrainingMonitor("short")
+    short.publish(events.BaselinesMeasured(tuple(LINES[:3]), "The training text has 900 tokens, too few."))
+    notes = [a.text for a in charts.loss_figure(short.snapshot()).layout.annotations]
+    assert notes == ["The training text has 900 tokens, too few."]
+
 
 def test_compare_draws_the_baselines_runs_share_and_none_otherwise(tmp_path):
     import json
