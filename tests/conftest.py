@@ -3,6 +3,7 @@
 import os
 import random
 import tempfile
+from pathlib import Path
 
 # Before anything imports the playground: nothing phones home, nothing lands in $HOME.
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
@@ -100,16 +101,21 @@ def running_app(**environment):
                 os.environ[key] = value
 
 
+@pytest.fixture(scope="module")
+def pretrained_server(tmp_path_factory):
+    """(url, context) of the real app with the shipped pretrained models and an empty workspace."""
+    with running_app(PLAYGROUND_HOME=tmp_path_factory.mktemp("home"),
+                     PLAYGROUND_PRETRAINED=Path(__file__).resolve().parent.parent / "pretrained") as served:
+        yield served
+
+
 # Browser tests: each module says which app it drives (an ``app_url`` fixture); the browser is shared.
 @pytest.fixture(scope="module")
-def pretrained_app_url(tmp_path_factory):
-    """The real app with the shipped pretrained models and an empty workspace, for browser tests."""
-    from browser_support import ROOT, require_chromium
+def pretrained_app_url(pretrained_server):
+    from browser_support import require_chromium
 
     require_chromium()
-    with running_app(PLAYGROUND_HOME=tmp_path_factory.mktemp("home"),
-                     PLAYGROUND_PRETRAINED=ROOT / "pretrained") as (url, _):
-        yield url
+    return pretrained_server[0]
 
 
 @pytest.fixture(scope="module")
@@ -119,3 +125,20 @@ def browser(app_url):
 
     with chromium_browser() as chromium:
         yield chromium
+
+
+@pytest.fixture
+def viewport():
+    """The browser window a module's pages open in (None: browser_support's default)."""
+    return None
+
+
+@pytest.fixture
+def page(browser, app_url, viewport):
+    """A fresh page for each test; no uncaught JavaScript error may happen on it."""
+    from browser_support import fresh_page
+
+    errors: list[str] = []
+    with fresh_page(browser, app_url, errors, viewport) as page:
+        yield page
+    assert errors == []

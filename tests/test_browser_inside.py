@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from browser_support import (ACTION_MS, DOCS, GENERATE_MS, assert_no_error_toast, flag, fresh_page, open_tab,
+from browser_support import (ACTION_MS, DOCS, GENERATE_MS, assert_no_error_toast, flag, open_tab,
                              screenshot_on_failure, wait_for_text)
 
 VIEWPORT = {"width": 1280, "height": 1100}
@@ -23,11 +23,8 @@ def app_url(pretrained_app_url):
 
 
 @pytest.fixture
-def page(browser, app_url):
-    errors: list[str] = []
-    with fresh_page(browser, app_url, errors, VIEWPORT) as page:
-        yield page
-    assert errors == []
+def viewport():
+    return VIEWPORT
 
 
 def picture(page, selector: str, name: str) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from browser_support import (ACTION_MS, GENERATE_MS, STARTUP_MS, assert_no_error_toast, fresh_page, open_tab,
+from browser_support import (ACTION_MS, GENERATE_MS, STARTUP_MS, assert_no_error_toast, open_tab,
                              save_screenshot, screenshot_on_failure, set_slider)
 
 BARS = "probability of being drawn"
@@ -22,17 +22,9 @@ def app_url(pretrained_app_url):
     return pretrained_app_url
 
 
-@pytest.fixture
-def page(browser, app_url):
-    errors: list[str] = []
-    with fresh_page(browser, app_url, errors) as page:
-        yield page
-    assert errors == []
-
 
 def bar_heights(page) -> list[float]:
-    return page.evaluate(
-        """(name) => {
+    return page.evaluate("""(name) => {
             const plot = document.querySelector('#next-token-chart .js-plotly-plot');
             const trace = plot && plot.data && plot.data.find(t => t.name === name);
             return trace ? Array.from(trace.y).map(Number) : [];
@@ -55,8 +47,7 @@ def test_temperature_slider_reshapes_the_bars_and_draws_step_through(page):
         before = bar_heights(page)
         assert len(before) == 20 and abs(sum(before) - 1) < 0.2, before  # the default view: T = 1, 20 bars
         set_slider(page, "Temperature T (0 = greedy)", 0.3)
-        page.wait_for_function(
-            "([name, old]) => { const p = document.querySelector('#next-token-chart .js-plotly-plot');"
+        page.wait_for_function("([name, old]) => { const p = document.querySelector('#next-token-chart .js-plotly-plot');"
             " const t = p && p.data && p.data.find(t => t.name === name);"
             " return !!t && Math.max(...t.y) > old + 1e-6; }", arg=[BARS, max(before)], timeout=ACTION_MS)
         after = bar_heights(page)

@@ -6,7 +6,7 @@ model) and ``docs/quality.png`` (the quality–diversity curve of two pretrained
 
 import pytest
 
-from browser_support import (ACTION_MS, GENERATE_MS, ROOT, STARTUP_MS, assert_no_error_toast, fresh_page, open_tab,
+from browser_support import (ACTION_MS, GENERATE_MS, ROOT, STARTUP_MS, assert_no_error_toast, open_tab,
                              save_screenshot, screenshot_on_failure, set_slider, wait_for_text)
 
 
@@ -14,14 +14,6 @@ from browser_support import (ACTION_MS, GENERATE_MS, ROOT, STARTUP_MS, assert_no
 def app_url(pretrained_app_url):
     return pretrained_app_url
 
-
-@pytest.fixture
-def page(browser, app_url):
-    """A fresh page for each test; no uncaught JavaScript error may happen on it."""
-    errors: list[str] = []
-    with fresh_page(browser, app_url, errors) as page:
-        yield page
-    assert errors == []
 
 
 @pytest.mark.timeout(600)
@@ -78,8 +70,7 @@ def test_quality_diversity_of_two_pretrained_models(page):
         set_slider(page, "Held-out references", 16)
         set_slider(page, "Sample length (tokens)", 100)
         page.locator("#qd").click()
-        page.wait_for_function(
-            "() => { const p = document.querySelector('#qd-chart .js-plotly-plot');"
+        page.wait_for_function("() => { const p = document.querySelector('#qd-chart .js-plotly-plot');"
             " return !!p && p.data && p.data.length === 2; }", timeout=GENERATE_MS)
         names = page.evaluate("() => document.querySelector('#qd-chart .js-plotly-plot').data.map(t => t.name)")
         assert names == ["pretrained/lstm", "pretrained/gru"]

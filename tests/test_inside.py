@@ -240,13 +240,8 @@ def test_the_cli_prints_the_same_json(tiny_transformer, tmp_path):
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    from conftest import running_app
-    from test_next_token_api import ROOT
-
-    with running_app(PLAYGROUND_HOME=tmp_path_factory.mktemp("home"), PLAYGROUND_PRETRAINED=ROOT / "pretrained") \
-            as (url, context):
-        yield url, context
+def server(pretrained_server):
+    return pretrained_server
 
 
 def test_the_api_returns_the_inspection_of_the_model_in_use(server):

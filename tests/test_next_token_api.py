@@ -7,16 +7,10 @@ import pytest
 from gradio_client import Client
 from gradio_client.exceptions import AppError
 
-from conftest import running_app
-
-ROOT = Path(__file__).resolve().parent.parent
-
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    with running_app(PLAYGROUND_HOME=tmp_path_factory.mktemp("home"), PLAYGROUND_PRETRAINED=ROOT / "pretrained") \
-            as (url, context):
-        yield url, context
+def server(pretrained_server):
+    return pretrained_server
 
 
 def test_the_distribution_through_the_api(server):
