@@ -24,6 +24,7 @@ import pandas as pd
 
 from playground import bundle, limits
 from playground.errors import PlaygroundError
+from playground.evaluation import bits
 from playground.models import config_from_dict
 from playground.owners import EVERYONE, LOCAL, Viewer, is_published, owner_of
 from playground.paths import workspace
@@ -90,7 +91,7 @@ def list_runs(active: Iterable[Path] = (), viewer: Viewer = EVERYONE) -> pd.Data
     return pd.DataFrame(rows, columns=RUN_COLUMNS)
 
 
-RUN_COLUMNS = ["name", "architecture", "corpus", "parameters", "minutes", "best validation loss", "bits/token",
+RUN_COLUMNS = ["name", "architecture", "corpus", "parameters", "minutes", "validation loss", "bits/token",
                "bits/character", "status", "owner", "published"]
 
 
@@ -117,7 +118,7 @@ def bits_per_character(info: dict) -> float | None:
         return measured
     loss = _number(result.get("val_loss"))
     level = result.get("level") or info.get("level") or "char"
-    return loss / math.log(2) if loss is not None and level == "char" else None
+    return bits(loss) if loss is not None and level == "char" else None
 
 
 def summary_row(name: str, info: dict, status: str) -> dict:
@@ -130,8 +131,8 @@ def summary_row(name: str, info: dict, status: str) -> dict:
         "name": name, "architecture": _text(model.get("arch")), "corpus": _text(info.get("corpus")),
         "parameters": int(params) if params is not None else None,
         "minutes": round(seconds / 60, 2) if seconds is not None else None,
-        "best validation loss": round(loss, 4) if loss is not None else None,
-        "bits/token": round(loss / math.log(2), 4) if loss is not None else None,
+        "validation loss": round(loss, 4) if loss is not None else None,
+        "bits/token": round(bits(loss), 4) if loss is not None else None,
         "bits/character": _rounded(bits_per_character(info)),
         "status": _text(status), "owner": owner_of(info), "published": is_published(info),
     }

@@ -188,7 +188,7 @@ def test_a_bad_result_in_one_bundle_leaves_everyones_list_working(api, saved, tm
     assert "odd" not in names(table)  # not theirs and not published
     row = workspace.list_runs().set_index("name").loc["odd"]
     assert row["architecture"] == "lstm"
-    loss = row["best validation loss"]
+    loss = row["validation loss"]
     assert loss is None or math.isnan(loss)
 
 

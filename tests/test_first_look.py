@@ -50,7 +50,7 @@ def test_shipped_models_are_read_only_rows_beside_the_runs(tmp_path):
     assert list(rows.columns) == workspace.RUN_COLUMNS
     assert list(rows["name"]) == [f"pretrained/{name}" for name in catalog.names()]
     assert set(rows["status"]) == {"shipped (read-only)"}
-    assert rows["parameters"].min() > 0 and rows["best validation loss"].notna().all()
+    assert rows["parameters"].min() > 0 and rows["validation loss"].notna().all()
     with pytest.raises(PlaygroundError, match="shipped with the playground: it cannot be deleted"):
         catalog.refuse_change("pretrained/lstm", "deleted")
     catalog.refuse_change("my-run", "deleted")  # a user's run may change

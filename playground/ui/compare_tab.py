@@ -7,6 +7,7 @@ import pandas as pd
 
 from playground import baselines, charts, temperature_lab, workspace
 from playground.errors import PlaygroundError
+from playground.evaluation import bits
 from playground.owners import Viewer
 from playground.pretrained import PREFIX
 from playground.sampling import parse_temperatures
@@ -61,7 +62,7 @@ def compare_runs(context: AppContext, names: list, request: gr.Request = None):
                      "tokens": info.get("level", "char"), "parameters": result.get("params"),
                      "minutes": round(float(result.get("seconds", 0)) / 60, 2),
                      "validation loss": round(loss, 4) if known else None,
-                     "bits/token": round(loss / math.log(2), 4) if known else None,
+                     "bits/token": round(bits(loss), 4) if known else None,
                      "bits/character": workspace.bits_per_character(info)})
     table = pd.DataFrame(rows, columns=RUN_COLUMNS[:-1])
     # Ranked on the one scale every tokenizer shares (1 = fewest bits per character), in the order chosen.
