@@ -14,12 +14,15 @@ from playground.ui.model_tab import ModelControls, model_options
 
 INTRO = """
 ### 3 · Train: watch the model learn
-The **loss** is how surprised the model is by the next token (character or word) of text it has
+The **loss** is how surprised the model is by the next token (character, subword or word) of text it has
 not seen, in nats (natural-log units; divide by 0.693 for bits). A model that knows nothing scores
 ln(vocabulary): ≈ 4.2 nats on 65 characters, where good character models of English get near 1.5;
 ≈ 9.2 nats on 10,000 words, where a few minutes of training reach about 4.6 per word.
 The **blue** curve is measured on the batches it trains on, the **red** one on held-out text:
-when red stops falling while blue keeps going, the model has started memorising.
+when red stops falling while blue keeps going, the model has started memorising (marked ✕ on the chart).
+The **dashed** lines are what counting models score on the same held-out text (hover one for what it
+knows): a model is worth training once red is below the n-gram line. The right axis reads the curves
+in bits per character, the scale runs of every kind of token share.
 Every epoch it writes a few lines at different temperatures so you can *read* it improving.
 """
 
