@@ -53,7 +53,7 @@ class Catalog:
                 if name not in self.names():
                     raise PlaygroundError(f"No pretrained model called {name!r}.")
                 model = TextModel.load(self.directory / name)
-                model.name = f"pretrained/{name}"
+                model.name = PREFIX + name
                 self._loaded[name] = model
             return self._loaded[name]
 

@@ -22,6 +22,7 @@ from playground.errors import PlaygroundError
 from playground.models import architecture
 from playground.monitor import TrainingMonitor
 from playground.owners import Viewer
+from playground.pretrained import PREFIX
 from playground.runs import TextModel, TrainingRun
 from playground.slots import Activity, TrainingSlots
 from playground.training import TrainConfig
@@ -29,7 +30,6 @@ from playground.training import TrainConfig
 log = logging.getLogger(__name__)
 
 LATEST = "your latest trained model"
-PRETRAINED = "pretrained/"  # how a shipped model's name starts
 SAVED = "run: "  # how the Model list names a run loaded from the Runs tab
 IDENTITY = re.compile(r"^[0-9a-f]{32}$")  # what a browser keeps to be recognised again
 
@@ -103,8 +103,8 @@ class Session:
         model = self.model
         if model is None or (self.run is not None and model is self.run.text_model):
             return LATEST
-        if model.name.startswith(PRETRAINED) and model.name[len(PRETRAINED):] in pretrained_names:
-            return model.name[len(PRETRAINED):]
+        if model.name.startswith(PREFIX) and model.name.removeprefix(PREFIX) in pretrained_names:
+            return model.name.removeprefix(PREFIX)
         return SAVED + model.name
 
     def model_choices(self, pretrained_names: Sequence[str]) -> list[str]:

@@ -11,6 +11,7 @@ import gradio as gr
 
 from playground import setup_link
 from playground.errors import PlaygroundError
+from playground.pretrained import PREFIX
 from playground.ui import generate_tab, model_tab, train_tab
 from playground.ui.common import AppContext, session_of
 
@@ -47,7 +48,7 @@ def apply(context: AppContext, targets: SetupTargets, query: str | dict, request
     values, problems = setup_link.parse(query or "")
     arch = values.get("arch", "lstm")
     if "model" in values:
-        name = values["model"].removeprefix("pretrained/")
+        name = values["model"].removeprefix(PREFIX)
         try:
             session_of(context, request).use_model(name, context.catalog)
             values["model"] = name
