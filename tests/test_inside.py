@@ -288,3 +288,17 @@ def test_the_tab_handlers_draw_every_view(server):
     heatmap, lines = inside_tab.attention_view(context, views[0], 3, 2, 5, request=request)
     np.testing.assert_allclose(heatmap.data[0].z, views[0]["attention"][3][2])
     assert "Token 5 (&#x27;↵&#x27;, outlined in red)" in lines
+
+
+def test_the_discriminator_section_shows_for_a_gan_only(server):
+    import types
+
+    from playground.ui import inside_tab
+
+    context = server[1]
+    request = types.SimpleNamespace(session_hash="inside-gan")
+    line, section = inside_tab.model_in_use(context, request=request)
+    assert "pretrained/lstm" in line and section.visible is False
+    inside_tab.session_of(context, request).use_model("gan", context.catalog)
+    line, section = inside_tab.model_in_use(context, request=request)
+    assert "pretrained/gan" in line and section.visible is True

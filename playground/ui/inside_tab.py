@@ -121,13 +121,16 @@ def discriminator_scores(context: AppContext, request: gr.Request = None) -> tup
     return critic.verdict(result), table
 
 
-def model_in_use(context: AppContext, request: gr.Request = None) -> str:
+def model_in_use(context: AppContext, request: gr.Request = None) -> tuple[str, gr.Column]:
+    """The line naming the model in use, and the discriminator's section, shown for a GAN only."""
     model = session_of(context, request).model
-    return model_line(model) if model is not None else NO_MODEL
+    return (model_line(model) if model is not None else NO_MODEL,
+            gr.Column(visible=model is not None and model.arch in critic.GANS))
 
 
-def render(context: AppContext) -> gr.Markdown:
-    """Lay out the tab; returns the line naming the model in use, for the app to refresh."""
+def render(context: AppContext) -> list:
+    """Lay out the tab; returns what the app refreshes when it opens: the line naming the model in
+    use and the GAN's section."""
     gr.Markdown(INTRO)
     default = context.store.default_model
     model_info = gr.Markdown(model_line(default) if default else NO_MODEL, elem_id="inside-model")
@@ -159,12 +162,14 @@ def render(context: AppContext) -> gr.Markdown:
     embedding = gr.Plot(empty_figure("The tokens appear here, placed by the model, when you press Look inside."),
                         elem_id="inside-embedding", show_label=False)
 
-    gr.Markdown("#### GAN: is the discriminator fooled?\n" + DISCRIMINATOR_HELP)
-    score_button = gr.Button("Score held-out text and samples", elem_id="discriminator-score")
-    verdict = gr.Markdown(elem_id="discriminator-verdict")
-    scores = gr.Dataframe(pd.DataFrame(columns=["text", "realness", "sample"]), interactive=False, wrap=True,
-                          label="Each text and the discriminator's probability that it is real",
-                          elem_id="discriminator-table")
+    with gr.Column(visible=default is not None and default.arch in critic.GANS,
+                   elem_id="discriminator-view") as gan_box:
+        gr.Markdown("#### GAN: is the discriminator fooled?\n" + DISCRIMINATOR_HELP)
+        score_button = gr.Button("Score held-out text and samples", elem_id="discriminator-score")
+        verdict = gr.Markdown(elem_id="discriminator-verdict")
+        scores = gr.Dataframe(pd.DataFrame(columns=["text", "realness", "sample"]), interactive=False, wrap=True,
+                              label="Each text and the discriminator's probability that it is real",
+                              elem_id="discriminator-table")
     score_button.click(bind(context, discriminator_scores), None, [verdict, scores], api_name="discriminator_scores")
 
     views = [result, model_info, attention_box, layer, head, heatmap, token, lines, neuron_box, unit, neuron, embedding]
@@ -179,4 +184,4 @@ def render(context: AppContext) -> gr.Markdown:
     unit.input(bind(context, neuron_view), [result, unit], neuron, **quiet)
     typed.submit(bind(context, neuron_view), [result, typed], neuron, **quiet)
     gr.api(bind(context, inspect_model), api_name="inspect")
-    return model_info
+    return [model_info, gan_box]
