@@ -94,8 +94,8 @@ def reading(values: dict, pretraining: bool = False) -> str:
 class _GANTrainer(Trainer):
     """What both GAN trainers share: running means of the extra columns and the diagnostics."""
 
-    def __init__(self, model, train_ids, val_ids, config, **kwargs):
-        super().__init__(model, train_ids, val_ids, config, **kwargs)
+    def __init__(self, model, train_ids, val_ids, config, hooks, **kwargs):
+        super().__init__(model, train_ids, val_ids, config, hooks, **kwargs)
         self.discriminator = model.make_discriminator()
         self._sums: dict[str, list[float]] = {}
         self._sampler = Generator(model, forbid=self.forbid)
@@ -168,8 +168,8 @@ def _nll(targets, logits):
 class AdversarialTrainer(_GANTrainer):
     """RelGAN: maximum likelihood first, then the adversarial game (see the module docstring)."""
 
-    def __init__(self, model, train_ids, val_ids, config, **kwargs):
-        super().__init__(model, train_ids, val_ids, config, **kwargs)
+    def __init__(self, model, train_ids, val_ids, config, hooks, **kwargs):
+        super().__init__(model, train_ids, val_ids, config, hooks, **kwargs)
         self.gan = model.model_config
         # Real windows for the discriminator are as long as the generator's fakes.
         check_length(train_ids, self.gan.adversarial_length, "training")
@@ -269,8 +269,8 @@ class NaiveGANTrainer(_GANTrainer):
     model), so whatever goes wrong is the design's doing.
     """
 
-    def __init__(self, model, train_ids, val_ids, config, **kwargs):
-        super().__init__(model, train_ids, val_ids, config, **kwargs)
+    def __init__(self, model, train_ids, val_ids, config, hooks, **kwargs):
+        super().__init__(model, train_ids, val_ids, config, hooks, **kwargs)
         self.generator_optimizer = config.make_optimizer()
         self.discriminator_optimizer = config.make_optimizer()
         self._naive_step = tf.function(self._naive_update, reduce_retracing=True)

@@ -32,7 +32,7 @@ from playground.owners import LOCAL
 from playground.paths import workspace
 from playground.sampling import MAX_PROMPT, GeneratedBatch, Generator, SamplingSettings
 from playground.tokenizers import Tokenizer
-from playground.training import History, TrainConfig, Trainer
+from playground.training import History, RunHooks, TrainConfig, Trainer
 
 log = logging.getLogger(__name__)
 
@@ -279,8 +279,9 @@ class TrainingRun:
         train_ids, val_ids = self.tokenizer.encode(train_text), self.tokenizer.encode(val_text)
         self.trainer = trainer_class(
             self.model, train_ids, val_ids, train_config,
-            decode=self.tokenizer.decode, start_ids=lambda: self.text_model.start_ids(), publish=self.publish,
-            run_name=self.run_dir.name, forbid=self.text_model.forbidden_ids, checkpoint=self.checkpoint,
+            RunHooks(decode=self.tokenizer.decode, start_ids=lambda: self.text_model.start_ids(),
+                     publish=self.publish, run_name=self.run_dir.name, forbid=self.text_model.forbidden_ids,
+                     checkpoint=self.checkpoint),
             strategy=self.strategy, mixed=mixed,
         )
         # Counted once, on this run's own split, so the loss has something to be held against.

@@ -180,6 +180,18 @@ class _Reports:
             self.reporting += self.elapsed() - began
 
 
+@dataclasses.dataclass(frozen=True)
+class RunHooks:
+    """What a trainer calls back into the run it serves: text for samples, events, checkpoints."""
+
+    decode: Callable[[np.ndarray], str]
+    start_ids: Callable[[], list[int]]
+    publish: Callable[[events.Event], None] = lambda event: None
+    run_name: str = "run"
+    forbid: Sequence[int] = ()  # token ids samples never contain
+    checkpoint: Callable[["History"], None] | None = None  # called with the history at each epoch's samples
+
+
 class Trainer:
     """Trains one model on token ids; ``run()`` blocks, ``stop()`` may be called from any thread.
 
@@ -187,17 +199,14 @@ class Trainer:
     """
 
     def __init__(self, model: LanguageModel, train_ids: np.ndarray, val_ids: np.ndarray, config: TrainConfig,
-                 decode: Callable[[np.ndarray], str], start_ids: Callable[[], list[int]],
-                 publish: Callable[[events.Event], None] = lambda event: None, run_name: str = "run",
-                 forbid: Sequence[int] = (), checkpoint: Callable[["History"], None] | None = None,
-                 strategy: tf.distribute.Strategy | None = None, mixed: bool = False,
+                 hooks: RunHooks, strategy: tf.distribute.Strategy | None = None, mixed: bool = False,
                  clock: Callable[[], float] = time.monotonic):
         check_length(train_ids, config.window, "training")
         check_length(val_ids, config.window, "validation")
-        self.model, self.config, self.publish, self.run_name = model, config, publish, run_name
+        self.model, self.config, self.publish, self.run_name = model, config, hooks.publish, hooks.run_name
         self.train_ids, self.val_ids = train_ids, val_ids
-        self.decode, self.start_ids, self.forbid = decode, start_ids, tuple(forbid)
-        self.checkpoint, self.clock = checkpoint, clock
+        self.decode, self.start_ids, self.forbid = hooks.decode, hooks.start_ids, tuple(hooks.forbid)
+        self.checkpoint, self.clock = hooks.checkpoint, clock
         self.pause: Callable[[], bool] = lambda: False  # True while training should let others go first
         self.stop_requested = threading.Event()
         self.history = History()

@@ -8,7 +8,7 @@ from playground.errors import PlaygroundError
 from playground.models import architecture
 from playground.runs import TextModel, TrainingRun
 from playground.session import Session
-from playground.training import History, TrainConfig, Trainer
+from playground.training import History, RunHooks, TrainConfig, Trainer
 
 from conftest import unigram_entropy
 
@@ -204,8 +204,8 @@ def one_step_epochs_trainer(seen: list, steps: int, clock: TrainingClock, **sett
     model = spec.build(spec.default_config(len(tokenizer), units=8, layers=1, embedding_dim=4))
     ids = tokenizer.encode(text)  # 24 tokens: one step of 2 x 8 per epoch
     config = TrainConfig(epochs=steps, batch_size=2, window=8, sample_length=5, **settings)
-    return Trainer(model, ids, ids, config, decode=tokenizer.decode, start_ids=lambda: [0],
-                   publish=clock.publish(seen), clock=clock)
+    return Trainer(model, ids, ids, config, RunHooks(decode=tokenizer.decode, start_ids=lambda: [0],
+                                                     publish=clock.publish(seen)), clock=clock)
 
 
 def steps_of(seen: list, kind: type) -> list[int]:
