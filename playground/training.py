@@ -210,15 +210,16 @@ class Trainer:
         self.pause: Callable[[], bool] = lambda: False  # True while training should let others go first
         self.stop_requested = threading.Event()
         self.history = History()
-        self.steps_done = 0
-        self.total_steps: int | None = None
-        self.deadline: float | None = None
+        self._steps_done = 0  # steps of this session of training
         self.offset = 0  # steps a resumed run had done before
         self.seconds_offset = 0.0  # and the seconds it had trained
         self._generator: Generator | None = None
         self.seconds = 0.0
+        self._reason = "not started"
         self.strategy = tf.distribute.get_strategy() if strategy is None else strategy
         self.mixed = mixed
+        self._plan()
+        self._callback = self._new_callback(deadline=None)
         with self.strategy.scope():
             self.optimizer = config.make_optimizer(mixed)
             # Slots made now, on every replica; made lazily inside a replica step they break.
@@ -229,6 +230,40 @@ class Trainer:
 
     def stop(self) -> None:
         self.stop_requested.set()
+
+    @property
+    def steps_per_epoch(self) -> int:
+        return self._steps_per_epoch
+
+    @property
+    def callback(self) -> EventCallback:
+        """The callback of the current (or, before ``run()``, the planned) stretch of training."""
+        return self._callback
+
+    @property
+    def steps_done(self) -> int:
+        """Steps trained by this trainer (a resumed run's earlier steps not counted)."""
+        return self._steps_done
+
+    @property
+    def reason(self) -> str:
+        """Why training ended: "completed", "stopped" or "time limit" ("not started" before ``run()``)."""
+        return self._reason
+
+    def _plan(self) -> None:
+        """Steps per epoch and in all, from the data and the config."""
+        cfg = self.config
+        # The batch size is per replica: several devices each take a full batch.
+        self._global_batch = cfg.batch_size * self.strategy.num_replicas_in_sync
+        self._tokens_per_step = self._global_batch * cfg.window
+        self._steps_per_epoch = max(1, len(self.train_ids) // self._tokens_per_step)
+        self._total_steps = max(1, round(cfg.epochs * self._steps_per_epoch)) if cfg.epochs is not None else None
+        self._deadline: float | None = None
+
+    def _new_callback(self, deadline: float | None) -> EventCallback:
+        # Publishes through ``self.publish`` as it is when an event comes, not as it was here.
+        return EventCallback(lambda event: self.publish(event), self.stop_requested, deadline, self._total_steps,
+                             self._steps_per_epoch, self._tokens_per_step, self.clock)
 
     def _distributed_step(self, inputs, targets):
         """One update; with several replicas each gets its share of the batch and gradients are summed."""
@@ -287,21 +322,15 @@ class Trainer:
     def run(self) -> History:
         """Train until the epochs are done, the time is up or :meth:`stop` is called."""
         cfg = self.config
-        # The batch size is per replica: several devices each take a full batch.
-        global_batch = cfg.batch_size * self.strategy.num_replicas_in_sync
-        tokens_per_step = global_batch * cfg.window
-        steps_per_epoch = max(1, len(self.train_ids) // tokens_per_step)
-        total_steps = max(1, round(cfg.epochs * steps_per_epoch)) if cfg.epochs is not None else None
-        deadline = self.clock() + cfg.minutes * 60 if cfg.minutes is not None else None
-        callback = EventCallback(self.publish, self.stop_requested, deadline, total_steps, steps_per_epoch,
-                                 tokens_per_step, self.clock)
+        self._plan()  # again: a resumed run may have been given a new budget since __init__
+        global_batch, steps_per_epoch, total_steps = self._global_batch, self._steps_per_epoch, self._total_steps
+        deadline = self._deadline = self.clock() + cfg.minutes * 60 if cfg.minutes is not None else None
+        callback = self._callback = self._new_callback(deadline)
         callbacks = keras.callbacks.CallbackList([callback], model=self.model)
         self.publish(events.Started(self.run_name, self.model.count_params(), steps_per_epoch, total_steps,
-                                    tokens_per_step))
+                                    self._tokens_per_step))
         validation = self._validation_slice()
         self.model.stop_training = False
-        self.total_steps, self.deadline, self.steps_per_epoch = total_steps, deadline, steps_per_epoch
-        self.callback = callback
         offset = callback.offset = self.offset = int(self.history.rows[-1]["step"]) if self.history.rows else 0
         self.seconds_offset = float(self.history.rows[-1]["seconds"]) if self.history.rows else 0.0
         callbacks.on_train_begin()
@@ -327,7 +356,7 @@ class Trainer:
                              self.seconds_offset + callback.elapsed(), train_loss=loss, **logs)
             callbacks.on_train_batch_end(step, {"loss": loss})
             step += 1
-            self.steps_done, self.seconds = step, callback.elapsed()
+            self._steps_done, self.seconds = step, callback.elapsed()
             if self.model.stop_training:
                 break
             epoch_done = step % steps_per_epoch == 0
@@ -351,7 +380,7 @@ class Trainer:
             if reports.last_step.get("sampled") != step:
                 self._samples(step, step / steps_per_epoch)
         self.seconds = callback.elapsed()
-        self.reason = callback.reason
+        self._reason = callback.reason
         return self.history
 
     def _input_pipeline(self, global_batch: int, first_step: int):
@@ -401,12 +430,12 @@ class Trainer:
     def progress(self, steps: int | None = None) -> float:
         """How far through its budget the run is, 0 to 1, by steps (``steps`` done, by default
         the steps done so far) or by time, whichever is further."""
-        steps = self.steps_done if steps is None else steps
+        steps = self._steps_done if steps is None else steps
         shares = []
-        if self.total_steps:
-            shares.append(steps / self.total_steps)
-        if self.deadline is not None and self.config.minutes:
-            shares.append(1 - max(self.deadline - self.clock(), 0.0) / (self.config.minutes * 60))
+        if self._total_steps:
+            shares.append(steps / self._total_steps)
+        if self._deadline is not None and self.config.minutes:
+            shares.append(1 - max(self._deadline - self.clock(), 0.0) / (self.config.minutes * 60))
         return min(max(shares, default=0.0), 1.0)
 
     def _evaluate(self, step, steps_per_epoch, validation, callback, force=False) -> None:
