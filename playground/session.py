@@ -156,7 +156,7 @@ class Session:
             monitor = TrainingMonitor(entropy_floor=builtin.entropy_floor(corpus_name) if level == "char" else None,
                                       level=level)
             run = make_run(monitor.publish)
-            run.trainer.pause = self.activity.busy
+            run.trainer.yield_to(self.activity.busy)
             monitor.run_name, monitor.level = run.run_dir.name, run.tokenizer.level
             self.run, self.monitor = run, monitor
             self.thread = threading.Thread(target=self._train, args=(run,), name=f"train-{self.key[:8]}",

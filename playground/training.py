@@ -207,7 +207,7 @@ class Trainer:
         self.train_ids, self.val_ids = train_ids, val_ids
         self.decode, self.start_ids, self.forbid = hooks.decode, hooks.start_ids, tuple(hooks.forbid)
         self.checkpoint, self.clock = hooks.checkpoint, clock
-        self.pause: Callable[[], bool] = lambda: False  # True while training should let others go first
+        self._busy: Callable[[], bool] = lambda: False  # True while training should let others go first
         self.stop_requested = threading.Event()
         self.history = History()
         self._steps_done = 0  # steps of this session of training
@@ -230,6 +230,11 @@ class Trainer:
 
     def stop(self) -> None:
         self.stop_requested.set()
+
+    def yield_to(self, busy: Callable[[], bool]) -> None:
+        """Before each step, wait (up to ``MAX_PAUSE_SECONDS``) while ``busy()`` is true: generation
+        for someone else on the same machine goes first."""
+        self._busy = busy
 
     @property
     def steps_per_epoch(self) -> int:
@@ -340,7 +345,7 @@ class Trainer:
         while total_steps is None or step < total_steps:
             inputs, targets = next(batches)
             waited = 0.0
-            while self.pause() and waited < MAX_PAUSE_SECONDS and not self.stop_requested.is_set():
+            while self._busy() and waited < MAX_PAUSE_SECONDS and not self.stop_requested.is_set():
                 time.sleep(0.005)  # generation for someone else goes first
                 waited += 0.005
             callbacks.on_train_batch_begin(step)
