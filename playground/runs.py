@@ -353,8 +353,8 @@ class TrainingRun:
 
     def checkpoint(self, history: History) -> None:
         """Save the model so far (at every epoch); a crash loses at most one epoch."""
-        partial = {"steps": self.trainer.offset + self.trainer.steps_done,
-                   "seconds": round(self.trainer.seconds_offset + self.trainer.seconds, 2),
+        partial = {"steps": self.trainer.steps_total_done,
+                   "seconds": round(self.trainer.seconds_total, 2),
                    "params": int(self.model.count_params()), "reason": "running",
                    "val_loss": history.best_val_loss() or math.nan, "baselines": self.baselines.as_json()}
         info = {**self.info(None), "status": "running", "result": partial}
@@ -372,8 +372,7 @@ class TrainingRun:
             full = final_evaluation and self.trainer.reason != "stopped"
             val_loss = self.trainer.final_val_loss() if full else (_last_val_loss(history) or math.nan)
             result = RunResult(str(self.run_dir), self.arch, int(self.model.count_params()),
-                               round(self.trainer.seconds_offset + self.trainer.seconds, 2),
-                               self.trainer.offset + self.trainer.steps_done,
+                               round(self.trainer.seconds_total, 2), self.trainer.steps_total_done,
                                self.trainer.reason,
                                val_loss, bits(val_loss), self.tokenizer.level,
                                bits_per_character(val_loss, self.characters_per_token), self.baselines.as_json())

@@ -237,6 +237,16 @@ class Trainer:
         self._busy = busy
 
     @property
+    def steps_total_done(self) -> int:
+        """Steps of the whole run: a resumed run's earlier steps and this trainer's."""
+        return self.offset + self._steps_done
+
+    @property
+    def seconds_total(self) -> float:
+        """Seconds of training in the whole run: a resumed run's earlier seconds and this trainer's."""
+        return self.seconds_offset + self.seconds
+
+    @property
     def steps_per_epoch(self) -> int:
         return self._steps_per_epoch
 
