@@ -20,28 +20,41 @@ def token_losses(model: LanguageModel, windows: np.ndarray) -> tf.Tensor:
     )
 
 
+def mean_window_loss(
+    loss_fn: Callable[[np.ndarray], tf.Tensor],
+    windows: np.ndarray,
+    batch_size: int,
+    mask: np.ndarray | None = None,
+    interrupt: Callable[[], bool] = lambda: False,
+) -> float:
+    """Mean of ``loss_fn``'s per-target losses over ``windows`` ``(N, T + 1)``, ``batch_size`` at a time.
+
+    Only the targets ``mask`` ``(N, T)`` marks count (all of them without one). NaN if nothing was
+    scored, or if ``interrupt()`` says stop half way: a partial mean is not comparable with others.
+    """
+    total, count = 0.0, 0
+    for start in range(0, len(windows), batch_size):
+        if interrupt():
+            return math.nan
+        losses = loss_fn(windows[start:start + batch_size]).numpy()  # (B, T)
+        if mask is not None:
+            losses = losses[mask[start:start + batch_size]]
+        total, count = total + float(losses.sum()), count + losses.size
+    return total / count if count else math.nan
+
+
 def mean_loss(
     model: LanguageModel,
     ids: np.ndarray,
     window: int,
     batch_size: int = 64,
-    should_stop: Callable[[], bool] = lambda: False,
     loss_fn: Callable | None = None,
 ) -> float:
     """Mean loss over every token of ``ids`` (the first excepted), each scored once with context."""
     check_length(ids, window, "evaluation")
     windows, mask = scoring_windows(ids, window)
-    total, count = 0.0, 0
     # A trainer passes its own compiled function, so the final pass does not trace another.
-    compiled = loss_fn or _compiled_losses(model)
-    for start in range(0, len(windows), batch_size):
-        if should_stop():
-            break
-        losses = compiled(windows[start:start + batch_size]).numpy()
-        chosen = mask[start:start + batch_size]
-        total += float(losses[chosen].sum())
-        count += int(chosen.sum())
-    return total / max(count, 1)
+    return mean_window_loss(loss_fn or _compiled_losses(model), windows, batch_size, mask)
 
 
 def _compiled_losses(model: LanguageModel):

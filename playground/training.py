@@ -26,7 +26,7 @@ from playground.corpus import check_validation_share
 from playground.data import check_length
 from playground.errors import PlaygroundError
 from playground.history import History  # noqa: F401  (runs and tests import it from here too)
-from playground.evaluation import mean_loss, token_losses
+from playground.evaluation import mean_loss, mean_window_loss, token_losses
 from playground.models.base import LanguageModel
 from playground.sampling import Generator
 
@@ -315,16 +315,6 @@ class Trainer:
         starts = np.linspace(0, len(self.val_ids) - window - 1, count).astype(int)
         return self.val_ids[starts[:, None] + np.arange(window + 1)]
 
-    def _slice_val_loss(self, windows: np.ndarray, interrupt: Callable[[], bool] = lambda: False) -> float:
-        """Mean loss over the fixed validation slice; NaN if ``interrupt`` says stop half way."""
-        total, count = 0.0, 0
-        for start in range(0, len(windows), self.config.batch_size):
-            if interrupt():
-                return math.nan  # a partial slice would not be comparable with the others
-            losses = self._val_losses(windows[start:start + self.config.batch_size]).numpy()
-            total, count = total + float(losses.sum()), count + losses.size
-        return total / count if count else math.nan
-
     def _samples(self, step: int, epoch: float) -> None:
         if self._generator is None:  # one compiled loop for the whole run, not one per epoch
             self._generator = Generator(self.model, forbid=self.forbid)
@@ -454,7 +444,8 @@ class Trainer:
         return min(max(shares, default=0.0), 1.0)
 
     def _evaluate(self, step, steps_per_epoch, validation, callback, force=False) -> None:
-        val_loss = self._slice_val_loss(validation, (lambda: False) if force else callback.should_stop)
+        val_loss = mean_window_loss(self._val_losses, validation, self.config.batch_size,
+                                    interrupt=(lambda: False) if force else callback.should_stop)
         if math.isnan(val_loss):
             return
         row = self.history.rows[-1]
