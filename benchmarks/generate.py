@@ -19,13 +19,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np  # noqa: E402
 
 from playground.models import ARCHITECTURES  # noqa: E402
-from playground.sampling import Generator  # noqa: E402
+from playground.sampling import GenerationLoop  # noqa: E402
 
 TEMPERATURES = [0.2, 0.5, 0.7, 1.0, 1.2, 1.5]
 VOCABULARY = 65
 
 
-def time_grid(generator: Generator, length: int, repeats: int = 3) -> float:
+def time_grid(generator: GenerationLoop, length: int, repeats: int = 3) -> float:
     generator.generate([1, 2, 3], TEMPERATURES, length, seed=0)  # compile once
     times = []
     for seed in range(repeats):
@@ -60,7 +60,7 @@ def main() -> None:
     for name in args.arch:
         spec = ARCHITECTURES[name]
         model = spec.build(spec.default_config(VOCABULARY))
-        seconds = time_grid(Generator(model), args.length)
+        seconds = time_grid(GenerationLoop(model), args.length)
         window = getattr(model.model_config, "context", 100)
         predict = time_predict_loop(model, window) * args.length
         print(f"{name:<14}{model.count_params():>12,}{seconds:>10.3f}{predict:>18.1f}{predict / seconds:>9.0f}x",

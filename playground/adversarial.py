@@ -34,7 +34,7 @@ import tensorflow as tf
 from playground import events
 from playground.data import check_length, random_windows
 from playground.metrics import distinct_n, self_bleu
-from playground.sampling import Generator
+from playground.sampling import GenerationLoop
 from playground.training import Trainer
 
 LN2 = math.log(2.0)
@@ -98,7 +98,7 @@ class _GANTrainer(Trainer):
         super().__init__(model, train_ids, val_ids, config, hooks, **kwargs)
         self.discriminator = model.make_discriminator()
         self._sums: dict[str, list[float]] = {}
-        self._sampler = Generator(model, forbid=self.forbid)
+        self._sampler = GenerationLoop(model, forbid=self.forbid)
         # A few fixed validation windows for the generator's entropy.
         self._entropy_windows = self._validation_slice()[:DIAGNOSTIC_SAMPLES, :-1]
         self._entropy = tf.function(self._mean_entropy, reduce_retracing=True)

@@ -14,7 +14,7 @@ The measures, and what they are good for:
 * **copied share** and **longest copied span** (:class:`NgramIndex`): how much of a
   sample is lifted verbatim from the training corpus. A model that memorised its corpus
   scores high here even when its samples look fluent.
-* **BLEU** (:func:`sentence_bleu`, :func:`corpus_bleu`): n-gram overlap with reference
+* **BLEU** (:func:`sentence_bleu`, :func:`mean_sentence_bleu`): n-gram overlap with reference
   texts, with the brevity penalty of Papineni et al. (2002).
 * **self-BLEU** (:func:`self_bleu`): BLEU of each sample against the other samples.
   High self-BLEU means the samples resemble each other: low diversity across samples.
@@ -426,7 +426,7 @@ def sentence_bleu(
     )
 
 
-def corpus_bleu(
+def mean_sentence_bleu(
     hypotheses: Sequence[TokenSequence], references: Sequence[TokenSequence], max_n: int = 4
 ) -> float:
     """The mean of :func:`sentence_bleu` over the hypotheses, each against all references.

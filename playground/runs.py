@@ -30,7 +30,7 @@ from playground.models import architecture
 from playground.models.base import LanguageModel
 from playground.owners import LOCAL
 from playground.paths import workspace
-from playground.sampling import MAX_PROMPT, GeneratedBatch, Generator, SamplingSettings
+from playground.sampling import MAX_PROMPT, GeneratedBatch, GenerationLoop, SamplingSettings
 from playground.tokenizers import Tokenizer
 from playground.training import History, RunHooks, TrainConfig, Trainer
 
@@ -67,7 +67,7 @@ class TextModel:
         self.model, self.tokenizer, self.info, self.name = model, tokenizer, info or {}, name
         self.path = path
         self._corpus_text = corpus_text
-        self._generator: Generator | None = None
+        self._generator: GenerationLoop | None = None
         self._index = None
         self._index_lock = threading.Lock()  # many sessions may share one model
         self._prefill = None
@@ -100,9 +100,9 @@ class TextModel:
             return self._index
 
     @property
-    def generator(self) -> Generator:
+    def generator(self) -> GenerationLoop:
         if self._generator is None:
-            self._generator = Generator(self.model, forbid=self.forbidden_ids)
+            self._generator = GenerationLoop(self.model, forbid=self.forbidden_ids)
         return self._generator
 
     @property

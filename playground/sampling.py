@@ -68,13 +68,6 @@ class Sampler:
         return tf.where(temperature > 0, drawn, greedy)
 
 
-class GreedySampler(Sampler):
-    """Always the most likely token, whatever the temperature."""
-
-    def next_token(self, logits, temperature, uniform):
-        return tf.argmax(logits, axis=-1, output_type=tf.int32)
-
-
 class TopKSampler(Sampler):
     """Only the ``k`` most likely tokens (k <= 0 keeps all)."""
 
@@ -196,7 +189,7 @@ class GeneratedBatch:
     top_probabilities: np.ndarray  # (B, L, K)
 
 
-class Generator:
+class GenerationLoop:
     """Compiled batched generation for one model. Keep one per loaded model and reuse it."""
 
     def __init__(self, model: LanguageModel, forbid: Sequence[int] = ()):

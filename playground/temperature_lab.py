@@ -116,7 +116,7 @@ def quality_diversity(models: dict[str, TextModel], held_out: str,
         for temperature in settings.temperatures:
             texts = [bleu_words(s.text) for s in samples if s.temperature == float(temperature)]
             rows.append({"model": name, "temperature": float(temperature),
-                         "bleu": round(metrics.corpus_bleu(texts, references), 4),
+                         "bleu": round(metrics.mean_sentence_bleu(texts, references), 4),
                          "self_bleu": round(metrics.self_bleu(texts), 4),
                          "samples": len(texts), "references": len(references)})
     return pd.DataFrame(rows)

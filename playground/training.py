@@ -28,7 +28,7 @@ from playground.errors import PlaygroundError
 from playground.history import History  # noqa: F401  (runs and tests import it from here too)
 from playground.evaluation import mean_loss, mean_window_loss, token_losses
 from playground.models.base import LanguageModel
-from playground.sampling import Generator
+from playground.sampling import GenerationLoop
 
 log = logging.getLogger(__name__)
 
@@ -213,7 +213,7 @@ class Trainer:
         self._steps_done = 0  # steps of this session of training
         self.offset = 0  # steps a resumed run had done before
         self.seconds_offset = 0.0  # and the seconds it had trained
-        self._generator: Generator | None = None
+        self._generator: GenerationLoop | None = None
         self.seconds = 0.0
         self._reason = "not started"
         self.strategy = tf.distribute.get_strategy() if strategy is None else strategy
@@ -317,7 +317,7 @@ class Trainer:
 
     def _samples(self, step: int, epoch: float) -> None:
         if self._generator is None:  # one compiled loop for the whole run, not one per epoch
-            self._generator = Generator(self.model, forbid=self.forbid)
+            self._generator = GenerationLoop(self.model, forbid=self.forbid)
         generator = self._generator
         batch = generator.generate(self.start_ids(), self.config.sample_temperatures, self.config.sample_length,
                                    seed=step)

@@ -19,7 +19,7 @@ from playground.models import architecture
 from playground.owners import Viewer
 from playground.pretrained import Catalog
 from playground.runs import TextModel, TrainingRun
-from playground.sampling import Generator
+from playground.sampling import GenerationLoop
 from playground.training import TrainConfig
 from playground.ui.model_tab import model_options
 
@@ -205,7 +205,7 @@ def test_every_row_reads_the_prompt_once():
         return original(ids)
 
     model.prefill = recording
-    batch = Generator(model).generate(list(range(1, 12)) * 900, [0.5, 1.0], 4, samples_per_temperature=32)
+    batch = GenerationLoop(model).generate(list(range(1, 12)) * 900, [0.5, 1.0], 4, samples_per_temperature=32)
     assert batch.token_ids.shape == (64, 4)
     assert batches == [1]  # traced once, for one row, whatever the number of rows
 

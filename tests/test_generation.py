@@ -8,7 +8,7 @@ import tensorflow as tf
 
 from playground.errors import PlaygroundError
 from playground.models.base import LanguageModel
-from playground.sampling import Generator, SamplingSettings
+from playground.sampling import GenerationLoop, SamplingSettings
 
 V = 5
 # After token i the model strongly prefers i + 1 (probability ~0.9), else uniform.
@@ -36,7 +36,7 @@ class StubModel(LanguageModel):
 
 @pytest.fixture(scope="module")
 def generator():
-    return Generator(StubModel())
+    return GenerationLoop(StubModel())
 
 
 def test_greedy_follows_the_table(generator):

@@ -7,7 +7,7 @@ import pytest
 
 from playground.metrics import (
     NgramIndex,
-    corpus_bleu,
+    mean_sentence_bleu,
     distinct_n,
     ngrams,
     repetition_rate,
@@ -287,13 +287,13 @@ def test_bleu_rejects_missing_or_string_references():
 
 def test_corpus_bleu_is_the_mean_of_sentence_bleu():
     # "ab" vs "ab" -> 1.0; "xy" vs "ab" -> no unigram match -> 0.0; mean 0.5.
-    assert corpus_bleu(["ab", "xy"], ["ab"]) == pytest.approx(0.5)
+    assert mean_sentence_bleu(["ab", "xy"], ["ab"]) == pytest.approx(0.5)
     # Against "abcd" (worked out in test_bleu_short_hypothesis_is_smoothed_not_zero):
     #   "abcd" -> 1;  "ab" -> exp(-1);  "abx" -> exp(1 - 4/3) * (2/3 * 2/3 * 1/2 * 1) ** (1/4).
     # The mean ~0.6095; pooling the counts first (Papineni's corpus BLEU) would give another figure.
     expected = (1 + math.exp(-1) + math.exp(-1 / 3) * (2 / 9) ** 0.25) / 3
-    assert corpus_bleu(["abcd", "ab", "abx"], ["abcd"]) == pytest.approx(expected)
-    assert corpus_bleu([], ["ab"]) == 0.0
+    assert mean_sentence_bleu(["abcd", "ab", "abx"], ["abcd"]) == pytest.approx(expected)
+    assert mean_sentence_bleu([], ["ab"]) == 0.0
 
 
 # ------------------------------------------------------------------------- self-BLEU

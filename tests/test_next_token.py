@@ -12,7 +12,7 @@ import pytest
 from playground import next_token
 from playground.errors import PlaygroundError
 from playground.next_token_chart import STAGES, next_token_figure
-from playground.sampling import Generator, SamplingSettings
+from playground.sampling import GenerationLoop, SamplingSettings
 
 from test_generation import StubModel
 
@@ -112,7 +112,7 @@ def test_a_hundred_draws_follow_the_bars():
 def test_draws_are_the_tokens_generation_draws(temperature):
     """Step k of a generation with seed S draws from ``probability`` with the same number as draw_one."""
     model = StubModel()
-    generator = Generator(model)
+    generator = GenerationLoop(model)
     texts = [str(i) for i in range(5)]
     for seed in range(6):
         batch = generator.generate([2], [temperature], 3, seed=seed)

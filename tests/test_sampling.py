@@ -7,7 +7,7 @@ import pytest
 import tensorflow as tf
 
 from playground.errors import PlaygroundError
-from playground.sampling import (CombinedSampler, GreedySampler, MinPSampler, Sampler, SamplingSettings,
+from playground.sampling import (CombinedSampler, MinPSampler, Sampler, SamplingSettings,
                                  TopKSampler, TopPSampler, check_temperatures, parse_temperatures)
 
 # Probabilities 1/8, 1/8, 2/8, 4/8 at temperature 1: cumulative 0.125, 0.25, 0.5, 1.0.
@@ -37,9 +37,8 @@ def test_low_temperature_is_stable_and_picks_the_favourite():
     assert draw(Sampler(), 0.01, tf.constant([0.05])) == 3
 
 
-def test_temperature_zero_and_greedy_sampler_take_argmax():
+def test_temperature_zero_takes_the_argmax():
     assert draw(Sampler(), 0.01, tf.constant([0.0])) == 3
-    assert draw(GreedySampler(), 0.01) == 3
 
 
 def test_top_k_keeps_the_k_best():

@@ -9,7 +9,7 @@ from playground import bundle, corpus, tokenizers
 from playground.errors import PlaygroundError
 from playground.models import architecture, config_from_dict
 from playground.runs import TrainingRun
-from playground.sampling import Generator
+from playground.sampling import GenerationLoop
 from playground.training import History, TrainConfig
 from conftest import unigram_entropy
 from test_models import assert_untrained_logits
@@ -106,7 +106,7 @@ def test_a_prompt_longer_than_the_context_keeps_its_end(exact_model):
 
 
 def test_generator_runs_past_the_context_and_repeats_itself_for_a_seed(model):
-    generator = Generator(model)
+    generator = GenerationLoop(model)
     length = 3 * CONTEXT
     first = generator.generate([1, 2, 3], [0.5, 1.0, 1.5], length, seed=7)
     again = generator.generate([1, 2, 3], [0.5, 1.0, 1.5], length, seed=7)
@@ -117,7 +117,7 @@ def test_generator_runs_past_the_context_and_repeats_itself_for_a_seed(model):
 
 def test_greedy_generation_matches_argmax_of_the_whole_window(exact_model):
     prompt = [1, 2, 3]
-    tokens = Generator(exact_model).generate(prompt, [0.0], 2 * CONTEXT).token_ids[0]
+    tokens = GenerationLoop(exact_model).generate(prompt, [0.0], 2 * CONTEXT).token_ids[0]
     ids = list(prompt)
     for token in tokens:
         window = np.asarray(ids[-CONTEXT:], "int32")[None]
