@@ -135,3 +135,16 @@ def wait_for_text(page, selector: str, pattern: str, timeout_ms: int) -> str:
 def assert_no_error_toast(page) -> None:
     toasts = page.locator(".toast-body.error")
     assert toasts.count() == 0, f"an error toast is showing: {toasts.first.inner_text()!r}"
+
+
+def start_small_training(page, epochs: float, minutes: float = 0) -> None:
+    """On the Train tab: this budget, batches of 16 windows of 32 tokens, press Train and wait for
+    the first step. With ``minutes`` 0 only the epochs (or a Stop) end the run, however slow the machine."""
+    open_tab(page, "3 · Train")
+    set_number(page, "Epochs (0 = no limit)", epochs)
+    set_number(page, "Minutes (0 = no limit)", minutes)
+    page.get_by_text("More settings", exact=True).click()
+    set_slider(page, "Batch size", 16)
+    set_slider(page, "Context length", 32)
+    page.locator("#train").click()
+    wait_for_text(page, "#train-status", r"Step \d+", TRAIN_START_MS)

@@ -19,7 +19,7 @@ import pytest
 
 from browser_support import (ACTION_MS, GENERATE_MS, STOP_MS, TRAIN_START_MS, assert_no_error_toast, fresh_page,
                              open_tab, require_chromium, save_screenshot, screenshot_on_failure, set_number,
-                             set_slider, wait_for_text)
+                             set_slider, start_small_training, wait_for_text)
 from conftest import running_app
 
 TEMPERATURES = (0.2, 0.5, 0.7, 1.0, 1.2, 1.5)  # the Generate tab's default grid
@@ -127,14 +127,7 @@ def test_student_trains_stops_and_compares_temperatures(page, js_errors, tmp_pat
 
         # 3 · Train: small batches and windows, and a thousand epochs with no time limit, so that only
         # the Stop below ends the run, however slow the machine.
-        open_tab(page, "3 · Train")
-        set_number(page, "Epochs (0 = no limit)", 1000)
-        set_number(page, "Minutes (0 = no limit)", 0)
-        page.get_by_text("More settings", exact=True).click()
-        set_slider(page, "Batch size", 16)
-        set_slider(page, "Context length", 32)
-        page.locator("#train").click()
-        wait_for_text(page, "#train-status", r"Step \d+", TRAIN_START_MS)
+        start_small_training(page, epochs=1000)
         assert_no_error_toast(page)
 
         page.wait_for_function(

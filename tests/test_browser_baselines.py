@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import pytest
 
-from browser_support import (ACTION_MS, TRAIN_START_MS, assert_no_error_toast, fresh_page, open_tab,
+from browser_support import (ACTION_MS, assert_no_error_toast, fresh_page, open_tab,
                              require_chromium, save_screenshot, screenshot_on_failure, set_number, set_slider,
-                             wait_for_text)
+                             start_small_training, wait_for_text)
 from conftest import running_app
 from test_browser import corpus_text
 
@@ -53,14 +53,7 @@ def test_the_loss_chart_holds_the_model_against_counting_baselines(app_url, brow
         set_slider(page, "Embedding size", 16)
 
         # A fixed number of epochs and no time limit: the run ends by itself, however slow the machine.
-        open_tab(page, "3 · Train")
-        set_number(page, "Epochs (0 = no limit)", 24)
-        set_number(page, "Minutes (0 = no limit)", 0)
-        page.get_by_text("More settings", exact=True).click()
-        set_slider(page, "Batch size", 16)
-        set_slider(page, "Context length", 32)
-        page.locator("#train").click()
-        wait_for_text(page, "#train-status", r"Step \d+", TRAIN_START_MS)
+        start_small_training(page, epochs=24)
         status = wait_for_text(page, "#train-status", r"Finished after", 600_000)
         assert_no_error_toast(page)
         assert "Validation: better than a" in status and "counting model" in status, status
