@@ -98,7 +98,7 @@ def load(directory: str | os.PathLike, label: str | None = None) -> Bundle:
     missing = [name for name in MEMBERS[:3] if not (directory / name).is_file()]
     if missing:
         raise PlaygroundError(f"{label} is not a complete model bundle: {', '.join(missing)} missing.")
-    for name, limit in (*limits.MAX_JSON_BYTES.items(), ("history.csv", limits.MAX_HISTORY_BYTES)):
+    for name, limit in limits.MAX_MEMBER_BYTES.items():
         path = directory / name
         if path.is_file() and path.stat().st_size > limit:
             raise PlaygroundError(f"{label}/{name} is over its {limit // 2**20} MB limit; it was not read.")
@@ -141,7 +141,7 @@ def saved_config(path: Path, label: str):
     try:
         with zipfile.ZipFile(path) as archive:
             member = archive.getinfo("config.json")
-            if member.file_size > limits.MAX_JSON_BYTES["config.json"]:
+            if member.file_size > limits.MAX_MEMBER_BYTES["config.json"]:
                 raise PlaygroundError(f"{label}/model.keras has an oversized config; it was not read.")
             stored = json.loads(archive.read(member).decode("utf-8"))
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, UnicodeDecodeError, RuntimeError, EOFError,

@@ -18,10 +18,9 @@ MAX_VOCABULARY = 50_000
 MAX_BATCH_TOKENS = 262_144
 # The transformer's attention scores and their softmax, kept for the backward pass.
 MAX_ATTENTION_BYTES = 4 * 2**30
-# The JSON members of a bundle: parsed whole, so each gets a size limit (a config is a few KB,
-# the largest allowed word vocabulary about 1 MB).
-MAX_JSON_BYTES = {"config.json": 1 * 2**20, "tokenizer.json": 8 * 2**20}
-MAX_HISTORY_BYTES = 32 * 2**20
+# The members of a bundle that are parsed whole, each with a size limit: a config is a few KB,
+# the largest allowed word vocabulary about 1 MB, a long run's history a few MB.
+MAX_MEMBER_BYTES = {"config.json": 1 * 2**20, "tokenizer.json": 8 * 2**20, "history.csv": 32 * 2**20}
 
 
 def parameter_count(config: ModelConfig) -> int:

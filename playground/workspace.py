@@ -228,7 +228,7 @@ def import_bundle(archive: Path, name: str | None = None, owner: str = LOCAL) ->
             if member_name not in BUNDLE_FILES:
                 raise PlaygroundError(f"The bundle contains an unexpected file {member_name!r}; it was refused.")
             total += member.file_size
-            limit = {**limits.MAX_JSON_BYTES, "history.csv": limits.MAX_HISTORY_BYTES}.get(member_name)
+            limit = limits.MAX_MEMBER_BYTES.get(member_name)
             if limit is not None and member.file_size > limit:
                 raise PlaygroundError(
                     f"The bundle's {member_name} is over its {limit // 2**20} MB limit; it was refused.")
@@ -254,7 +254,8 @@ def import_bundle(archive: Path, name: str | None = None, owner: str = LOCAL) ->
                 except (zipfile.BadZipFile, RuntimeError, OSError, zlib.error, EOFError):
                     raise PlaygroundError(f"The bundle is damaged: {member.filename} cannot be read.") from None
                 (staging / member.filename).write_bytes(data)
-            bundle.load(staging, archive.name)  # the full check: sizes by arithmetic first, then tokenizer, weights with safe_mode
+            # The full check: sizes by arithmetic first, then the tokenizer, the weights with safe_mode.
+            bundle.load(staging, archive.name)
             bundle.read_corpus(staging, archive.name)  # inflated piece by piece, refused past the corpus limit
             target = runs_dir() / check_name(name or archive.stem)
             if target.exists():

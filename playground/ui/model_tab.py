@@ -6,14 +6,13 @@ unless it brings a new kind of setting.
 """
 
 import dataclasses
-import math
 
 import gradio as gr
 
 from playground import limits, network_diagram
 from playground.errors import PlaygroundError
 from playground.models import ARCHITECTURES, architecture
-from playground.ui.common import AppContext, bind, session_of
+from playground.ui.common import AppContext, bind, number, session_of
 
 INTRO = """
 ### 2 · Model: what kind of network reads the text
@@ -101,17 +100,12 @@ def convert(field: str, value, kind: type):
         raise PlaygroundError(f"{field} must be true or false (got {value!r}).")
     if kind is str:
         return str(value)
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise PlaygroundError(f"{field} must be a number (got {value!r}).") from None
-    if not math.isfinite(number):
-        raise PlaygroundError(f"{field} must be a finite number (got {value!r}).")
+    result = number(value, field)
     if kind is int:
-        if number != int(number):
+        if result != int(result):
             raise PlaygroundError(f"{field} must be a whole number (got {value!r}).")
-        return int(number)
-    return number
+        return int(result)
+    return result
 
 
 def describe_model(context: AppContext, arch: str, units: float, layers: float, embedding_dim: float, heads: float,
