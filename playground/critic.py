@@ -70,13 +70,18 @@ def saved_discriminator(text_model) -> keras.Model | None:
     return discriminator
 
 
-def held_out_windows(text_model, count: int, window: int, seed: int) -> np.ndarray:
+def held_out_ids(text_model, window: int) -> np.ndarray:
+    """The model's held-out text as ids (encoded once per request), at least one window long."""
     split = text_model.corpus_split()
     if split is None:
         raise PlaygroundError(f"{text_model.name} was saved without its corpus, so there is no held-out text to score.")
     ids = text_model.tokenizer.encode(split[1])
     if len(ids) < window + 1:
         raise PlaygroundError(f"The held-out text has {len(ids)} tokens, fewer than one window of {window}.")
+    return ids
+
+
+def held_out_windows(ids: np.ndarray, count: int, window: int, seed: int) -> np.ndarray:
     starts = np.random.default_rng(seed).integers(0, len(ids) - window, size=count)
     return np.stack([ids[s:s + window] for s in starts])
 
@@ -87,8 +92,8 @@ def samples(text_model, temperature: float, count: int, window: int, seed: int) 
     return batch.token_ids
 
 
-def train_fresh(text_model, window: int, steps: int = FRESH_STEPS, seed: int = 0) -> keras.Model:
-    """A new discriminator of the GAN's design, trained ``steps`` batches on held-out text vs samples at T = 1."""
+def train_fresh(text_model, held_out: np.ndarray, window: int, steps: int = FRESH_STEPS, seed: int = 0) -> keras.Model:
+    """A new discriminator of the GAN's design, trained ``steps`` batches on the held-out ids vs samples at T = 1."""
     keras.utils.set_random_seed(seed)
     vocab = text_model.model.model_config.vocab_size
     discriminator = text_model.model.make_discriminator()
@@ -107,7 +112,7 @@ def train_fresh(text_model, window: int, steps: int = FRESH_STEPS, seed: int = 0
 
     fakes = samples(text_model, 1.0, 256, window, seed + 1)
     for i in range(steps):
-        real = held_out_windows(text_model, 16, window, seed + 100 + i)
+        real = held_out_windows(held_out, 16, window, seed + 100 + i)
         fake = fakes[np.random.default_rng(seed + i).integers(0, len(fakes), size=16)]
         step(_one_hot(real, vocab), _one_hot(fake, vocab))
     return discriminator
@@ -124,11 +129,12 @@ def score(text_model, temperatures=DEFAULT_TEMPERATURES, count: int = 4, window:
     if not 1 <= count <= 32 or not 16 <= window <= 256:
         raise PlaygroundError(f"Score 1 to 32 texts of 16 to 256 tokens (got {count} of {window}).")
     vocab = text_model.model.model_config.vocab_size
+    held_out = held_out_ids(text_model, window)
     discriminator = saved_discriminator(text_model)
     source = "saved"
     if discriminator is None:
-        discriminator, source = train_fresh(text_model, window, fresh_steps, seed), "fresh"
-    groups = [("held-out", held_out_windows(text_model, count, window, seed + 7))]
+        discriminator, source = train_fresh(text_model, held_out, window, fresh_steps, seed), "fresh"
+    groups = [("held-out", held_out_windows(held_out, count, window, seed + 7))]
     groups += [(f"T = {t:g}", samples(text_model, float(t), count, window, seed + 11)) for t in temperatures]
     rows, means = [], {}
     for kind, ids in groups:

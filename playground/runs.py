@@ -260,6 +260,8 @@ class TrainingRun:
                 f"The training context length {train_config.window} is longer than the model's context "
                 f"{limit}; shorten it or give the model a longer context.")
         self.corpus, self.arch, self.train_config, self.max_words = corpus, arch, train_config, max_words
+        # The corpus's fingerprint and the libraries, worked out once (not at every checkpoint).
+        self.reproduction = reproduction(corpus.text)
         # Who the run belongs to, and whether the class may see it; a resumed run keeps both.
         self.owner = owners.owner_of(resume_from.info) if resume_from is not None else owner
         self.published = resume_from is not None and owners.is_published(resume_from.info)
@@ -399,7 +401,7 @@ class TrainingRun:
 
     def info(self, result: RunResult | None) -> dict[str, Any]:
         info = {"corpus": self.corpus.name, "train": dataclasses.asdict(self.train_config), "budget": self.budget,
-                "owner": self.owner, "published": self.published, **reproduction(self.corpus.text),
+                "owner": self.owner, "published": self.published, **self.reproduction,
                 "max_words": self.max_words}
         if result is not None:
             info.update(status=result.reason, result=result.as_json())
