@@ -31,16 +31,15 @@ class SetupTargets:
     note: gr.Markdown
     applied: gr.Checkbox  # true when the set-up changed anything, so the grid and bars are redrawn
 
-    def outputs(self) -> list:
-        return [self.tabs, *self.corpus.values(), self.model.arch, *self.model.fields.values(),
-                *(getattr(self.train, name) for name in TRAIN_NAMES.values()),
-                *self.generate.settings.values(), *self.generate.sliders, self.note, self.applied]
-
     def share_inputs(self) -> list:
-        """What a link is written from: everything above but the tabs, the sliders and the note."""
+        """What a link is written from: the corpus, model, training and Generate settings."""
         return [*self.corpus.values(), self.model.arch, *self.model.fields.values(),
                 *(getattr(self.train, name) for name in TRAIN_NAMES.values()),
                 *self.generate.settings.values(), *self.generate.sliders]
+
+    def outputs(self) -> list:
+        """What a set-up fills: the tab shown, those settings, the line of problems and the flag."""
+        return [self.tabs, *self.share_inputs(), self.note, self.applied]
 
 
 def apply(context: AppContext, targets: SetupTargets, query: str | dict, request=None) -> list:
@@ -54,7 +53,7 @@ def apply(context: AppContext, targets: SetupTargets, query: str | dict, request
             values["model"] = name
         except PlaygroundError as error:
             problems.append(f"model {values.pop('model')!r}: {error}")
-    for name in ("units", "layers", "embedding_dim", "heads", "context", "dropout"):
+    for name in setup_link.MODEL_FIELDS:
         if name in values and name not in model_tab.field_names(arch):
             problems.append(f"{name} is not a setting of the {arch} architecture")
             values.pop(name)
@@ -70,8 +69,7 @@ def apply(context: AppContext, targets: SetupTargets, query: str | dict, request
         shown, train_start = [gr.update() for _ in model_tab.CONTROLS], {}
     for control, update in zip(model_tab.CONTROLS, shown):
         if control.field in values:
-            update = {**update, "value": values[control.field]} if isinstance(update, dict) \
-                else gr.update(value=values[control.field])
+            update = {**update, "value": values[control.field]}
         updates.append(update)
     for name, component_name in TRAIN_NAMES.items():
         value = values.get(name, train_start.get(component_name))
