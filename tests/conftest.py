@@ -119,6 +119,17 @@ def pretrained_app_url(pretrained_server):
 
 
 @pytest.fixture(scope="module")
+def empty_app_url(tmp_path_factory):
+    """The real app with its own empty workspace and no pretrained models: a student starting from nothing."""
+    from browser_support import require_chromium
+
+    require_chromium()
+    with running_app(PLAYGROUND_HOME=tmp_path_factory.mktemp("playground-home"),
+                     PLAYGROUND_PRETRAINED=tmp_path_factory.mktemp("no-pretrained")) as (url, _):
+        yield url
+
+
+@pytest.fixture(scope="module")
 def browser(app_url):
     """Debian's Chromium for one test module, started once the module's app is up."""
     from browser_support import chromium_browser

@@ -18,9 +18,8 @@ import time
 import pytest
 
 from browser_support import (ACTION_MS, GENERATE_MS, STOP_MS, TRAIN_START_MS, assert_no_error_toast, fresh_page,
-                             open_tab, require_chromium, save_screenshot, screenshot_on_failure, set_number,
+                             open_tab, save_screenshot, screenshot_on_failure, set_number,
                              set_slider, start_small_training, wait_for_text)
-from conftest import running_app
 
 TEMPERATURES = (0.2, 0.5, 0.7, 1.0, 1.2, 1.5)  # the Generate tab's default grid
 TRAINING_TRACE = "training (each step)"
@@ -44,13 +43,8 @@ def corpus_text(size: int = 30_000, seed: int = 7) -> str:
 
 
 @pytest.fixture(scope="module")
-def app_url(tmp_path_factory):
-    """The real app, served in-process on a free port, with its own empty workspace."""
-    require_chromium()
-    home = tmp_path_factory.mktemp("playground-home")
-    pretrained = tmp_path_factory.mktemp("no-pretrained")
-    with running_app(PLAYGROUND_HOME=home, PLAYGROUND_PRETRAINED=pretrained) as (url, _):
-        yield url
+def app_url(empty_app_url):
+    return empty_app_url
 
 
 @pytest.fixture

@@ -11,21 +11,16 @@ from __future__ import annotations
 import pytest
 
 from browser_support import (ACTION_MS, assert_no_error_toast, fresh_page, open_tab,
-                             require_chromium, save_screenshot, screenshot_on_failure, set_number, set_slider,
+                             save_screenshot, screenshot_on_failure, set_number, set_slider,
                              start_small_training, wait_for_text)
-from conftest import running_app
 from test_browser import corpus_text
 
 BASELINES = ["uniform baseline", "unigram counting model", "bigram counting model", "5-gram counting model"]
 
 
 @pytest.fixture(scope="module")
-def app_url(tmp_path_factory):
-    require_chromium()
-    home = tmp_path_factory.mktemp("playground-home")
-    pretrained = tmp_path_factory.mktemp("no-pretrained")
-    with running_app(PLAYGROUND_HOME=home, PLAYGROUND_PRETRAINED=pretrained) as (url, _):
-        yield url
+def app_url(empty_app_url):
+    return empty_app_url
 
 
 @pytest.mark.timeout(900)
