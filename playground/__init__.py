@@ -5,7 +5,7 @@ the layers below it, never from a layer above, and no two modules import each ot
 (``tests/test_layering.py`` checks every import, including those inside functions, against
 :data:`LAYERS`)::
 
-    ground     errors, paths                        user-facing errors, where files go
+    ground     errors, paths, settings              user-facing errors, where files go, how a setting is declared
     text       corpus, tokenizers, builtin, owners,  text in and out, ids, who owns a run,
                events, data, distribute, history,    training events, windows, devices,
                token_view, metrics, baselines        loss history, text measures, counting models
@@ -30,7 +30,7 @@ Importing ``playground`` registers the model classes with Keras, so a saved
 """
 
 LAYERS = (
-    ("ground", ("errors", "paths")),
+    ("ground", ("errors", "paths", "settings")),
     ("text", ("corpus", "tokenizers", "builtin", "owners", "events", "data", "distribute", "history", "token_view",
               "metrics", "baselines")),
     ("models", ("models", "models.base", "models.recurrent", "models.lstm", "models.gru", "models.transformer",

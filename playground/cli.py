@@ -7,7 +7,6 @@ With ``--json`` the last line on stdout is one JSON object; progress goes to std
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import math
 import os
@@ -16,23 +15,6 @@ from pathlib import Path
 from typing import Sequence
 
 from playground.errors import PlaygroundError
-
-
-MODEL_FLAGS = (
-    ("--units", int, "recurrent units per layer"),
-    ("--layers", int, "layers"),
-    ("--embedding", int, "embedding size (0 = one-hot input, recurrent models)"),
-    ("--dropout", float, "dropout while training"),
-    ("--heads", int, "transformer: attention heads (must divide the embedding size)"),
-    ("--context", int, "transformer: longest context in tokens"),
-    ("--ff-multiplier", int, "transformer: feed-forward width as a multiple of the embedding"),
-    ("--cell", str, "gan: generator cell, lstm or gru"),
-    ("--pretrain-share", float, "gan: share of the budget for maximum-likelihood pretraining"),
-    ("--beta-max", float, "gan: final inverse temperature of the Gumbel-softmax relaxation"),
-    ("--d-steps", int, "gan: discriminator steps per generator step"),
-    ("--mle-mix", float, "gan: weight of a maximum-likelihood term in the adversarial loss"),
-)
-FIELD_OF_FLAG = {"--embedding": "embedding_dim"}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -47,28 +29,18 @@ def _add_train(commands) -> None:
     source.add_argument("--builtin", help="a built-in corpus: python-docs or markov-babble")
     train.add_argument("--arch", default="lstm", help="lstm, gru, transformer, gan or gan-naive")
     train.add_argument("--out", help="bundle directory (default: a new run under $PLAYGROUND_HOME/runs)")
-    limit = train.add_mutually_exclusive_group()
-    limit.add_argument("--epochs", type=float, help="passes over the training text (fractions allowed)")
-    limit.add_argument("--minutes", type=float, help="wall-clock budget (fractions allowed)")
-    train.add_argument("--seed", type=int, help="random seed (default 0)")
     train.add_argument("--level", choices=["char", "subword", "word"],
                        help="tokens: char (default), subword (byte-pair encoding) or word")
     train.add_argument("--max-words", type=int, help="word-level vocabulary cap (default 10,000)")
     train.add_argument("--vocab", type=int, help="subword level: the BPE vocabulary size (default 512)")
-    # Model sizes: each applies to the architectures whose config has that field.
-    for flag, kind, text in MODEL_FLAGS:
-        train.add_argument(flag, type=kind, help=text)
-    train.add_argument("--untied-head", action="store_true", help="transformer: separate output matrix")
-    train.add_argument("--straight-through", action="store_true", help="gan: straight-through estimator")
-    # Left unset, these come from the architecture's measured defaults.
-    train.add_argument("--batch-size", type=int)
-    train.add_argument("--window", type=int, help="context length in tokens")
-    train.add_argument("--lr", type=float, help="learning rate")
-    train.add_argument("--optimizer", help="adam, adamw, rmsprop or sgd")
-    train.add_argument("--schedule", help="learning-rate schedule: constant or cosine")
-    train.add_argument("--warmup", type=int, help="warm-up steps")
-    train.add_argument("--validation-share", type=float, help="held-out share of the text (default 0.1)")
-    train.add_argument("--strategy", default="default", help="auto, default, mirrored or multiworker (TF_CONFIG)")
+    # Every declared setting of training and of the architectures (playground.settings); left
+    # unset, a setting comes from the architecture's measured defaults, then the config's own.
+    for item, where in setting_flags():
+        if item.kind is bool:  # a switch that turns the default around
+            train.add_argument(item.flag, dest=item.name, action="store_const", const=not item.default,
+                               help=f"{item.help}{where}")
+        else:
+            train.add_argument(item.flag, dest=item.name, type=item.kind, help=f"{item.help}{where}")
     train.add_argument("--mixed-precision", choices=["auto", "on", "off"], default="off",
                        help="mixed_float16 on GPUs (auto: on when a GPU is visible)")
     train.add_argument("--like", metavar="RUN_DIR",
@@ -76,6 +48,25 @@ def _add_train(commands) -> None:
                             "here still win); refused if the corpus differs from the run's, unless --force")
     train.add_argument("--force", action="store_true", help="with --like: train even on a different corpus")
     train.add_argument("--json", action="store_true", help="print a JSON summary as the last line")
+
+
+def setting_flags() -> list[tuple]:
+    """(declared setting, which architectures have it) for every command-line flag of ``train``:
+    training's settings, then each architecture's, each flag once."""
+    from playground.models import ARCHITECTURES
+    from playground.settings import declared
+    from playground.training import TrainConfig
+
+    flags = {item.flag: (item, "") for item in declared(TrainConfig) if item.flag}
+    owners: dict[str, list[str]] = {}
+    for name, spec in ARCHITECTURES.items():
+        for item in declared(spec.config_class):
+            if item.flag:
+                flags.setdefault(item.flag, (item, ""))
+                owners.setdefault(item.flag, []).append(name)
+    every = len(ARCHITECTURES)
+    return [(item, f" ({', '.join(owners[flag])})" if flag in owners and len(owners[flag]) < every else "")
+            for flag, (item, _) in flags.items()]
 
 
 def _add_generate(commands) -> None:
@@ -279,45 +270,27 @@ def _progress(event) -> None:
 
 def train(args) -> dict:
     from playground import builtin, corpus
+    from playground.models import architecture
     from playground.runs import TrainingRun
-    from playground.training import TrainConfig
+    from playground.settings import declared
+    from playground.training import TrainConfig, config_for
 
     source = builtin.load_builtin(args.builtin) if args.builtin else corpus.read_files(args.corpus)
-    from playground.models import architecture
-
     if args.like:
         _take_settings_of(args, source.text)
-    args.seed = 0 if args.seed is None else args.seed
-    args.level = args.level or "char"
-    args.max_words = 10_000 if args.max_words is None else args.max_words
-    args.vocab = 512 if args.vocab is None else args.vocab
-    args.validation_share = 0.1 if args.validation_share is None else args.validation_share
-
-    fields = {f.name for f in dataclasses.fields(architecture(args.arch).config_class)}
-    options = {}
-    for flag, _, _ in MODEL_FLAGS:
-        value = getattr(args, flag[2:].replace("-", "_"))
-        if value is None:
-            continue
-        field = FIELD_OF_FLAG.get(flag, flag[2:].replace("-", "_"))
-        if field not in fields:
-            raise PlaygroundError(f"{flag} does not apply to the {args.arch} architecture.")
-        options[field] = value
-    if args.untied_head:
-        options["tied_head"] = False
-    if args.straight_through:
-        options["straight_through"] = True
-    given = {"batch_size": args.batch_size, "window": args.window, "learning_rate": args.lr,
-             "optimizer": args.optimizer, "schedule": args.schedule, "warmup_steps": args.warmup}
-    settings = {**architecture(args.arch).train_defaults, **{k: v for k, v in given.items() if v is not None}}
+    spec = architecture(args.arch)
+    options = {item.name: getattr(args, item.name) for item in declared(spec.config_class)
+               if getattr(args, item.name, None) is not None}
+    for item, _ in setting_flags():
+        if getattr(args, item.name) is not None and item.name not in options \
+                and item.name not in {field.name for field in declared(TrainConfig)}:
+            raise PlaygroundError(f"{item.flag} does not apply to the {args.arch} architecture.")
     mixed = {"auto": None, "on": True, "off": False}[args.mixed_precision]
-    settings.update(getattr(args, "like_settings", {}))
-    config = TrainConfig(epochs=args.epochs, minutes=args.minutes, seed=args.seed,
-                         validation_share=args.validation_share, strategy=args.strategy, mixed_precision=mixed,
-                         **settings)
-    run = TrainingRun(source, args.arch, options, config, level=args.level, max_words=args.max_words,
-                      subword_vocab=args.vocab,
-                      run_dir=args.out, publish=_progress)
+    config = config_for(args.arch, {item.name: getattr(args, item.name) for item in declared(TrainConfig)},
+                        mixed_precision=mixed)
+    run = TrainingRun(source, args.arch, options, config, level=args.level or "char",
+                      max_words=10_000 if args.max_words is None else args.max_words,
+                      subword_vocab=512 if args.vocab is None else args.vocab, run_dir=args.out, publish=_progress)
     result = run.execute().as_json()
     if not args.json:
         print(f"saved {result['run_dir']}: validation loss {result['val_loss']:.4f} nats/token "
@@ -326,15 +299,17 @@ def train(args) -> dict:
     return result
 
 
-LIKE_TRAIN = ("batch_size", "window", "learning_rate", "optimizer", "schedule", "warmup_steps", "clipnorm",
-              "eval_every_seconds", "report_every_seconds", "eval_tokens", "jit_compile")
+WHERE_IT_RUNS = ("strategy",)  # settings of the machine, not of what the model learns: --like leaves them
 
 
 def _take_settings_of(args, text: str) -> None:
     """Fill ``args`` from a saved run's config.json (what the command line did not say itself), after
     checking that ``text`` is the corpus it was trained on."""
     from playground import workspace
+    from playground.models import architecture
     from playground.runs import corpus_sha256
+    from playground.settings import declared
+    from playground.training import TrainConfig
 
     info = workspace.read_info(Path(args.like)) if Path(args.like).is_dir() else None
     if not isinstance(info, dict) or not isinstance(info.get("model"), dict):
@@ -344,30 +319,22 @@ def _take_settings_of(args, text: str) -> None:
         said = f"SHA-256 {expected[:12]}…" if expected else "no recorded SHA-256"
         raise PlaygroundError(f"This corpus (SHA-256 {found[:12]}…) is not the one {Path(args.like).name} was "
                               f"trained on ({said}); pass --force to train on it anyway.")
-    model, train = dict(info["model"]), dict(info.get("train") or {})
-    args.arch = model.pop("arch", args.arch)
-    model.pop("vocab_size", None)
-    for flag, _, _ in MODEL_FLAGS:
-        name = flag[2:].replace("-", "_")
-        field = FIELD_OF_FLAG.get(flag, name)
-        if getattr(args, name) is None and field in model:
-            setattr(args, name, model[field])
-    args.like_settings = {key: train[key] for key in LIKE_TRAIN
-                          if key in train and getattr(args, {"learning_rate": "lr", "warmup_steps": "warmup"}
-                                                      .get(key, key), None) is None}
+    model, train = info["model"], info.get("train") or {}
+    args.arch = model.get("arch", args.arch)
     budget = info.get("budget") or {}
-    if args.epochs is None and args.minutes is None:
+    if args.epochs is None and args.minutes is None:  # the run's budget, unless one was given
         args.epochs, args.minutes = budget.get("epochs"), budget.get("minutes")
-    if args.seed is None:
-        args.seed = train.get("seed")
+    for saved, config_class in ((model, architecture(args.arch).config_class), (train, TrainConfig)):
+        for item in declared(config_class):
+            if item.flag and item.name not in (*WHERE_IT_RUNS, "epochs", "minutes") \
+                    and getattr(args, item.name, None) is None:
+                setattr(args, item.name, saved.get(item.name))
     if args.level is None:
         args.level = info.get("level")
     if args.max_words is None:
         args.max_words = info.get("max_words")
     if args.vocab is None and info.get("level") == "subword":  # a subword run's vocabulary is its BPE size
         args.vocab = info["model"].get("vocab_size")
-    if args.validation_share is None:
-        args.validation_share = train.get("validation_share")
 
 
 def generate(args) -> dict:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Sequence
 
 from playground.errors import PlaygroundError
+from playground.settings import Setting, require
 
 DEFAULT_MAX_BYTES = 20_000_000
 MIN_CHARACTERS = 200
@@ -49,10 +50,14 @@ class Corpus:
         return self.text[:cut], self.text[cut:]
 
 
+VALIDATION_SHARE = Setting("Validation share", 0.0, 0.5, open_low=True, open_high=True,
+                           rule="The validation share must be between {low} and {high} (got {value}).",
+                           help="held-out share of the text, read only to measure the model")
+
+
 def check_validation_share(share: float) -> None:
     """The one check of a validation share, wherever one is given (corpus, session, training)."""
-    if not 0.0 < float(share) < 0.5:  # NaN fails too
-        raise PlaygroundError(f"The validation share must be between 0 and 0.5 (got {float(share):g}).")
+    require("validation_share", share, VALIDATION_SHARE)
 
 
 def decode_bytes(data: bytes, source: str) -> str:

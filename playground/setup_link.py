@@ -16,8 +16,9 @@ from typing import Any, Mapping
 from urllib.parse import parse_qsl, urlencode
 
 from playground import builtin
-from playground.models import ARCHITECTURES, architecture
-from playground.training import TrainConfig
+from playground.models import ARCHITECTURES, architecture, page_settings
+from playground.settings import TRUE_WORDS, Declared, declared
+from playground.training import TrainConfig, page_start
 
 TABS = ("corpus", "model", "train", "generate", "inside", "compare", "runs", "lessons")
 MAX_TEXT = 2000  # characters of a prompt in a link
@@ -26,26 +27,45 @@ MAX_TEXT = 2000  # characters of a prompt in a link
 @dataclasses.dataclass(frozen=True)
 class Field:
     name: str
-    kind: str  # int, float, choice, text, temperatures
+    kind: str  # int, float, bool, choice, text, temperatures
     low: float = 0
     high: float = 0
     choices: tuple = ()
     label: str = ""
+    open_low: bool = False  # the low bound itself is refused (a learning rate of 0)
+
+
+# A link names a training setting by its key, except where the Generate tab's settings use the name.
+TRAIN_LINK_NAMES = {"seed": "train_seed"}
+
+
+def _declared_field(name: str, items: list[Declared]) -> Field:
+    """A link field for a declared setting (for a model setting, every architecture's declaration):
+    the range the page offers, or the valid one where the page has no slider."""
+    item = items[0]
+    s = item.setting
+    if item.kind is bool:
+        return Field(name, "bool", label=s.label.lower())
+    if s.choices:
+        return Field(name, "choice", choices=s.choices, label=s.label.lower())
+    pages = [i.setting.page for i in items if i.setting.page and len(i.setting.page) >= 2]
+    if pages:
+        low, high, open_low = min(p[0] for p in pages), max(p[1] for p in pages), False
+    else:
+        low, high, open_low = s.low, s.high, s.open_low
+    return Field(name, "int" if item.kind is int else "float", low, high, label=s.label.lower(), open_low=open_low)
 
 
 def _fields() -> dict[str, Field]:
+    model = [_declared_field(name, list(by_arch.values())) for name, by_arch in page_settings().items()]
+    train = [_declared_field(TRAIN_LINK_NAMES.get(item.key, item.key), [item]) for item in TRAIN_PAGE]
     rows = [
         Field("tab", "choice", choices=TABS, label="the tab to open"),
         Field("builtin", "choice", choices=tuple(builtin.BUILTIN), label="built-in corpus"),
         Field("level", "choice", choices=("char", "subword", "word"), label="tokens"),
         Field("validation", "float", 0.05, 0.3, label="validation share"),
         Field("arch", "choice", choices=tuple(ARCHITECTURES), label="architecture"),
-        Field("units", "int", 16, 1024), Field("layers", "int", 1, 12), Field("embedding_dim", "int", 0, 512),
-        Field("heads", "int", 1, 16), Field("context", "int", 16, 1024), Field("dropout", "float", 0.0, 0.5),
-        Field("epochs", "float", 0, 1000), Field("minutes", "float", 0, 240),
-        Field("batch_size", "int", 1, 256), Field("window", "int", 16, 512),
-        Field("learning_rate", "float", 1e-6, 1.0), Field("optimizer", "choice", choices=("adam", "adamw", "rmsprop", "sgd")),
-        Field("train_seed", "int", 0, 2**31 - 1, label="training seed"),
+        *model, *train,
         Field("model", "text", label="model to generate with"),
         Field("prompt", "text"), Field("seed", "int", 0, 2**31 - 1), Field("length", "int", 10, 1000),
         Field("temperature", "float", 0.0, 2.0, label="next-token temperature"),
@@ -55,28 +75,31 @@ def _fields() -> dict[str, Field]:
     return {field.name: field for field in rows}
 
 
+TRAIN_PAGE = tuple(item for item in declared(TrainConfig) if item.setting.page is not None)
 FIELDS = _fields()
-MODEL_FIELDS = ("units", "layers", "embedding_dim", "heads", "context", "dropout")
-TRAIN_FIELDS = ("epochs", "minutes", "batch_size", "window", "learning_rate", "optimizer", "train_seed")
-GENERAL_DEFAULTS = {"builtin": "python-docs", "level": "char", "validation": 0.1, "arch": "lstm", "epochs": 3.0,
-                    "minutes": 5.0, "train_seed": 0, "prompt": "The ", "seed": 0, "length": 300,
-                    "temperature": 1.0, "temperatures": (0.2, 0.5, 0.7, 1.0, 1.2, 1.5), "top_k": 0,
-                    "top_p": 1.0, "min_p": 0.0}
+MODEL_FIELDS = tuple(page_settings())
+# Link name -> the Train tab's setting key.
+TRAIN_FIELDS = {TRAIN_LINK_NAMES.get(item.key, item.key): item.key for item in TRAIN_PAGE}
+GENERAL_DEFAULTS = {"builtin": "python-docs", "level": "char", "validation": 0.1, "arch": "lstm", "prompt": "The ",
+                    "seed": 0, "length": 300, "temperature": 1.0, "temperatures": (0.2, 0.5, 0.7, 1.0, 1.2, 1.5),
+                    "top_k": 0, "top_p": 1.0, "min_p": 0.0}
 
 
 def defaults(arch: str = "lstm") -> dict[str, Any]:
     """What the page starts with for this architecture: the values a link need not name."""
-    spec = architecture(arch)
-    config = dataclasses.asdict(spec.default_config(2))
-    base = TrainConfig()
-    train = {name: spec.train_defaults.get(name, getattr(base, name))
-             for name in ("batch_size", "window", "learning_rate", "optimizer")}
-    return {**GENERAL_DEFAULTS, **{k: config[k] for k in MODEL_FIELDS if k in config}, **train}
+    config = dataclasses.asdict(architecture(arch).default_config(2))
+    train = page_start(arch)
+    return {**GENERAL_DEFAULTS, **{k: config[k] for k in MODEL_FIELDS if k in config},
+            **{name: train[key] for name, key in TRAIN_FIELDS.items()}}
 
 
 def _value(field: Field, text: str):
     """``text`` as the field's value; raises ValueError with a readable reason."""
     label = field.label or field.name.replace("_", " ")
+    if field.kind == "bool":
+        if text.strip().lower() not in TRUE_WORDS:
+            raise ValueError(f"{field.name}={text!r} is not true or false")
+        return TRUE_WORDS[text.strip().lower()]
     if field.kind == "choice":
         if text not in field.choices:
             raise ValueError(f"{field.name}={text!r} is not one of {', '.join(map(str, field.choices))}")
@@ -97,7 +120,8 @@ def _value(field: Field, text: str):
         number = float(text)
     except ValueError:
         raise ValueError(f"{field.name}={text!r} is not a number") from None
-    if not math.isfinite(number) or not field.low <= number <= field.high:
+    above = number > field.low if field.open_low else number >= field.low
+    if not math.isfinite(number) or not above or not number <= field.high:
         raise ValueError(f"{field.name}={text!r} is outside {field.low:g} to {field.high:g}")
     if field.kind == "int":
         if number != int(number):
@@ -126,6 +150,8 @@ def parse(query: Mapping[str, str] | str) -> tuple[dict[str, Any], list[str]]:
 def _text(field: Field, value) -> str:
     if field.kind == "temperatures":
         return ",".join(f"{v:g}" for v in value)
+    if field.kind == "bool":
+        return "true" if value else "false"
     if isinstance(value, float):
         return f"{value:g}"
     return str(value)

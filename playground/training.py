@@ -15,20 +15,22 @@ import logging
 import math
 import threading
 import time
-from typing import Callable, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import keras
 import numpy as np
 import tensorflow as tf
 
 from playground import events
-from playground.corpus import check_validation_share
+from playground.corpus import VALIDATION_SHARE
 from playground.data import check_length
+from playground.distribute import STRATEGIES
 from playground.errors import PlaygroundError
 from playground.history import History  # noqa: F401  (runs and tests import it from here too)
 from playground.evaluation import mean_loss, mean_window_loss, token_losses
 from playground.models.base import LanguageModel
 from playground.sampling import GenerationLoop
+from playground.settings import check, declared, from_form, setting
 
 log = logging.getLogger(__name__)
 
@@ -40,60 +42,61 @@ MAX_PAUSE_SECONDS = 2.0  # a training step never waits longer than this for gene
 class TrainConfig:
     """How to train. Give ``epochs``, ``minutes`` or both (whichever ends first)."""
 
-    batch_size: int = 64
-    window: int = 128  # context length: tokens the model sees before predicting
-    learning_rate: float = 3e-3
-    optimizer: str = "adam"
-    clipnorm: float = 1.0
-    epochs: float | None = None
-    minutes: float | None = None
-    validation_share: float = 0.1
-    seed: int = 0
-    eval_every_seconds: float = 10.0
+    epochs: float | None = setting(
+        None, "Epochs", 0.0, 1000.0, open_low=True, kind=float, page=(0, 1000), start=3.0,
+        help="One epoch shows the model as many tokens as the training text has (fractions allowed).")
+    minutes: float | None = setting(None, "Minutes", 0.0, MAX_MINUTES, open_low=True, kind=float,
+                                    page=(0, MAX_MINUTES), start=5.0,
+                                    help="Training ends at whichever limit comes first.")
+    learning_rate: float = setting(3e-3, "Learning rate", 0.0, 1.0, open_low=True, page=(), flag="--lr",
+                                   rule="Learning rate must be in (0, 1] (got {value}); try 0.002.",
+                                   help="Step size of each update. Too high: the loss jumps or explodes.")
+    optimizer: str = setting("adam", "Optimizer", choices=("adam", "adamw", "rmsprop", "sgd"), page=(),
+                             rule="Optimizer must be adam, adamw, rmsprop or sgd (got {value}).",
+                             help="How each update uses the gradients (adam suits almost everything here).")
+    batch_size: int = setting(64, "Batch size", 1, 4096, page=(1, 256, 1), help="Windows of text per update.")
+    # Context length: tokens the model sees before predicting.
+    window: int = setting(128, "Context length", 2, 4096, page=(16, 512, 16),
+                          rule="Context length must be between {low} and {high} tokens (got {value}).",
+                          help="Tokens per training window: how far back gradients reach.")
+    seed: int = setting(0, "Random seed", 0, 2**31 - 1, page=(),
+                        rule="The seed must be a whole number from 0 to 2,147,483,647 (got {value}).",
+                        help="The same seed, settings and text train the same model.")
+    clipnorm: float = setting(1.0, "Gradient clipping norm", 0.0,
+                              rule="Gradient clipping norm must be >= 0, 0 for off (got {value}).",
+                              help="largest gradient norm of an update (0: no clipping)")
+    validation_share: float = setting(0.1, VALIDATION_SHARE)
+    eval_every_seconds: float = setting(10.0, "Seconds between evaluations", 0.0,
+                                        rule="Seconds between evaluations cannot be negative (got {value}).",
+                                        help="seconds of training between two measurements of the held-out loss")
     # Per-epoch samples and validation at most this often, in seconds of training (time spent on
     # reports not counted), and always once at the end: on a tiny corpus an epoch is one step, and
     # reporting after every step would leave little time for training.
-    report_every_seconds: float = 5.0
-    eval_tokens: int = 65_536  # size of the fixed validation slice used during training
+    report_every_seconds: float = setting(5.0, "Seconds between reports", 0.0,
+                                          rule="Seconds between reports cannot be negative (got {value}).",
+                                          help="seconds of training between two reports with samples")
+    # Size of the fixed validation slice used during training.
+    eval_tokens: int = setting(65_536, "Validation slice", 1, help="tokens of held-out text measured during "
+                                                                   "training")
     sample_temperatures: tuple[float, ...] = (0.5, 0.8, 1.1)
     sample_length: int = 200
-    jit_compile: bool = False
-    schedule: str = "constant"  # or "cosine": decays to a tenth of the rate by the end of the budget
-    warmup_steps: int = 0  # steps over which the rate rises linearly from zero
-    strategy: str = "default"  # tf.distribute: auto, default, mirrored or multiworker
+    jit_compile: bool = setting(False, "XLA", help="compile the train step with XLA (measure before you choose)")
+    # "cosine" decays to a tenth of the rate by the end of the budget.
+    schedule: str = setting("constant", "Learning-rate schedule", choices=("constant", "cosine"),
+                            rule="Learning-rate schedule must be constant or cosine (got {value}).",
+                            help="constant, or cosine: down to a tenth of the rate by the end of the budget")
+    warmup_steps: int = setting(0, "Warm-up steps", 0, flag="--warmup",
+                                rule="Warm-up steps cannot be negative (got {value}).",
+                                help="steps over which the rate rises linearly from zero")
+    strategy: str = setting("default", "Strategy", choices=STRATEGIES,
+                            rule="Strategy must be one of {choices} (got {value}).",
+                            help="tf.distribute: auto, default, mirrored or multiworker (TF_CONFIG)")
     mixed_precision: bool | None = False  # None: on when a GPU is visible
 
     def __post_init__(self) -> None:
         if self.epochs is None and self.minutes is None:
             object.__setattr__(self, "epochs", 1.0)
-        if not 1 <= self.batch_size <= 4096:
-            raise PlaygroundError(f"Batch size must be between 1 and 4096 (got {self.batch_size}).")
-        if not 2 <= self.window <= 4096:
-            raise PlaygroundError(f"Context length must be between 2 and 4096 tokens (got {self.window}).")
-        if not (self.learning_rate > 0 and self.learning_rate <= 1.0) or math.isnan(self.learning_rate):
-            raise PlaygroundError(f"Learning rate must be in (0, 1] (got {self.learning_rate}); try 0.002.")
-        if self.optimizer not in ("adam", "adamw", "rmsprop", "sgd"):
-            raise PlaygroundError(f"Optimizer must be adam, adamw, rmsprop or sgd (got {self.optimizer!r}).")
-        if self.epochs is not None and not 0 < self.epochs <= 1000:
-            raise PlaygroundError(f"Epochs must be between 0 and 1000 (got {self.epochs}).")
-        if self.minutes is not None and not 0 < self.minutes <= MAX_MINUTES:
-            raise PlaygroundError(f"Minutes must be between 0 and {MAX_MINUTES:g} (got {self.minutes}).")
-        check_validation_share(self.validation_share)
-        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or not 0 <= self.seed < 2**31:
-            raise PlaygroundError(f"The seed must be a whole number from 0 to {2**31 - 1:,} (got {self.seed!r}).")
-        from playground.distribute import STRATEGIES
-
-        if self.strategy not in STRATEGIES:
-            raise PlaygroundError(f"Strategy must be one of {', '.join(STRATEGIES)} (got {self.strategy!r}).")
-        if self.schedule not in ("constant", "cosine"):
-            raise PlaygroundError(f"Learning-rate schedule must be constant or cosine (got {self.schedule!r}).")
-        if self.warmup_steps < 0:
-            raise PlaygroundError(f"Warm-up steps cannot be negative (got {self.warmup_steps}).")
-        if self.clipnorm < 0:
-            raise PlaygroundError(f"Gradient clipping norm must be >= 0, 0 for off (got {self.clipnorm}).")
-        if self.eval_every_seconds < 0 or self.report_every_seconds < 0:
-            raise PlaygroundError("Seconds between evaluations and between reports cannot be negative "
-                                  f"(got {self.eval_every_seconds} and {self.report_every_seconds}).")
+        check(self)
 
     def make_optimizer(self, mixed: bool = False) -> keras.optimizers.Optimizer:
         optimizer = self._base_optimizer()
@@ -109,6 +112,46 @@ class TrainConfig:
         if self.optimizer == "rmsprop":
             return keras.optimizers.RMSprop(self.learning_rate, **clip)
         return keras.optimizers.SGD(self.learning_rate, momentum=0.9, **clip)
+
+
+def config_for(arch: str, given: Mapping[str, Any], **exact) -> TrainConfig:
+    """The one merge of training settings: the config's defaults, then the architecture's measured
+    ones, then what was ``given`` (``None``: not given); ``exact`` values are taken as they are."""
+    from playground.models import architecture
+
+    chosen = {name: value for name, value in given.items() if value is not None}
+    return TrainConfig(**{**architecture(arch).train_defaults, **chosen, **exact})
+
+
+def page_start(arch: str) -> dict[str, Any]:
+    """What the Train tab shows for this architecture before anyone changes it, by setting key."""
+    from playground.models import architecture
+
+    measured = architecture(arch).train_defaults
+    return {item.key: measured.get(item.name, item.start) for item in declared(TrainConfig)
+            if item.setting.page is not None}
+
+
+def measured_on_page() -> tuple[str, ...]:
+    """The Train tab's settings some architecture has a measured value for: they follow the
+    architecture a student picks (the budget and the seed stay as the student set them)."""
+    from playground.models import ARCHITECTURES
+
+    named = {name for spec in ARCHITECTURES.values() for name in spec.train_defaults}
+    return tuple(item.key for item in declared(TrainConfig) if item.setting.page is not None and item.name in named)
+
+
+def config_from_page(arch: str, values: Mapping[str, Any]) -> TrainConfig:
+    """The Train tab's (or a web API caller's) values, by setting key, as a config: 0 (or an empty
+    box) for epochs or minutes means no limit there, but one of the two is needed."""
+    chosen = from_form(TrainConfig, values)
+    budget = [chosen.get("epochs") or 0.0, chosen.get("minutes") or 0.0]
+    if min(budget) < 0:
+        raise PlaygroundError("Epochs and minutes cannot be negative.")
+    if not any(budget):
+        raise PlaygroundError("Set a number of epochs or of minutes (or both: whichever comes first).")
+    chosen["epochs"], chosen["minutes"] = (value or None for value in budget)
+    return config_for(arch, chosen)
 
 
 class EventCallback(keras.callbacks.Callback):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from playground.errors import PlaygroundError
 from playground.models import gan, gan_naive, gru, lstm, transformer
 from playground.models.base import Architecture, LanguageModel, ModelConfig
+from playground.settings import Declared, declared
 
 ARCHITECTURES: dict[str, Architecture] = {
     module.ARCHITECTURE.name: module.ARCHITECTURE for module in (lstm, gru, transformer, gan, gan_naive)
@@ -29,4 +30,15 @@ def config_from_dict(data: dict) -> ModelConfig:
         raise PlaygroundError(f"config.json does not fit the {spec.name} architecture: {error}.") from None
 
 
-__all__ = ["ARCHITECTURES", "Architecture", "LanguageModel", "ModelConfig", "architecture", "config_from_dict"]
+def page_settings() -> dict[str, dict[str, Declared]]:
+    """Every model setting some architecture shows on the page, by field name, in page order (the
+    registry's, then each config's field order), with each architecture's own declaration."""
+    shown: dict[str, dict[str, Declared]] = {}
+    for name, spec in ARCHITECTURES.items():
+        for item in declared(spec.config_class):
+            if item.setting.page is not None:
+                shown.setdefault(item.name, {})[name] = item
+    return shown
+
+
+__all__ = ["ARCHITECTURES", "Architecture", "LanguageModel", "ModelConfig", "architecture", "config_from_dict", "page_settings"]

@@ -18,22 +18,41 @@ from typing import Any, ClassVar
 
 import keras
 
+from playground.settings import check, setting
+
 
 @dataclasses.dataclass(frozen=True)
 class ModelConfig:
     """Fields every architecture shares; subclasses add their own and validate them."""
 
     arch: ClassVar[str] = ""
-    vocab_size: int = 0
+    vocab_size: int = setting(0, "Vocabulary", 2, rule="The vocabulary needs at least 2 tokens (got {value}).",
+                              flag=None)
 
     def __post_init__(self) -> None:
-        from playground.errors import PlaygroundError
-
-        if self.vocab_size < 2:
-            raise PlaygroundError(f"The vocabulary needs at least 2 tokens (got {self.vocab_size}).")
+        check(self)  # every declared setting; subclasses add the rules that join two fields
 
     def to_dict(self) -> dict[str, Any]:
         return {"arch": self.arch, **dataclasses.asdict(self)}
+
+
+# Settings several architectures share, declared once.
+
+
+def dropout(default: float = 0.0, label: str = "Dropout", page: tuple | None = (0.0, 0.5, 0.05),
+            help: str = "Randomly silences units while training; helps on small corpora."):
+    return setting(default, label, 0.0, 1.0, open_high=True, page=page, help=help,
+                   rule=label + " is a probability in [0, 1) (got {value}).")
+
+
+def units(default: int = 256, label: str = "Units per layer", help: str = ""):
+    return setting(default, label, 1, 4096, page=(16, 1024, 16),
+                   help=help or "Size of the memory vector: more units remember more, train slower.")
+
+
+def layers(default: int, most: int, rule: str):
+    return setting(default, "Layers", 1, most, page=(1, most, 1), rule=rule,
+                   help="Layers stacked on each other: each reads the one below's summary of the text.")
 
 
 class LanguageModel(keras.Model):

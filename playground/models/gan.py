@@ -17,8 +17,10 @@ from typing import ClassVar
 import keras
 
 from playground.errors import PlaygroundError
+from playground.models import base
 from playground.models.base import Architecture, ModelConfig
 from playground.models.recurrent import RecurrentLM
+from playground.settings import setting
 
 
 @dataclasses.dataclass(frozen=True)
@@ -26,95 +28,75 @@ class GANConfig(ModelConfig):
     """Generator sizes plus the adversarial settings, saved with the weights."""
 
     arch: ClassVar[str] = "gan"
-    max_layers: ClassVar[int] = 4
     # The generator: a recurrent language model.
-    embedding_dim: int = 64
-    units: int = 256
-    cell: str = "lstm"
-    layers: int = 1
-    dropout: float = 0.0
+    units: int = base.units(label="Generator units")
+    layers: int = base.layers(1, 4, "The generator may have {low} to {high} recurrent layers (got {value}).")
+    embedding_dim: int = setting(
+        64, "Generator embedding size", 0, 4096, page=(0, 512, 8), flag="--embedding",
+        rule="The generator's embedding size must be between 0 (one-hot input) and 4096 (got {value}).",
+        help="Length of the vector each token becomes in the generator (0 = one-hot input).")
+    dropout: float = base.dropout()
+    cell: str = setting("lstm", "Generator cell", choices=("lstm", "gru"), page=(),
+                        rule="The generator's cell must be 'lstm' or 'gru' (got {value}).",
+                        help="The generator's recurrent cell.")
     # The schedule.
-    pretrain_share: float = 0.5  # share of the training budget spent on maximum likelihood first
-    beta_max: float = 100.0  # inverse temperature of the relaxation at the end of training
-    d_steps: int = 3  # discriminator updates per generator update
-    adversarial_lr: float = 1e-4
+    pretrain_share: float = setting(
+        0.5, "Pretraining share", 0.0, 1.0, open_high=True, page=(0.0, 0.95, 0.05),
+        rule="The pretraining share is the part of the training budget spent on maximum likelihood before the "
+             "adversarial phase: at least 0 and below 1 (got {value}). Try 0.5.",
+        help="Share of the budget spent on maximum likelihood before the adversarial phase.")
+    beta_max: float = setting(
+        100.0, "β max (inverse temperature)", 1.0, 1000.0, page=(1, 1000, 1),
+        rule="The largest inverse temperature beta must be between 1 (no sharpening) and 1000 (got {value}). "
+             "RelGAN used 100 or 1000.",
+        help="How sharp the relaxed samples the discriminator sees become by the end: high β = nearly one-hot.")
+    d_steps: int = setting(3, "Discriminator steps per generator step", 1, 10, page=(1, 10, 1),
+                           help="Discriminator updates per generator update.")
+    mle_mix: float = setting(
+        0.0, "MLE mix", 0.0, 10.0, page=(0.0, 1.0, 0.05),
+        rule="The maximum-likelihood mix weight must be between {low} and {high} (got {value}).",
+        help="Weight of a maximum-likelihood term kept in the adversarial loss.")
+    straight_through: bool = setting(False, "Straight-through estimator", page=(),
+                                     help="Forward one-hot tokens, backward the relaxation.")
+    adversarial_lr: float = setting(
+        1e-4, "Adversarial learning rate", 0.0, 0.01, open_low=True,
+        rule="The adversarial learning rate must be in (0, 0.01] (got {value}); GANs need small steps, try 0.0001.",
+        help="learning rate of both networks in the adversarial phase")
     # The discriminator: a convolutional text classifier.
-    d_filters: int = 64  # filters per width
+    d_filters: int = setting(64, "Discriminator filters per width", 1, 1024,
+                             help="convolution filters of each width in the discriminator")
     d_widths: tuple[int, ...] = (2, 3, 4, 5)
-    d_embedding: int = 64
-    d_dropout: float = 0.25
-    # Variations to experiment with.
-    straight_through: bool = False  # forward one-hot, backward relaxed
-    mle_mix: float = 0.0  # weight of a maximum-likelihood term in the generator's adversarial loss
-    adversarial_length: int = 64  # tokens the generator writes for the discriminator
-    sample_temperature: float = 1.0  # the temperature this generator is meant to be sampled at
+    d_embedding: int = setting(64, "Discriminator embedding size", 1, 1024,
+                               rule="The discriminator's embedding size must be between {low} and {high} "
+                                    "(got {value}).",
+                               help="length of the vector each token becomes in the discriminator")
+    d_dropout: float = base.dropout(0.25, "Discriminator dropout", page=None,
+                                    help="dropout in the discriminator while it trains")
+    adversarial_length: int = setting(
+        64, "Adversarial length", 8, 512,
+        rule="The generator writes between {low} and {high} tokens for the discriminator (got {value}).",
+        help="tokens the generator writes for the discriminator")
+    # The temperature this generator is meant to be sampled at.
+    sample_temperature: float = setting(1.0, "Sampling temperature", 0.0, 5.0, open_low=True, flag=None,
+                                        rule="The sampling temperature must be in (0, 5] (got {value}).")
 
     def __post_init__(self) -> None:
-        super().__post_init__()
         # JSON turns tuples into lists; store a tuple so a reloaded config compares equal.
         widths = self.d_widths
         if isinstance(widths, (list, tuple)):
             object.__setattr__(self, "d_widths", tuple(widths))
-        if self.cell not in ("lstm", "gru"):
-            raise PlaygroundError(f"The generator's cell must be 'lstm' or 'gru' (got {self.cell!r}).")
-        if not 1 <= self.units <= 4096:
-            raise PlaygroundError(f"Generator units must be between 1 and 4096 (got {self.units}).")
-        if not 0 <= self.embedding_dim <= 4096:
-            raise PlaygroundError(
-                f"The generator's embedding size must be between 0 (one-hot input) and 4096 (got {self.embedding_dim})."
-            )
-        if not 1 <= self.layers <= self.max_layers:
-            raise PlaygroundError(f"The generator may have 1 to 4 recurrent layers (got {self.layers}).")
-        if not 0.0 <= self.dropout < 1.0:
-            raise PlaygroundError(f"Dropout is a probability in [0, 1) (got {self.dropout:g}).")
-        if not 0.0 <= self.pretrain_share < 1.0:
-            raise PlaygroundError(
-                f"The pretraining share is the part of the training budget spent on maximum likelihood before "
-                f"the adversarial phase: at least 0 and below 1 (got {self.pretrain_share:g}). Try 0.5."
-            )
-        if not 1.0 <= self.beta_max <= 1000.0:
-            raise PlaygroundError(
-                f"The largest inverse temperature beta must be between 1 (no sharpening) and 1000 "
-                f"(got {self.beta_max:g}). RelGAN used 100 or 1000."
-            )
-        if not 1 <= self.d_steps <= 10:
-            raise PlaygroundError(
-                f"Discriminator steps per generator step must be between 1 and 10 (got {self.d_steps})."
-            )
-        if not 0.0 < self.adversarial_lr <= 0.01:
-            raise PlaygroundError(
-                f"The adversarial learning rate must be in (0, 0.01] (got {self.adversarial_lr:g}); "
-                "GANs need small steps, try 0.0001."
-            )
-        if not 1 <= self.d_filters <= 1024:
-            raise PlaygroundError(f"Discriminator filters per width must be between 1 and 1024 (got {self.d_filters}).")
+        super().__post_init__()
         if not (isinstance(widths, (list, tuple)) and widths
                 and all(isinstance(w, int) and not isinstance(w, bool) and 1 <= w <= 16 for w in widths)):
             raise PlaygroundError(
                 f"Discriminator filter widths must be a list of whole numbers from 1 to 16, like 2, 3, 4, 5 "
                 f"(got {widths!r})."
             )
-        if not 1 <= self.d_embedding <= 1024:
-            raise PlaygroundError(
-                f"The discriminator's embedding size must be between 1 and 1024 (got {self.d_embedding})."
-            )
-        if not 0.0 <= self.d_dropout < 1.0:
-            raise PlaygroundError(f"Discriminator dropout is a probability in [0, 1) (got {self.d_dropout:g}).")
-        if not isinstance(self.straight_through, bool):
-            raise PlaygroundError(f"straight_through is on or off (got {self.straight_through!r}).")
-        if not 0.0 <= self.mle_mix <= 10.0:
-            raise PlaygroundError(f"The maximum-likelihood mix weight must be between 0 and 10 (got {self.mle_mix:g}).")
-        if not 8 <= self.adversarial_length <= 512:
-            raise PlaygroundError(
-                f"The generator writes between 8 and 512 tokens for the discriminator (got {self.adversarial_length})."
-            )
         if max(self.d_widths) > self.adversarial_length:
             raise PlaygroundError(
                 f"A discriminator filter {max(self.d_widths)} tokens wide does not fit in sequences of "
                 f"{self.adversarial_length} tokens."
             )
-        if not 0.0 < self.sample_temperature <= 5.0:
-            raise PlaygroundError(f"The sampling temperature must be in (0, 5] (got {self.sample_temperature:g}).")
 
 
 @keras.saving.register_keras_serializable(package="playground")

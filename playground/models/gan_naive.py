@@ -27,8 +27,9 @@ from typing import ClassVar
 import keras
 import tensorflow as tf
 
-from playground.errors import PlaygroundError
+from playground.models import base
 from playground.models.base import Architecture, LanguageModel, ModelConfig
+from playground.settings import setting
 
 
 @dataclasses.dataclass(frozen=True)
@@ -37,28 +38,16 @@ class NaiveGANConfig(ModelConfig):
     they are, as in the original design; more puts a bias-free projection in front."""
 
     arch: ClassVar[str] = "gan-naive"
-    max_layers: ClassVar[int] = 4
-    noise_dim: int = 100
-    units: int = 256  # LSTM units of both networks
-    layers: int = 1
-    embedding_dim: int = 0
-    dropout: float = 0.0  # on the generator's LSTM output, while training
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        if not 1 <= self.noise_dim <= 1024:
-            raise PlaygroundError(f"The noise vector needs between 1 and 1024 numbers (got {self.noise_dim}).")
-        if not 1 <= self.units <= 4096:
-            raise PlaygroundError(f"Units per layer must be between 1 and 4096 (got {self.units}).")
-        if not 1 <= self.layers <= self.max_layers:
-            raise PlaygroundError(f"Use between 1 and 4 LSTM layers (got {self.layers}).")
-        if not 0 <= self.embedding_dim <= 4096:
-            raise PlaygroundError(
-                f"The discriminator's input size must be between 0 (read the vectors directly) and 4096 "
-                f"(got {self.embedding_dim})."
-            )
-        if not 0.0 <= self.dropout < 1.0:
-            raise PlaygroundError(f"Dropout is a probability in [0, 1) (got {self.dropout:g}).")
+    units: int = base.units(help="Size of the memory vector of both networks' LSTMs.")
+    layers: int = base.layers(1, 4, "Use between {low} and {high} LSTM layers (got {value}).")
+    embedding_dim: int = setting(
+        0, "Discriminator input size", 0, 4096, page=(0, 512, 8), flag="--embedding",
+        rule="The discriminator's input size must be between 0 (read the vectors directly) and 4096 (got {value}).",
+        help="0: the discriminator reads the generator's vectors as they are; more puts a projection in front.")
+    dropout: float = base.dropout()  # on the generator's LSTM output, while training
+    noise_dim: int = setting(100, "Noise size", 1, 1024,
+                             rule="The noise vector needs between {low} and {high} numbers (got {value}).",
+                             help="numbers of random noise the generator starts each text from")
 
 
 @keras.saving.register_keras_serializable(package="playground")

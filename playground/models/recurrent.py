@@ -13,8 +13,9 @@ from typing import ClassVar
 import keras
 import tensorflow as tf
 
-from playground.errors import PlaygroundError
+from playground.models import base
 from playground.models.base import LanguageModel, ModelConfig
+from playground.settings import setting
 
 
 @dataclasses.dataclass(frozen=True)
@@ -22,24 +23,13 @@ class RecurrentConfig(ModelConfig):
     """Sizes of a recurrent model. ``embedding_dim`` 0 means one-hot input."""
 
     cell: ClassVar[str] = "lstm"
-    max_layers: ClassVar[int] = 8
-    embedding_dim: int = 64
-    units: int = 256
-    layers: int = 2
-    dropout: float = 0.0
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        if not 1 <= self.layers <= self.max_layers:
-            raise PlaygroundError(f"Use between 1 and 8 recurrent layers (got {self.layers}).")
-        if not 1 <= self.units <= 4096:
-            raise PlaygroundError(f"Units per layer must be between 1 and 4096 (got {self.units}).")
-        if not 0 <= self.embedding_dim <= 4096:
-            raise PlaygroundError(
-                f"The embedding size must be between 0 (one-hot input) and 4096 (got {self.embedding_dim})."
-            )
-        if not 0.0 <= self.dropout < 1.0:
-            raise PlaygroundError(f"Dropout is a probability in [0, 1) (got {self.dropout:g}).")
+    units: int = base.units()
+    layers: int = base.layers(2, 8, "Use between {low} and {high} recurrent layers (got {value}).")
+    embedding_dim: int = setting(
+        64, "Embedding size", 0, 4096, page=(0, 512, 8), flag="--embedding",
+        rule="The embedding size must be between 0 (one-hot input) and 4096 (got {value}).",
+        help="Length of the vector each token becomes (0 = one-hot input, as in the classic char-rnn).")
+    dropout: float = base.dropout()
 
 
 class RecurrentLM(LanguageModel):

@@ -24,13 +24,14 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import ClassVar
 
 import keras
 import tensorflow as tf
 
 from playground.errors import PlaygroundError
+from playground.models import base
 from playground.models.base import Architecture, LanguageModel, ModelConfig
+from playground.settings import setting
 
 MASKED = -1e9  # a score no softmax can bring back
 
@@ -40,38 +41,33 @@ class TransformerConfig(ModelConfig):
     """Sizes of a transformer decoder. ``context`` is the most tokens it can look back over."""
 
     arch = "transformer"
-    max_layers: ClassVar[int] = 12
-    embedding_dim: int = 128
-    heads: int = 4
-    layers: int = 2  # fast default, chosen by measurement; the shipped model has 4
-    context: int = 64
-    dropout: float = 0.0
-    ff_multiplier: int = 4
-    tied_head: bool = True
+    # Fast default, chosen by measurement; the shipped model has 4.
+    layers: int = base.layers(2, 12, "Use between {low} and {high} transformer layers (got {value}).")
+    embedding_dim: int = setting(
+        128, "Embedding size", 8, 1024, page=(8, 512, 8), flag="--embedding",
+        rule="The embedding size must be between {low} and {high} (got {value}).",
+        help="Length of the vector each token becomes; the heads share it out.")
+    heads: int = setting(4, "Attention heads", 1, 16, page=(1, 16, 1),
+                         rule="Use between {low} and {high} attention heads (got {value}).",
+                         help="Parallel attention patterns; must divide the embedding size.")
+    context: int = setting(64, "Context length (model)", 4, 2048, page=(16, 1024, 16), key="context_length",
+                           rule="The context length must be between {low} and {high} tokens (got {value}).",
+                           help="The most tokens the transformer can look back over.")
+    dropout: float = base.dropout()
+    ff_multiplier: int = setting(4, "Feed-forward width", 1, 8,
+                                 rule="The feed-forward layer is {low} to {high} times the embedding size "
+                                      "(got {value}).",
+                                 help="width of the feed-forward layer, as a multiple of the embedding size")
+    tied_head: bool = setting(True, "Tied output layer", flag="--untied-head",
+                              help="a separate output matrix instead of the embedding's")
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        if not 1 <= self.layers <= self.max_layers:
-            raise PlaygroundError(f"Use between 1 and 12 transformer layers (got {self.layers}).")
-        if not 1 <= self.heads <= 16:
-            raise PlaygroundError(f"Use between 1 and 16 attention heads (got {self.heads}).")
-        if not 8 <= self.embedding_dim <= 1024:
-            raise PlaygroundError(f"The embedding size must be between 8 and 1024 (got {self.embedding_dim}).")
         if self.embedding_dim % self.heads:
             raise PlaygroundError(
                 f"Embedding size {self.embedding_dim} must be divisible by {self.heads} heads "
                 f"({self.embedding_dim} / {self.heads} is not a whole number)."
             )
-        if not 4 <= self.context <= 2048:
-            raise PlaygroundError(f"The context length must be between 4 and 2048 tokens (got {self.context}).")
-        if not 0.0 <= self.dropout < 1.0:
-            raise PlaygroundError(f"Dropout is a probability in [0, 1) (got {self.dropout:g}).")
-        if not 1 <= self.ff_multiplier <= 8:
-            raise PlaygroundError(
-                f"The feed-forward layer is 1 to 8 times the embedding size (got {self.ff_multiplier})."
-            )
-        if not isinstance(self.tied_head, bool):
-            raise PlaygroundError(f"tied_head must be true or false (got {self.tied_head!r}).")
 
     @property
     def head_dim(self) -> int:

@@ -130,10 +130,11 @@ def build_demo(context: AppContext) -> gr.Blocks:
             bind(context, runs_tab.list_runs), None, runs_table, api_visibility="private").then(
             bind(context, compare_tab.refresh_choices), None, compare_runs, api_visibility="private")
         # The parameter count depends on the corpus's vocabulary: refresh it after each load.
+        describe = bind(context, model_tab.describe_model, model_tab.FORM)
+        draw = bind(context, model_tab.draw_model, model_tab.FORM)
         for event in corpus_loads:
-            event.then(bind(context, model_tab.describe_model), model.inputs(), [model.explanation, model.size],
-                       api_visibility="private").then(
-                bind(context, model_tab.draw_model), model.inputs(), model.picture, api_visibility="private")
+            event.then(describe, model.inputs(), [model.explanation, model.size], api_visibility="private").then(
+                draw, model.inputs(), model.picture, api_visibility="private")
         # A run trained or loaded elsewhere becomes the model in use: the Model list says so on arrival.
         generate.refresh_lab(generate_page.select(bind(context, generate_tab.model_in_use), None,
                                                   [generate.chosen, generate.model_info], api_visibility="private"))

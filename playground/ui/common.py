@@ -4,14 +4,14 @@ import dataclasses
 import functools
 import html
 import inspect
-import math
-from typing import Callable
+from typing import Callable, Sequence
 
 import gradio as gr
 
 from playground.errors import PlaygroundError
 from playground.pretrained import Catalog
 from playground.session import Session, SessionStore
+from playground.settings import Declared, number
 
 
 @dataclasses.dataclass
@@ -27,19 +27,39 @@ def session_of(context: AppContext, request: gr.Request | None) -> Session:
     return context.store.get(key, getattr(request, "username", None))
 
 
-def bind(context: AppContext, handler: Callable) -> Callable:
+def bind(context: AppContext, handler: Callable, form: Sequence[str] | None = None) -> Callable:
     """``handler(context, *inputs, request=None)`` as a Gradio event function.
 
     The context is bound without ``functools.partial`` because Gradio reads the type hints
     of the function it is given to find the ``gr.Request`` parameter, and a partial has none.
+    With ``form`` (names, one per input component), the event function's parameters are those
+    names, which the web API shows as keyword arguments, and the handler is called as
+    ``handler(context, {name: value}, request=...)``: a form built from declared settings needs
+    no hand-written parameter list.
     A :class:`PlaygroundError` becomes a ``gr.Error``, shown to the user as it is written.
     """
-    signature = inspect.signature(handler)
-    parameters = list(signature.parameters.values())[1:]
+    if form is None:
+        signature = inspect.signature(handler)
+        signature = signature.replace(parameters=list(signature.parameters.values())[1:])
+        annotations = {k: v for k, v in handler.__annotations__.items() if k != "context"}
+
+        def arguments(args, kwargs):
+            return args, kwargs
+    else:
+        positional = inspect.Parameter.POSITIONAL_OR_KEYWORD
+        signature = inspect.Signature([*(inspect.Parameter(name, positional) for name in form),
+                                       inspect.Parameter("request", positional, default=None, annotation=gr.Request)])
+        annotations = {"request": gr.Request}
+
+        def arguments(args, kwargs):
+            values = signature.bind(*args, **kwargs).arguments
+            request = values.pop("request", None)
+            return (dict(values),), {"request": request}
 
     if inspect.isasyncgenfunction(handler):
         @functools.wraps(handler)
         async def bound(*args, **kwargs):
+            args, kwargs = arguments(args, kwargs)
             try:
                 async for value in handler(context, *args, **kwargs):
                     yield value
@@ -48,6 +68,7 @@ def bind(context: AppContext, handler: Callable) -> Callable:
     elif inspect.isgeneratorfunction(handler):
         @functools.wraps(handler)
         def bound(*args, **kwargs):
+            args, kwargs = arguments(args, kwargs)
             try:
                 yield from handler(context, *args, **kwargs)
             except PlaygroundError as error:
@@ -55,29 +76,44 @@ def bind(context: AppContext, handler: Callable) -> Callable:
     else:
         @functools.wraps(handler)
         def bound(*args, **kwargs):
+            args, kwargs = arguments(args, kwargs)
             try:
                 return handler(context, *args, **kwargs)
             except PlaygroundError as error:
                 raise gr.Error(str(error), title="Please check your input") from None
 
-    bound.__signature__ = signature.replace(parameters=parameters)
-    bound.__annotations__ = {k: v for k, v in handler.__annotations__.items() if k != "context"}
+    bound.__signature__ = signature
+    bound.__annotations__ = annotations
     return bound
 
 
-def number(value, label: str, default: float | None = None) -> float:
-    """A number from a form field or an API argument, or a clear error (a cleared box sends None)."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if default is not None:
-            return default
-        raise PlaygroundError(f"{label} must be a number; the field is empty.")
-    try:
-        result = float(value)
-    except (TypeError, ValueError):
-        raise PlaygroundError(f"{label} must be a number (got {value!r}).") from None
-    if not math.isfinite(result):
-        raise PlaygroundError(f"{label} must be a finite number (got {value!r}).")
-    return result
+def control(item: Declared, value=None):
+    """The page's control for a declared setting, showing ``value`` (default: where the page starts):
+    a checkbox, a choice, a slider over the part of the range the page offers, or a number box
+    (where the setting can be ``None``, 0 there means no limit)."""
+    s = item.setting
+    value = item.start if value is None else value
+    common = dict(label=s.label if item.default is not None else f"{s.label} (0 = no limit)", info=s.help)
+    if item.kind is bool:
+        return gr.Checkbox(value, **common)
+    if s.choices:
+        return (gr.Radio if len(s.choices) <= 3 else gr.Dropdown)(list(s.choices), value=value, **common)
+    if len(s.page) == 3:
+        low, high, step = s.page
+        return gr.Slider(low, high, value=value, step=step, **common)
+    low, high = s.page or (None, None)
+    return gr.Number(value=value, minimum=low, maximum=high, precision=0 if item.kind is int else None,
+                     **common)
+
+
+def shown_as(item: Declared) -> dict:
+    """A control's properties for ``item`` when one control stands for the same field of several
+    architectures (an LSTM offers 8 layers, a GAN 4): for a ``gr.update``."""
+    s = item.setting
+    properties = dict(visible=True, value=item.start, label=s.label, info=s.help)
+    if s.page and len(s.page) == 3:
+        properties.update(minimum=s.page[0], maximum=s.page[1], step=s.page[2])
+    return properties
 
 
 def whole(value, label: str, default: int | None = None) -> int:

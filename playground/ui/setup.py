@@ -15,8 +15,7 @@ from playground.pretrained import PREFIX
 from playground.ui import generate_tab, model_tab, train_tab
 from playground.ui.common import AppContext, session_of
 
-TRAIN_NAMES = {"epochs": "epochs", "minutes": "minutes", "batch_size": "batch_size", "window": "window",
-               "learning_rate": "learning_rate", "optimizer": "optimizer", "train_seed": "seed"}
+TRAIN_NAMES = setup_link.TRAIN_FIELDS  # link name -> the Train tab's setting key
 
 
 @dataclasses.dataclass
@@ -34,7 +33,7 @@ class SetupTargets:
     def share_inputs(self) -> list:
         """What a link is written from: the corpus, model, training and Generate settings."""
         return [*self.corpus.values(), self.model.arch, *self.model.fields.values(),
-                *(getattr(self.train, name) for name in TRAIN_NAMES.values()),
+                *(self.train.fields[key] for key in TRAIN_NAMES.values()),
                 *self.generate.settings.values(), *self.generate.sliders]
 
     def outputs(self) -> list:
@@ -62,8 +61,7 @@ def apply(context: AppContext, targets: SetupTargets, query: str | dict, request
     if "arch" in values:
         updates.append(gr.update(value=arch))
         shown = model_tab.show_controls(context, arch)
-        train_start = dict(zip(("batch_size", "window", "learning_rate", "optimizer"),
-                               train_tab.suggest_settings(context, arch)))
+        train_start = dict(zip(train_tab.FOLLOWS_ARCHITECTURE, train_tab.suggest_settings(context, arch)))
     else:
         updates.append(gr.update())
         shown, train_start = [gr.update() for _ in model_tab.CONTROLS], {}
@@ -119,6 +117,8 @@ def _typed(values: dict) -> dict:
             typed[name] = int(round(float(value)))
         elif field.kind == "float":
             typed[name] = float(value)
+        elif field.kind == "bool":
+            typed[name] = bool(value)
         else:
             typed[name] = value
     return typed

@@ -7,9 +7,10 @@ import gradio as gr
 
 from playground import charts
 from playground.monitor import Snapshot
-from playground.models import architecture
-from playground.training import TrainConfig
-from playground.ui.common import AppContext, bind, escape, number, session_of, whole
+from playground.settings import declared
+from playground.training import TrainConfig, config_from_page, measured_on_page, page_start
+from playground.ui import model_tab
+from playground.ui.common import AppContext, bind, control, escape, session_of
 from playground.ui.model_tab import ModelControls, model_options
 
 INTRO = """
@@ -30,42 +31,23 @@ REFRESH_SECONDS = 0.5
 SAMPLES_EMPTY = "Text the model writes at a few temperatures appears here after each epoch of training."
 
 
+PAGE = tuple(item for item in declared(TrainConfig) if item.setting.page is not None)
+FIRST_ROW = ("epochs", "minutes", "learning_rate", "optimizer")  # the rest wait under "More settings"
+FOLLOWS_ARCHITECTURE = measured_on_page()
+
+
 @dataclasses.dataclass
 class TrainControls:
-    epochs: gr.Number
-    minutes: gr.Number
-    batch_size: gr.Slider
-    window: gr.Slider
-    learning_rate: gr.Number
-    optimizer: gr.Dropdown
-    seed: gr.Number
+    fields: dict  # setting key -> component, in declaration order
 
     def inputs(self) -> list:
-        return [self.epochs, self.minutes, self.batch_size, self.window, self.learning_rate, self.optimizer,
-                self.seed]
-
-
-def train_config(epochs: float, minutes: float, batch_size: float, window: float, learning_rate: float,
-                 optimizer: str, seed: float, arch: str = "lstm") -> TrainConfig:
-    from playground.errors import PlaygroundError
-
-    epochs, minutes = number(epochs, "Epochs", 0.0), number(minutes, "Minutes", 0.0)
-    if epochs < 0 or minutes < 0:
-        raise PlaygroundError("Epochs and minutes cannot be negative.")
-    if epochs == 0 and minutes == 0:
-        raise PlaygroundError("Set a number of epochs or of minutes (or both: whichever comes first).")
-    # The architecture's measured extras (schedule, warm-up) come along; what the student set wins.
-    defaults = architecture(arch).train_defaults
-    chosen = dict(batch_size=whole(batch_size, "Batch size"), window=whole(window, "Context length"),
-                  learning_rate=number(learning_rate, "Learning rate"), optimizer=optimizer)
-    return TrainConfig(**{**defaults, **chosen}, epochs=epochs or None, minutes=minutes or None,
-                       seed=whole(seed, "Random seed", 0))
+        return list(self.fields.values())
 
 
 def suggest_settings(context: AppContext, arch: str, request: gr.Request = None) -> list:
-    """The architecture's measured starting point for batch size, context, learning rate and optimizer."""
-    base, defaults = TrainConfig(), architecture(arch).train_defaults
-    return [defaults.get(name, getattr(base, name)) for name in ("batch_size", "window", "learning_rate", "optimizer")]
+    """The architecture's measured starting point for the settings that follow it."""
+    start = page_start(arch)
+    return [start[key] for key in FOLLOWS_ARCHITECTURE]
 
 
 def samples_html(snapshot: Snapshot) -> str:
@@ -88,18 +70,16 @@ def view(snapshot: Snapshot) -> tuple[str, object, str, object]:
     return status, charts.loss_figure(snapshot), samples_html(snapshot), gr.Plot(diagnostics, visible=bool(diagnostics))
 
 
-async def train(context: AppContext, arch: str, units: float, layers: float, embedding_dim: float, heads: float,
-          context_length: float, dropout: float, cell: str, pretrain_share: float, beta_max: float, d_steps: float,
-          mle_mix: float, straight_through: bool, epochs: float, minutes: float, batch_size: float, window: float,
-          learning_rate: float, optimizer: str, seed: float, request: gr.Request = None):
+async def train(context: AppContext, values: dict, request: gr.Request = None):
     """Start training in the background and stream (status, loss chart, samples, diagnostics) until it ends.
 
-    The model settings are the Model tab's controls; fields the architecture lacks are ignored.
+    ``values``: the Model tab's settings, then the Train tab's (by API name); settings the
+    architecture lacks are ignored.
     """
     session = session_of(context, request)
-    config = train_config(epochs, minutes, batch_size, window, learning_rate, optimizer, seed, arch)
-    options = model_options(arch, units, layers, embedding_dim, heads, context_length, dropout, cell,
-                            pretrain_share, beta_max, d_steps, mle_mix, straight_through)
+    arch = values["arch"]
+    config = config_from_page(arch, values)
+    options = model_options(**{key: values[key] for key in model_tab.FORM})
     # Tokenizing and building take seconds on a large corpus: in a worker thread, not on the event
     # loop that answers every other student.
     monitor = await asyncio.to_thread(session.start_training, arch, options, config)
@@ -136,23 +116,17 @@ def render(context: AppContext, model: ModelControls) -> tuple[list, TrainContro
     to use, and its controls."""
     gr.Markdown(INTRO)
     # The Model tab starts on the LSTM, so its measured settings are where the Train tab starts.
-    start = dict(zip(("batch_size", "window", "learning_rate", "optimizer"), suggest_settings(context, "lstm")))
+    start, fields = page_start("lstm"), {}
     with gr.Row():
-        epochs = gr.Number(value=3, label="Epochs (0 = no limit)", minimum=0, maximum=1000,
-                           info="One epoch shows the model as many characters as the training text has.")
-        minutes = gr.Number(value=5, label="Minutes (0 = no limit)", minimum=0, maximum=240,
-                            info="Training ends at whichever limit comes first.")
-        learning_rate = gr.Number(value=start["learning_rate"], label="Learning rate", minimum=0,
-                                  info="Step size of each update. Too high: the loss jumps or explodes.")
-        optimizer = gr.Dropdown(["adam", "adamw", "rmsprop", "sgd"], value=start["optimizer"], label="Optimizer")
+        for item in PAGE:
+            if item.key in FIRST_ROW:
+                fields[item.key] = control(item, start[item.key])
     with gr.Accordion("More settings", open=False):
         with gr.Row():
-            batch_size = gr.Slider(1, 256, value=start["batch_size"], step=1, label="Batch size",
-                                   info="Windows of text per update.")
-            window = gr.Slider(16, 512, value=start["window"], step=16, label="Context length",
-                               info="Tokens per training window: how far back gradients reach.")
-            seed = gr.Number(value=0, precision=0, label="Random seed")
-    controls = TrainControls(epochs, minutes, batch_size, window, learning_rate, optimizer, seed)
+            for item in PAGE:
+                if item.key not in FIRST_ROW:
+                    fields[item.key] = control(item, start[item.key])
+    controls = TrainControls({item.key: fields[item.key] for item in PAGE})
     with gr.Row():
         train_button = gr.Button("Train", variant="primary", elem_id="train")
         stop_button = gr.Button("Stop", variant="stop", elem_id="stop")
@@ -161,11 +135,11 @@ def render(context: AppContext, model: ModelControls) -> tuple[list, TrainContro
                     label="Loss", show_label=False, elem_id="loss-chart")
     diagnostics = gr.Plot(label="Diagnostics", elem_id="diagnostics-chart", visible=False)
     samples = gr.HTML(f"<p class='pg-muted'>{SAMPLES_EMPTY}</p>", elem_id="train-samples")
-    train_button.click(bind(context, train), model.inputs() + controls.inputs(),
+    train_button.click(bind(context, train, (*model_tab.FORM, *controls.fields)), model.inputs() + controls.inputs(),
                        [status, chart, samples, diagnostics], api_name="train", concurrency_limit=None)
     stop_button.click(bind(context, stop), None, status, api_name="stop",
                       concurrency_limit=None)
     # A student's choice only (.input): a set-up link sets the architecture and its settings together.
-    model.arch.input(bind(context, suggest_settings), model.arch, [batch_size, window, learning_rate, optimizer],
+    model.arch.input(bind(context, suggest_settings), model.arch, [fields[key] for key in FOLLOWS_ARCHITECTURE],
                      api_visibility="private")
     return [status, chart, samples, diagnostics], controls
