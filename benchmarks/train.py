@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from playground import corpus as corpus_module, events  # noqa: E402
 from playground.models import ARCHITECTURES  # noqa: E402
 from playground.runs import TrainingRun  # noqa: E402
-from playground.training import TrainConfig  # noqa: E402
+from playground.training import config_for  # noqa: E402
 
 
 def peak_rss_mb() -> float:
@@ -45,8 +45,7 @@ def benchmark(corpus_path: str, arch: str, target: float, minutes: float, out: P
                 reached.update(seconds=event.seconds, step=event.step)
                 run_box[0].stop()
 
-    config = TrainConfig(minutes=minutes, eval_every_seconds=3.0, eval_tokens=32_768,
-                         **spec.train_defaults)
+    config = config_for(arch, {"minutes": minutes, "eval_every_seconds": 3.0, "eval_tokens": 32_768})
     run = TrainingRun(corpus, arch, None, config, run_dir=out / arch, publish=publish)
     run_box.append(run)
     started = time.perf_counter()

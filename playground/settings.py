@@ -60,8 +60,11 @@ class Setting:
 
 def setting(default: Any, label: str | Setting, low: float | None = None, high: float | None = None,
             **details) -> Any:
-    """A dataclass field declared with its :class:`Setting` (or one declared elsewhere and shared)."""
+    """A dataclass field declared with its :class:`Setting` (or one declared elsewhere and shared);
+    a ``default`` of ``dataclasses.MISSING`` makes the field one every config must be given."""
     declared_ = label if isinstance(label, Setting) else Setting(label, low, high, **details)
+    if default is dataclasses.MISSING:
+        return dataclasses.field(metadata={"setting": declared_})
     return dataclasses.field(default=default, metadata={"setting": declared_})
 
 
@@ -213,10 +216,11 @@ def convert(item: Declared, value: Any) -> Any:
 
 def from_form(config_class: type, values: dict[str, Any]) -> dict[str, Any]:
     """Keyword arguments for ``config_class`` from form or API values keyed by setting key: only
-    the settings it declares, converted to their types; ``None`` (not given) is left out."""
+    the settings it declares, converted to their types; ``None`` or an empty box (not given) is
+    left out."""
     options = {}
     for item in declared(config_class):
         value = values.get(item.key)
-        if value is not None:
+        if value is not None and not (isinstance(value, str) and not value.strip()):
             options[item.name] = convert(item, value)
     return options

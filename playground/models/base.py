@@ -26,8 +26,8 @@ class ModelConfig:
     """Fields every architecture shares; subclasses add their own and validate them."""
 
     arch: ClassVar[str] = ""
-    vocab_size: int = setting(0, "Vocabulary", 2, rule="The vocabulary needs at least 2 tokens (got {value}).",
-                              flag=None)
+    vocab_size: int = setting(dataclasses.MISSING, "Vocabulary", 2, kind=int, flag=None,
+                              rule="The vocabulary needs at least 2 tokens (got {value}).")
 
     def __post_init__(self) -> None:
         check(self)  # every declared setting; subclasses add the rules that join two fields
