@@ -94,16 +94,23 @@ def _add_next(commands) -> None:
     following.add_argument("--json", action="store_true")
 
 
-def next_token(args) -> dict:
-    from playground.next_token import check_top, visible
+def _sampling(args):
+    """The saved model and the sampling filters ``generate`` and ``next`` were given; a note on
+    stderr for prompt symbols the model never saw."""
     from playground.runs import TextModel
     from playground.sampling import SamplingSettings
 
     model = TextModel.load(args.model)
-    settings = SamplingSettings(top_k=args.top_k, top_p=args.top_p, min_p=args.min_p)
     unknown = model.unknown_in(args.prompt)
     if unknown:
         print(f"note: the model has never seen {''.join(unknown)!r}; those become <unk>", file=sys.stderr)
+    return model, SamplingSettings(top_k=args.top_k, top_p=args.top_p, min_p=args.min_p)
+
+
+def next_token(args) -> dict:
+    from playground.next_token import check_top, visible
+
+    model, settings = _sampling(args)
     view = model.next_token(args.prompt, args.temperature, settings)
     result = view.to_json(check_top(args.top, model.model.model_config.vocab_size))
     if not args.json:
@@ -338,14 +345,9 @@ def _take_settings_of(args, text: str) -> None:
 
 
 def generate(args) -> dict:
-    from playground.runs import TextModel
-    from playground.sampling import SamplingSettings, parse_temperatures
+    from playground.sampling import parse_temperatures
 
-    model = TextModel.load(args.model)
-    settings = SamplingSettings(top_k=args.top_k, top_p=args.top_p, min_p=args.min_p)
-    unknown = model.unknown_in(args.prompt)
-    if unknown:
-        print(f"note: the model has never seen {''.join(unknown)!r}; those become <unk>", file=sys.stderr)
+    model, settings = _sampling(args)
     samples = model.generate(args.prompt, parse_temperatures(args.temperatures), args.length, args.seed, settings)
     if not args.json:
         for sample in samples:

@@ -50,6 +50,10 @@ def units(default: int = 256, label: str = "Units per layer", help: str = ""):
                    help=help or "Size of the memory vector: more units remember more, train slower.")
 
 
+def embedding(default: int, label: str, low: int, high: int, rule: str, help: str):
+    return setting(default, label, low, high, page=(low, 512, 8), flag="--embedding", rule=rule, help=help)
+
+
 def layers(default: int, most: int, rule: str):
     return setting(default, "Layers", 1, most, page=(1, most, 1), rule=rule,
                    help="Layers stacked on each other: each reads the one below's summary of the text.")

@@ -31,10 +31,10 @@ class GANConfig(ModelConfig):
     # The generator: a recurrent language model.
     units: int = base.units(label="Generator units")
     layers: int = base.layers(1, 4, "The generator may have {low} to {high} recurrent layers (got {value}).")
-    embedding_dim: int = setting(
-        64, "Generator embedding size", 0, 4096, page=(0, 512, 8), flag="--embedding",
-        rule="The generator's embedding size must be between 0 (one-hot input) and 4096 (got {value}).",
-        help="Length of the vector each token becomes in the generator (0 = one-hot input).")
+    embedding_dim: int = base.embedding(
+        64, "Generator embedding size", 0, 4096,
+        "The generator's embedding size must be between 0 (one-hot input) and 4096 (got {value}).",
+        "Length of the vector each token becomes in the generator (0 = one-hot input).")
     dropout: float = base.dropout()
     cell: str = setting("lstm", "Generator cell", choices=("lstm", "gru"), page=(),
                         rule="The generator's cell must be 'lstm' or 'gru' (got {value}).",

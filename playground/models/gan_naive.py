@@ -40,10 +40,10 @@ class NaiveGANConfig(ModelConfig):
     arch: ClassVar[str] = "gan-naive"
     units: int = base.units(help="Size of the memory vector of both networks' LSTMs.")
     layers: int = base.layers(1, 4, "Use between {low} and {high} LSTM layers (got {value}).")
-    embedding_dim: int = setting(
-        0, "Discriminator input size", 0, 4096, page=(0, 512, 8), flag="--embedding",
-        rule="The discriminator's input size must be between 0 (read the vectors directly) and 4096 (got {value}).",
-        help="0: the discriminator reads the generator's vectors as they are; more puts a projection in front.")
+    embedding_dim: int = base.embedding(
+        0, "Discriminator input size", 0, 4096,
+        "The discriminator's input size must be between 0 (read the vectors directly) and 4096 (got {value}).",
+        "0: the discriminator reads the generator's vectors as they are; more puts a projection in front.")
     dropout: float = base.dropout()  # on the generator's LSTM output, while training
     noise_dim: int = setting(100, "Noise size", 1, 1024,
                              rule="The noise vector needs between {low} and {high} numbers (got {value}).",

@@ -15,7 +15,6 @@ import tensorflow as tf
 
 from playground.models import base
 from playground.models.base import LanguageModel, ModelConfig
-from playground.settings import setting
 
 
 @dataclasses.dataclass(frozen=True)
@@ -25,10 +24,9 @@ class RecurrentConfig(ModelConfig):
     cell: ClassVar[str] = "lstm"
     units: int = base.units()
     layers: int = base.layers(2, 8, "Use between {low} and {high} recurrent layers (got {value}).")
-    embedding_dim: int = setting(
-        64, "Embedding size", 0, 4096, page=(0, 512, 8), flag="--embedding",
-        rule="The embedding size must be between 0 (one-hot input) and 4096 (got {value}).",
-        help="Length of the vector each token becomes (0 = one-hot input, as in the classic char-rnn).")
+    embedding_dim: int = base.embedding(
+        64, "Embedding size", 0, 4096, "The embedding size must be between 0 (one-hot input) and 4096 (got {value}).",
+        "Length of the vector each token becomes (0 = one-hot input, as in the classic char-rnn).")
     dropout: float = base.dropout()
 
 

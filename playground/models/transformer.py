@@ -43,10 +43,9 @@ class TransformerConfig(ModelConfig):
     arch = "transformer"
     # Fast default, chosen by measurement; the shipped model has 4.
     layers: int = base.layers(2, 12, "Use between {low} and {high} transformer layers (got {value}).")
-    embedding_dim: int = setting(
-        128, "Embedding size", 8, 1024, page=(8, 512, 8), flag="--embedding",
-        rule="The embedding size must be between {low} and {high} (got {value}).",
-        help="Length of the vector each token becomes; the heads share it out.")
+    embedding_dim: int = base.embedding(128, "Embedding size", 8, 1024,
+                                        "The embedding size must be between {low} and {high} (got {value}).",
+                                        "Length of the vector each token becomes; the heads share it out.")
     heads: int = setting(4, "Attention heads", 1, 16, page=(1, 16, 1),
                          rule="Use between {low} and {high} attention heads (got {value}).",
                          help="Parallel attention patterns; must divide the embedding size.")
