@@ -28,6 +28,11 @@ DEFAULT_TEMPERATURES = (0.5, 1.0, 1.5)
 FRESH_STEPS = 150
 
 
+def has_discriminator(text_model) -> bool:
+    """Whether the model was trained against a discriminator (a GAN), so there is one to ask."""
+    return text_model is not None and text_model.arch in GANS
+
+
 @dataclasses.dataclass(frozen=True)
 class Scored:
     kind: str  # "held-out" or "T = 0.5"

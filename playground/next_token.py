@@ -92,6 +92,15 @@ class NextToken:
             scaled=self.scaled[keep], probability_t1=self.probability_t1[keep], tempered=self.tempered[keep],
             kept=self.kept[keep], probability=self.probability[keep])
 
+    def probability_of(self, token_id) -> float:
+        """The probability a draw gives the token ``token_id``; an error for one the model never writes."""
+        if token_id is None:
+            raise PlaygroundError("Pick a token to append.")
+        where = np.flatnonzero(self.token_ids == int(token_id))
+        if not len(where):
+            raise PlaygroundError("That token is not one this model can write; pick another.")
+        return float(self.probability[where[0]])
+
     def to_json(self, count: int = DEFAULT_TOP) -> dict:
         shown = self.top(count)
         return {

@@ -173,6 +173,13 @@ class TextModel:
         return self.tokenizer.unknown_symbols(prompt)
 
     @property
+    def validation_loss(self) -> float | None:
+        """The held-out loss (nats per token) measured when training finished, if it was."""
+        result = self.info.get("result") if isinstance(self.info.get("result"), dict) else {}
+        loss = result.get("val_loss")
+        return float(loss) if isinstance(loss, (int, float)) and not isinstance(loss, bool) else None
+
+    @property
     def ignores_prompt(self) -> bool:
         """The naive GAN writes from noise: what it expects next does not depend on the prompt."""
         return self.arch == "gan-naive"

@@ -98,6 +98,12 @@ class Session:
         return choice
 
     # The model in use -----------------------------------------------------------------
+    def current_model(self) -> TextModel:
+        """The model this session generates with, or an error saying how to get one."""
+        if self.model is None:
+            raise PlaygroundError("There is no model yet: train one (Train tab) or pick a pretrained model.")
+        return self.model
+
     def model_choice(self, pretrained_names: Sequence[str]) -> str:
         """How the Model list names the model this session generates with."""
         model = self.model
@@ -129,7 +135,12 @@ class Session:
         model = catalog.get(choice)
         return model.name, model
 
+    def resolve_all(self, choices: Sequence[str], catalog) -> dict[str, TextModel]:
+        """Model-list entries as {display name: model}, in the order given."""
+        return dict(self.resolve(choice, catalog) for choice in choices)
+
     def use_model(self, choice: str, catalog) -> TextModel:
+        """Generate with a Model-list entry from now on."""
         self.model = self.resolve(choice, catalog)[1]
         return self.model
 

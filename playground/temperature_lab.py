@@ -23,11 +23,57 @@ from playground import metrics
 from playground.errors import PlaygroundError
 from playground.runs import Sample, TextModel
 from playground.sampling import SamplingSettings, check_temperatures
+from playground.settings import Setting, check, require, setting
 from playground.tokenizers import WordTokenizer
 
 QD_TEMPERATURES = (0.2, 0.3, 0.5, 0.7, 0.85, 1.0, 1.2, 1.5)
 CHAR_NGRAM, WORD_NGRAM = metrics.CHAR_NGRAM, metrics.WORD_NGRAM
 memorisation_index = metrics.memorisation_index
+
+# The temperature grid: one column per temperature, the same random numbers in every column.
+GRID_TEMPERATURES = (0.2, 0.5, 0.7, 1.0, 1.2, 1.5, 1.8, 2.0)  # the columns' first temperatures
+GRID_START_COLUMNS = 6  # columns shown before a student adds any
+GRID_COLUMNS = Setting("Columns", 1, len(GRID_TEMPERATURES), page=(1, len(GRID_TEMPERATURES), 1),
+                       rule="The grid has {low} to {high} columns (got {value}).")
+MEASURE_SAMPLES = Setting("Samples per temperature", 1, 64, page=(1, 64, 1),
+                          rule="Use between {low} and {high} samples per temperature (got {value}).")
+MEASURE_START_SAMPLES = 16
+
+# What a temperature does to the draws, from the coldest up: (highest temperature, character).
+CHARACTERS = (
+    (0.35, "careful: the favourite token almost every time"),
+    (0.85, "balanced: mostly likely tokens, some variety"),
+    (1.15, "adventurous: trusts the model's own odds"),
+    (float("inf"), "wild: long shots get real chances"),
+)
+
+
+def character_of(temperature: float) -> str:
+    """What sampling at ``temperature`` is like, in a few words."""
+    if temperature == 0:
+        return "greedy: always the single most likely token"
+    return next(text for limit, text in CHARACTERS if temperature <= limit)
+
+
+def grid_temperatures(columns: int, temperatures: Sequence[float]) -> list[float]:
+    """The temperatures of the grid's first ``columns`` columns."""
+    require("columns", columns, GRID_COLUMNS, int)
+    return [float(t) for t in temperatures[:columns]]
+
+
+def grid(model: TextModel, prompt: str, temperatures: Sequence[float], length: int, seed: int,
+         settings: SamplingSettings = SamplingSettings()) -> tuple[list[Sample], list[dict]]:
+    """One sample per temperature, all from the same random numbers, and each sample measured."""
+    samples = model.generate(prompt, temperatures, length, seed, settings)
+    index = model.memorisation_index()
+    return samples, [sample_row(sample, model.level, index) for sample in samples]
+
+
+def grid_table(rows_by_model: dict[str, list[dict]]) -> pd.DataFrame:
+    """One row per model and temperature with its measures, the model first."""
+    tables = [pd.DataFrame(rows).drop(columns=["sample"]).assign(model=name) for name, rows in rows_by_model.items()]
+    table = pd.concat(tables, ignore_index=True)
+    return table[["model", *[c for c in table.columns if c != "model"]]]
 
 
 def measured_tokens(sample: Sample, level: str):
@@ -45,6 +91,7 @@ def measure_temperatures(model: TextModel, prompt: str, temperatures: Sequence[f
                          samples_per_temperature: int = 1, settings: SamplingSettings = SamplingSettings(),
                          index: metrics.NgramIndex | None = None) -> pd.DataFrame:
     """One row per sample with its metrics; all samples in one batched call."""
+    require("samples_per_temperature", samples_per_temperature, MEASURE_SAMPLES, int)
     samples = model.generate(prompt, temperatures, length, seed, settings, samples_per_temperature)
     return pd.DataFrame([sample_row(s, model.level, index) for s in samples])
 
@@ -58,19 +105,17 @@ def summary_by_temperature(rows: pd.DataFrame) -> pd.DataFrame:
 @dataclasses.dataclass(frozen=True)
 class QualityDiversitySettings:
     temperatures: tuple[float, ...] = QD_TEMPERATURES
-    samples: int = 64
-    references: int = 64
-    length: int = 200
+    samples: int = setting(64, "Samples per temperature", 2, 256, page=(2, 128, 1),
+                           rule="Use between {low} and {high} samples per temperature (got {value}).")
+    references: int = setting(64, "Held-out references", 1, 512, page=(1, 256, 1),
+                              rule="Use between {low} and {high} references (got {value}).")
+    length: int = setting(200, "Sample length (tokens)", 20, 1000, page=(20, 500, 10),
+                          rule="Sample length must be between {low} and {high} tokens (got {value}).")
     seed: int = 0
 
     def __post_init__(self) -> None:
         check_temperatures(self.temperatures)
-        if not 2 <= self.samples <= 256:
-            raise PlaygroundError(f"Use between 2 and 256 samples per temperature (got {self.samples}).")
-        if not 1 <= self.references <= 512:
-            raise PlaygroundError(f"Use between 1 and 512 references (got {self.references}).")
-        if not 20 <= self.length <= 1000:
-            raise PlaygroundError(f"Sample length must be between 20 and 1000 tokens (got {self.length}).")
+        check(self)
         if len(self.temperatures) * self.samples > 512:
             raise PlaygroundError(
                 f"{len(self.temperatures)} temperatures x {self.samples} samples is over 512 samples; use fewer.")
@@ -141,6 +186,15 @@ def compare_models(models: dict[str, TextModel],
                                   "compare models trained on the same corpus.")
         held_out = split[1]
     return quality_diversity(models, held_out, settings)
+
+
+def copying_note(index: metrics.NgramIndex | None) -> str:
+    """What the copying measures count for a model with this index of its training text."""
+    if index is None:
+        return "The training text of this model is unknown, so copying cannot be measured."
+    unit = "character" if index.is_character_level else "word"
+    return (f"**copied**: share of {index.n}-{unit} n-grams found in the training text; "
+            "**longest_copied**: longest verbatim stretch, in tokens.")
 
 
 def token_probabilities(model: TextModel, sample: Sample) -> list[dict]:

@@ -6,15 +6,15 @@ import inspect
 from typing import Callable
 
 import gradio as gr
-import numpy as np
 import pandas as pd
 
 from playground import charts, next_token, next_token_chart, temperature_lab
-from playground.errors import PlaygroundError
 from playground.runs import Sample, TextModel
 from playground.sampling import SamplingSettings, parse_temperatures
 from playground.session import LATEST, Session
-from playground.ui.common import AppContext, bind, escape, number, session_of, whole
+from playground.temperature_lab import GRID_COLUMNS, GRID_START_COLUMNS, GRID_TEMPERATURES, MEASURE_SAMPLES
+from playground.settings import Setting, declared
+from playground.ui.common import AppContext, bind, control, escape, number, session_of, whole
 
 INTRO = """
 ### 4 · Generate: let the model write
@@ -25,10 +25,9 @@ nonsense. The **grid** draws every temperature with the *same* random numbers, s
 difference between the columns is the temperature itself.
 """
 
-DEFAULT_GRID = (0.2, 0.5, 0.7, 1.0, 1.2, 1.5)
+DEFAULT_GRID = GRID_TEMPERATURES[:GRID_START_COLUMNS]
 DEFAULT_TEMPERATURES = ", ".join(f"{t:.1f}" for t in DEFAULT_GRID)
-EXTRA_COLUMNS = (1.8, 2.0)  # where a seventh and eighth column start
-MAX_COLUMNS = len(DEFAULT_GRID) + len(EXTRA_COLUMNS)
+MAX_COLUMNS = len(GRID_TEMPERATURES)
 DEFAULT_PROMPT, DEFAULT_LENGTH = "The ", 300
 NO_MODEL = "No model yet: train one (Train tab), or load a saved run (Runs tab)."
 GRID_EMPTY = ("<p class='pg-muted'>No model to draw from yet. Train one (Train tab) or load a saved run (Runs tab), "
@@ -39,24 +38,6 @@ MEASURE_TABLE_EMPTY = pd.DataFrame(columns=["temperature", "distinct_1", "distin
                                             "mean_logprob", "copied_share"])
 QD_TABLE_EMPTY = pd.DataFrame(columns=["model", "temperature", "bleu", "self_bleu", "samples", "references"])
 
-CHARACTER = {
-    0.35: "careful: the favourite token almost every time",
-    0.85: "balanced: mostly likely tokens, some variety",
-    1.15: "adventurous: trusts the model's own odds",
-    99.0: "wild: long shots get real chances",
-}
-
-
-def character_of(temperature: float) -> str:
-    if temperature == 0:
-        return "greedy: always the single most likely token"
-    return next(text for limit, text in CHARACTER.items() if temperature <= limit)
-
-
-def current_model(context: AppContext, session: Session) -> TextModel:
-    if session.model is None:
-        raise PlaygroundError("There is no model yet: train one (Train tab) or pick a pretrained model.")
-    return session.model
 
 
 def choose_model(context: AppContext, name: str, request: gr.Request = None) -> str:
@@ -68,16 +49,20 @@ def model_in_use(context: AppContext, request: gr.Request = None):
     """The Model list as it should read now (after a training run or a load in the Runs tab)."""
     session = session_of(context, request)
     names = context.catalog.names()
-    info = model_line(session.model) if session.model is not None else NO_MODEL
-    return gr.Dropdown(choices=session.model_choices(names), value=session.model_choice(names)), info
+    return gr.Dropdown(choices=session.model_choices(names), value=session.model_choice(names)), \
+        in_use_line(session.model)
+
+
+def in_use_line(model: TextModel | None) -> str:
+    """The line naming the model in use, or saying there is none."""
+    return model_line(model) if model is not None else NO_MODEL
 
 
 def model_line(model: TextModel) -> str:
-    result = model.info.get("result", {})
-    loss = result.get("val_loss")
-    quality = f", validation loss {loss:.3f} nats/{model.level}" if isinstance(loss, (int, float)) else ""
+    loss = model.validation_loss
+    quality = f", validation loss {loss:.3f} nats/{model.level}" if loss is not None else ""
     note = " It writes from noise and ignores the prompt: that is part of why it fails." \
-        if model.arch == "gan-naive" else ""
+        if model.ignores_prompt else ""
     return (f"Using **{escape(model.name)}** ({model.arch}, {model.model.count_params():,} parameters, "
             f"{model.level} level{quality}).{note}")
 
@@ -108,8 +93,7 @@ def token_view(sample: Sample, model: TextModel) -> str:
 def generate(context: AppContext, prompt: str, length: float, temperature: float, seed: float, top_k: float,
              top_p: float, min_p: float, request: gr.Request = None) -> tuple[str, str, str]:
     """One sample at one temperature. Returns (prompt + text, per-token view, model line)."""
-    session = session_of(context, request)
-    model = current_model(context, session)
+    model = session_of(context, request).current_model()
     with context.store.activity.generating():
         sample = model.generate(prompt or "", [number(temperature, "Temperature")], whole(length, "Length"),
                                 whole(seed, "Seed", 0), settings_of(top_k, top_p, min_p))[0]
@@ -140,24 +124,22 @@ def compare_temperatures(context: AppContext, prompt: str, length: float, temper
     values, settings = parse_temperatures(temperatures), settings_of(top_k, top_p, min_p)
     length, seed = whole(length, "Length"), whole(seed, "Seed", 0)
     session = session_of(context, request)
-    chosen = resolve_models(context, session, models) if models else {"": current_model(context, session)}
+    chosen = session.resolve_all(models, context.catalog) if models else {"": session.current_model()}
     return temperature_grid(context, chosen, prompt or "", values, length, seed, settings)
 
 
 def temperature_grid(context: AppContext, chosen: dict[str, TextModel], prompt: str, values: list[float],
                      length: int, seed: int, settings: SamplingSettings):
-    sections, tables = [], []
+    """The grid's cards (a heading per named model) and its table, for models by name ("": the one in use)."""
+    sections, rows_by_model = [], {}
     for name, model in chosen.items():
         with context.store.activity.generating():
-            samples = model.generate(prompt, values, length, seed, settings)
-        index = model.memorisation_index()
-        rows = [temperature_lab.sample_row(sample, model.level, index) for sample in samples]
+            samples, rows = temperature_lab.grid(model, prompt, values, length, seed, settings)
         cards = [sample_card(prompt, sample, row, model) for sample, row in zip(samples, rows)]
         heading = f"<h4>{escape(name)}</h4>" if name else ""
         sections.append(f"{heading}<div class='pg-grid' style='--pg-columns: {len(values)}'>{''.join(cards)}</div>")
-        tables.append(pd.DataFrame(rows).drop(columns=["sample"]).assign(model=name or model.name))
-    table = pd.concat(tables, ignore_index=True)
-    table = table[["model", *[c for c in table.columns if c != "model"]]]
+        rows_by_model[name or model.name] = rows
+    table = temperature_lab.grid_table(rows_by_model)
     grid = f"<div id='temperature-grid'>{''.join(sections)}</div>"
     if len(chosen) == 1:
         only = next(iter(chosen.values()))
@@ -186,9 +168,19 @@ def gated(handler: Callable, outputs: int) -> Callable:
 def slider_temperatures(columns: float, *values: float) -> str:
     """The grid's temperature sliders as the comma-separated list the API takes (the first ``columns``)."""
     count = whole(columns, "Columns")
-    if not 1 <= count <= MAX_COLUMNS:
-        raise PlaygroundError(f"The grid has 1 to {MAX_COLUMNS} columns (got {count}).")
-    return ", ".join(f"{number(value, 'Temperature'):g}" for value in values[:count])
+    chosen = temperature_lab.grid_temperatures(count, [number(value, "Temperature") for value in values[:count]])
+    return ", ".join(f"{value:g}" for value in chosen)
+
+
+def declared_slider(setting: Setting, value: float, **options) -> gr.Slider:
+    """A slider over the part of a declared setting's range the page offers."""
+    low, high, step = setting.page
+    return gr.Slider(low, high, value=value, step=step, label=setting.label, **options)
+
+
+def quality_diversity_sliders() -> list[gr.Slider]:
+    """Samples per temperature, held-out references and sample length, as the settings declare them."""
+    return [control(item) for item in declared(temperature_lab.QualityDiversitySettings)]
 
 
 def show_columns(columns: float) -> list:
@@ -199,7 +191,7 @@ def show_columns(columns: float) -> list:
 def sample_card(prompt: str, sample: Sample, row: dict, model: TextModel) -> str:
     copied = f" · copied {row['copied_share']:.0%}" if row["copied_share"] is not None else ""
     return (f"<div class='pg-card'><div class='pg-card-head'>T = {sample.temperature:g} · "
-            f"{character_of(sample.temperature)}</div><pre class='pg-text'><b>{escape(prompt)}</b>"
+            f"{temperature_lab.character_of(sample.temperature)}</div><pre class='pg-text'><b>{escape(prompt)}</b>"
             f"{escape(model.join(prompt, sample.text)[len(prompt):])}</pre>"
             f"<div class='pg-card-foot'>distinct-2 {row['distinct_2']:.2f} · "
             f"repeated 4-grams {row['repetition_rate']:.0%}{copied} · mean log-prob {row['mean_logprob']:.2f}"
@@ -208,40 +200,27 @@ def sample_card(prompt: str, sample: Sample, row: dict, model: TextModel) -> str
             "</div></div>")
 
 
-def resolve_models(context: AppContext, session: Session, names: list) -> dict[str, TextModel]:
-    """Names from the Model list (pretrained models, a loaded run, this session's latest) to models."""
-    return dict(session.resolve(name, context.catalog) for name in names)
-
-
 def measure_temperatures(context: AppContext, prompt: str, length: float, temperatures: str, seed: float,
                          samples: float, top_k: float, top_p: float, min_p: float, request: gr.Request = None):
     """Several samples per temperature, each measured; returns (chart of means, table of means, note)."""
-    session = session_of(context, request)
-    model = current_model(context, session)
-    count = whole(samples, "Samples per temperature")
-    if not 1 <= count <= 64:
-        raise PlaygroundError(f"Use between 1 and 64 samples per temperature (got {count}).")
-    rows = temperature_lab.measure_temperatures(
-        model, prompt or "", parse_temperatures(temperatures), whole(length, "Length"), whole(seed, "Seed", 0), count,
-        settings_of(top_k, top_p, min_p), model.memorisation_index())
+    model = session_of(context, request).current_model()
+    count, length = whole(samples, "Samples per temperature"), whole(length, "Length")
+    index = model.memorisation_index()
+    rows = temperature_lab.measure_temperatures(model, prompt or "", parse_temperatures(temperatures), length,
+                                                whole(seed, "Seed", 0), count, settings_of(top_k, top_p, min_p), index)
     summary = temperature_lab.summary_by_temperature(rows)
-    note = (f"Means over {count} samples of {whole(length, 'Length')} tokens per temperature. "
+    note = (f"Means over {count} samples of {length} tokens per temperature. "
             "**distinct-n**: share of n-grams that are different (low = repetitive). "
             "**repeated 4-grams**: share of 4-grams already used earlier in the same sample. "
-            "**mean log-prob**: how likely the model itself finds its text (0 is certain).")
-    if model.memorisation_index() is not None:
-        note += (f" **copied**: share of {temperature_lab.CHAR_NGRAM if model.level == 'char' else temperature_lab.WORD_NGRAM}"
-                 f"-{'character' if model.level == 'char' else 'word'} n-grams found in the training text; "
-                 "**longest_copied**: longest verbatim stretch, in tokens.")
-    else:
-        note += " The training text of this model is unknown, so copying cannot be measured."
+            "**mean log-prob**: how likely the model itself finds its text (0 is certain). "
+            + temperature_lab.copying_note(index))
     return charts.metrics_figure(summary), summary, note
 
 
 def quality_diversity(context: AppContext, models: list, samples: float, references: float, length: float,
                       temperatures: str, seed: float, request: gr.Request = None):
     """Quality (BLEU) against diversity (1 - self-BLEU) across temperatures, one curve per model."""
-    chosen = resolve_models(context, session_of(context, request), models or [])
+    chosen = session_of(context, request).resolve_all(models or [], context.catalog)
     settings = temperature_lab.QualityDiversitySettings(
         tuple(parse_temperatures(temperatures)), whole(samples, "Samples per temperature"),
         whole(references, "Held-out references"), whole(length, "Sample length"), whole(seed, "Seed", 0))
@@ -253,7 +232,7 @@ def token_probabilities(context: AppContext, prompt: str = "", length: int = 50,
                         seed: int = 0, top_k: int = 0, top_p: float = 1.0, min_p: float = 0.0,
                         request: gr.Request = None) -> list:
     """Generate one sample and return every token with its probability and the top-5 alternatives."""
-    model = current_model(context, session_of(context, request))
+    model = session_of(context, request).current_model()
     sample = model.generate(prompt or "", [number(temperature, "Temperature")], whole(length, "Length"),
                             whole(seed, "Seed", 0), settings_of(top_k, top_p, min_p))[0]
     return temperature_lab.token_probabilities(model, sample)
@@ -261,7 +240,7 @@ def token_probabilities(context: AppContext, prompt: str = "", length: int = 50,
 
 # Next token ---------------------------------------------------------------------------
 def lab_view(context: AppContext, session: Session, prompt: str, temperature, top_k, top_p, min_p):
-    model = current_model(context, session)
+    model = session.current_model()
     return model, model.next_token(prompt or "", number(temperature, "Temperature"), settings_of(top_k, top_p, min_p))
 
 
@@ -330,14 +309,9 @@ def draw_one(context: AppContext, prompt: str, temperature: float, seed: float, 
 def pick_token(context: AppContext, prompt: str, temperature: float, top_k: float, top_p: float, min_p: float,
                token_id, path: list, request: gr.Request = None):
     """Append the token the student picked from the bars."""
-    if token_id is None:
-        raise PlaygroundError("Pick a token to append.")
     model, view = lab_view(context, session_of(context, request), prompt, temperature, top_k, top_p, min_p)
-    where = np.flatnonzero(view.token_ids == int(token_id))
-    if not len(where):
-        raise PlaygroundError("That token is not one this model can write; pick another.")
-    return append_step(model, prompt or "", list(path or []), int(token_id), view.probability[where[0]],
-                       "picked by you")
+    probability = view.probability_of(token_id)
+    return append_step(model, prompt or "", list(path or []), int(token_id), probability, "picked by you")
 
 
 def step_back(context: AppContext, prompt: str, path: list, request: gr.Request = None):
@@ -450,7 +424,7 @@ def render(context: AppContext) -> GenerateControls:
         chosen = gr.Dropdown(names, value=names[1] if len(names) > 1 else LATEST, label="Model",
                              info="A shipped pretrained model, or the one you trained.", elem_id="model-choice",
                              scale=2)
-        model_info = gr.Markdown(model_line(default_model) if default_model else NO_MODEL, elem_id="model-info")
+        model_info = gr.Markdown(in_use_line(default_model), elem_id="model-info")
     prompt = gr.Textbox(label="Prompt (the text the model continues)", value=DEFAULT_PROMPT, elem_id="prompt")
     with gr.Row():
         length = gr.Slider(10, 1000, value=DEFAULT_LENGTH, step=10, label="Length (tokens to generate)")
@@ -495,10 +469,9 @@ def render(context: AppContext) -> GenerateControls:
                 sliders = [gr.Slider(0.0, next_token.MAX_TEMPERATURE, value=t, step=0.05, label=f"Column {i + 1}",
                                      elem_classes=["grid-temperature"], elem_id=f"grid-temperature-{i + 1}",
                                      visible=i < len(DEFAULT_GRID), min_width=110)
-                           for i, t in enumerate(DEFAULT_GRID + EXTRA_COLUMNS)]
+                           for i, t in enumerate(GRID_TEMPERATURES)]
             with gr.Row():
-                columns = gr.Slider(1, MAX_COLUMNS, value=len(DEFAULT_GRID), step=1, label="Columns",
-                                    elem_id="grid-columns", scale=1)
+                columns = declared_slider(GRID_COLUMNS, GRID_START_COLUMNS, elem_id="grid-columns", scale=1)
                 grid_models = gr.Dropdown(names, multiselect=True, label="Models side by side (empty: the model above)",
                                           info="Pick several models to see them at the same temperatures.",
                                           elem_id="grid-models", scale=3)
@@ -514,7 +487,7 @@ def render(context: AppContext) -> GenerateControls:
                         "making things up (its own log-probability of the text falls).")
             with gr.Row():
                 measure_temperatures_text = gr.Textbox(DEFAULT_TEMPERATURES, label="Temperatures")
-                samples = gr.Slider(1, 64, value=16, step=1, label="Samples per temperature")
+                samples = declared_slider(MEASURE_SAMPLES, temperature_lab.MEASURE_START_SAMPLES)
             measure_button = gr.Button("Measure", variant="primary", elem_id="measure")
             measure_note = gr.Markdown("Press **Measure** to draw the samples; a chart of each measure against "
                                        "temperature and a table of means appear here.")
@@ -533,9 +506,7 @@ def render(context: AppContext) -> GenerateControls:
                 qd_temperatures = gr.Textbox(", ".join(f"{t:g}" for t in temperature_lab.QD_TEMPERATURES),
                                              label="Temperatures")
             with gr.Row():
-                qd_samples = gr.Slider(2, 128, value=64, step=1, label="Samples per temperature")
-                qd_references = gr.Slider(1, 256, value=64, step=1, label="Held-out references")
-                qd_length = gr.Slider(20, 500, value=200, step=10, label="Sample length (tokens)")
+                qd_samples, qd_references, qd_length = quality_diversity_sliders()
             qd_button = gr.Button("Measure quality and diversity", variant="primary", elem_id="qd")
             qd_chart = gr.Plot(elem_id="qd-chart", show_label=False)
             qd_table = gr.Dataframe(QD_TABLE_EMPTY, label="Per model and temperature", interactive=False)

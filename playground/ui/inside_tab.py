@@ -6,7 +6,7 @@ import pandas as pd
 from playground import critic, inside, inside_charts
 from playground.charts import empty_figure
 from playground.ui.common import AppContext, bind, session_of, whole
-from playground.ui.generate_tab import NO_MODEL, current_model, model_line
+from playground.ui.generate_tab import in_use_line, model_line
 
 INTRO = """
 ### 4b · Inside: what the model does with your text
@@ -44,7 +44,7 @@ def inspect_model(context: AppContext, prompt: str = "", request: gr.Request = N
     weights [T][T] (row i: how much token i takes from token j); for recurrent models the last recurrent
     layer's hidden state [T][units] and the units that best follow named features of the text; the
     embedding (or output weights) projected to 2-D by PCA, one point per vocabulary token; and a note."""
-    return inside.inspect(current_model(context, session_of(context, request)), prompt or "")
+    return inside.inspect(session_of(context, request).current_model(), prompt or "")
 
 
 def layer_choices(result: dict) -> tuple[list, list]:
@@ -58,7 +58,7 @@ def unit_choices(result: dict) -> list:
 
 def look_inside(context: AppContext, prompt: str, request: gr.Request = None):
     """Read the prompt once; returns the result (kept for the pickers) and every view drawn from it."""
-    model = current_model(context, session_of(context, request))
+    model = session_of(context, request).current_model()
     result = inside.inspect(model, prompt or "")
     note = model_line(model) + (f" {result['note']}" if result["note"] else "")
     embedding = inside_charts.embedding_figure(result)
@@ -101,7 +101,7 @@ def neuron_view(context: AppContext, result: dict, unit, request: gr.Request = N
 
 def held_out(context: AppContext, request: gr.Request = None) -> str:
     """A passage of the model's held-out text, for the prompt box."""
-    return inside.held_out_passage(current_model(context, session_of(context, request)))
+    return inside.held_out_passage(session_of(context, request).current_model())
 
 
 DISCRIMINATOR_HELP = (
@@ -113,7 +113,7 @@ DISCRIMINATOR_HELP = (
 
 def discriminator_scores(context: AppContext, request: gr.Request = None) -> tuple[str, pd.DataFrame]:
     """(a sentence on whether the discriminator is fooled, a table of every scored text)."""
-    model = current_model(context, session_of(context, request))
+    model = session_of(context, request).current_model()
     with context.store.activity.generating():
         result = critic.score(model)
     table = pd.DataFrame([{"text": row.kind, "realness": round(row.realness, 3), "sample": row.text[:120]}
@@ -124,8 +124,7 @@ def discriminator_scores(context: AppContext, request: gr.Request = None) -> tup
 def model_in_use(context: AppContext, request: gr.Request = None) -> tuple[str, gr.Column]:
     """The line naming the model in use, and the discriminator's section, shown for a GAN only."""
     model = session_of(context, request).model
-    return (model_line(model) if model is not None else NO_MODEL,
-            gr.Column(visible=model is not None and model.arch in critic.GANS))
+    return in_use_line(model), gr.Column(visible=critic.has_discriminator(model))
 
 
 def render(context: AppContext) -> list:
@@ -133,7 +132,7 @@ def render(context: AppContext) -> list:
     use and the GAN's section."""
     gr.Markdown(INTRO)
     default = context.store.default_model
-    model_info = gr.Markdown(model_line(default) if default else NO_MODEL, elem_id="inside-model")
+    model_info = gr.Markdown(in_use_line(default), elem_id="inside-model")
     with gr.Row():
         prompt = gr.Textbox(DEFAULT_PROMPT, label="Prompt (the text the model reads)", lines=3, scale=4,
                             elem_id="inside-prompt")
@@ -162,7 +161,7 @@ def render(context: AppContext) -> list:
     embedding = gr.Plot(empty_figure("The tokens appear here, placed by the model, when you press Look inside."),
                         elem_id="inside-embedding", show_label=False)
 
-    with gr.Column(visible=default is not None and default.arch in critic.GANS,
+    with gr.Column(visible=critic.has_discriminator(default),
                    elem_id="discriminator-view") as gan_box:
         gr.Markdown("#### GAN: is the discriminator fooled?\n" + DISCRIMINATOR_HELP)
         score_button = gr.Button("Score held-out text and samples", elem_id="discriminator-score")
