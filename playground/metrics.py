@@ -96,28 +96,17 @@ def distinct_n(tokens: TokenSequence, n: int) -> float:
 def repetition_rate(tokens: TokenSequence, n: int = 4) -> float:
     """The share of n-gram occurrences whose n-gram already occurred earlier.
 
-    Reading the sequence left to right, an occurrence counts as a repetition when the
-    same n-gram appeared at an earlier position (overlapping occurrences count). The
-    count is divided by the number of n-grams. Example: ``"abcabc"`` with ``n=3`` has the
-    trigrams ``abc, bca, cab, abc``; only the last repeats, so the rate is 1/4.
+    Reading the sequence left to right, an occurrence is a repetition when the same n-gram
+    appeared at an earlier position (overlapping occurrences count). Example: ``"abcabc"``
+    with ``n=3`` has the trigrams ``abc, bca, cab, abc``; only the last repeats: 1/4.
 
-    Each different n-gram is new exactly once (its first occurrence), so with this
-    definition the rate equals ``1 - distinct_n(tokens, n)`` for the same ``n``. It is
-    reported separately because it is usually read at a longer ``n`` (4 by default,
-    where repeats are loops rather than common letter pairs) and because "share of the
-    text that repeats" is the easier reading. Returns 0.0 when there are no n-grams.
+    Each different n-gram is new exactly once (its first occurrence), so the rate *is*
+    ``1 - distinct_n(tokens, n)``, and is computed so. It has its own name because it is read
+    at a longer ``n`` (4, where repeats are loops rather than common letter pairs) and as "the
+    share of the text that repeats". 0.0 when there are no n-grams.
     """
-    grams = ngrams(tokens, n)
-    if not grams:
-        return 0.0
-    seen: set[Ngram] = set()
-    repeats = 0
-    for gram in grams:
-        if gram in seen:
-            repeats += 1
-        else:
-            seen.add(gram)
-    return repeats / len(grams)
+    distinct = distinct_n(tokens, n)  # 0.0 only when there are no n-grams
+    return 1.0 - distinct if distinct else 0.0
 
 
 class NgramIndex:
