@@ -6,6 +6,7 @@ import logging
 import os
 import threading
 from pathlib import Path
+from typing import Iterable
 
 import pandas as pd
 
@@ -107,6 +108,18 @@ class Catalog:
                 rows.append({**workspace.summary_row(PREFIX + name, info, SHIPPED_STATUS),
                              "owner": "the playground", "published": True})
         return pd.DataFrame(rows, columns=workspace.RUN_COLUMNS)
+
+    def listing(self, viewer: Viewer, active: Iterable[Path] = ()) -> pd.DataFrame:
+        """The Runs table: the runs ``viewer`` may see (theirs and the class's published ones, newest
+        first; ``active``: run folders training now), then the shipped models."""
+        frames = [workspace.list_runs(active, viewer), self.runs()]
+        return pd.concat([frame for frame in frames if len(frame)] or frames[:1], ignore_index=True)
+
+    def labels(self, viewer: Viewer | None = None) -> list[str]:
+        """What can be compared: the shipped models by label, then the runs ``viewer`` may see
+        (none before we know who it is)."""
+        runs = workspace.list_runs(viewer=viewer) if viewer is not None else []
+        return [PREFIX + name for name in self.names()] + (list(runs["name"]) if len(runs) else [])
 
     def default(self) -> TextModel | None:
         """The first pretrained model that loads, or None (the app still works without one)."""

@@ -14,9 +14,10 @@ import re
 import secrets
 import threading
 import time
+from pathlib import Path
 from typing import Any, Sequence
 
-from playground import builtin, corpus as corpus_module
+from playground import builtin, corpus as corpus_module, workspace
 from playground.corpus import Corpus
 from playground.errors import PlaygroundError
 from playground.models import architecture
@@ -129,8 +130,6 @@ class Session:
             name = choice[len(SAVED):]
             if self.model is not None and self.model.name == name:
                 return name, self.model
-            from playground import workspace
-
             return name, TextModel.load(workspace.run_path(name, self.viewer))
         model = catalog.get(choice)
         return model.name, model
@@ -142,6 +141,11 @@ class Session:
     def use_model(self, choice: str, catalog) -> TextModel:
         """Generate with a Model-list entry from now on."""
         self.model = self.resolve(choice, catalog)[1]
+        return self.model
+
+    def load_run(self, label: str, catalog) -> TextModel:
+        """Generate with a saved run or a shipped model (by its Runs-table name) from now on."""
+        self.model = catalog.load(label, self.viewer)
         return self.model
 
     # Training -------------------------------------------------------------------------
@@ -269,6 +273,15 @@ class SessionStore:
 
     def __len__(self) -> int:
         return len(self._sessions)
+
+    def run_to_change(self, name: str, action: str, viewer: Viewer, catalog) -> Path:
+        """The folder of a saved run ``viewer`` may change (``action``: "renamed", "deleted", "resumed"):
+        not a shipped model, not someone else's, and not one training right now."""
+        catalog.refuse_change(name, action)
+        path = workspace.run_path(name, viewer, change=True)
+        if path.resolve() in {Path(p).resolve() for p in self.active_runs()}:
+            raise PlaygroundError(f"{name} is training right now; stop it first.")
+        return path
 
     def active_runs(self) -> list:
         """Run directories that are training right now in this server."""

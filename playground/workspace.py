@@ -9,6 +9,7 @@ is listed as ``interrupted`` and can be resumed from its last checkpoint.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import math
@@ -22,7 +23,7 @@ from typing import Iterable
 
 import pandas as pd
 
-from playground import bundle, limits
+from playground import baselines as baselines_module, bundle, limits
 from playground.errors import PlaygroundError
 from playground.evaluation import bits
 from playground.models import config_from_dict
@@ -136,6 +137,42 @@ def summary_row(name: str, info: dict, status: str) -> dict:
         "bits/character": _rounded(bits_per_character(info)),
         "status": _text(status), "owner": owner_of(info), "published": is_published(info),
     }
+
+
+COMPARE_COLUMNS = ["run", "architecture", "tokens", "parameters", "minutes", "validation loss", "bits/token",
+                   "bits/character", "rank"]
+
+
+@dataclasses.dataclass(frozen=True)
+class Comparison:
+    """Saved runs side by side: their loss histories, one ranked row each, and the counting
+    baselines they all share (``None`` unless every run measured the same ones)."""
+
+    histories: dict[str, pd.DataFrame]
+    table: pd.DataFrame
+    baselines: baselines_module.Baselines | None
+
+
+def compare(paths: dict[str, Path]) -> Comparison:
+    """Runs by name -> folder, in the order chosen, ranked on the one scale every tokenizer shares
+    (1 = fewest bits per character; a run that never measured it is unranked)."""
+    if not paths:
+        raise PlaygroundError("Choose at least one run to compare.")
+    histories, rows, counted = {}, [], []
+    for name, path in paths.items():
+        histories[name] = history_frame(path)
+        info = read_info(path) or {}
+        level = info.get("level", "char")
+        result = info.get("result") if isinstance(info.get("result"), dict) else {}
+        counted.append(baselines_module.from_json(result.get("baselines"), level))
+        row = summary_row(name, info, "")
+        rows.append({**row, "run": name, "tokens": level})
+    table = pd.DataFrame(rows, columns=COMPARE_COLUMNS[:-1])
+    table["bits/character"] = pd.to_numeric(table["bits/character"])
+    table["rank"] = table["bits/character"].rank(method="min").astype("Int64")
+    # Counting baselines only when every run has the same ones: the same text, split and tokens.
+    shared = counted[0] if counted[0] is not None and all(c == counted[0] for c in counted) else None
+    return Comparison(histories, table, shared)
 
 
 def _update_info(path: Path, **changes) -> None:

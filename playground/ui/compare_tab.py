@@ -1,17 +1,13 @@
 """Compare tab: runs side by side, by their loss curves and by quality against diversity."""
 
-import math
-
 import gradio as gr
 import pandas as pd
 
-from playground import baselines, charts, temperature_lab, workspace
-from playground.errors import PlaygroundError
-from playground.evaluation import bits
+from playground import charts, temperature_lab, workspace
 from playground.owners import Viewer
-from playground.pretrained import PREFIX
 from playground.sampling import parse_temperatures
 from playground.ui.common import AppContext, bind, session_of, whole
+from playground.ui.generate_tab import quality_diversity_sliders
 
 INTRO = """
 ### 5 · Compare: which model is better, and at what cost?
@@ -29,16 +25,13 @@ QUALITY_EMPTY = ("The quality–diversity curves of the runs you choose appear h
                  "“Measure quality and diversity”.")
 SHIPPED_QUALITY = ("The curves shown were measured when the shipped models were trained (`make pretrained`); "
                    "choose runs and press **Measure quality and diversity** to measure them with your settings.")
-RUN_COLUMNS = ["run", "architecture", "tokens", "parameters", "minutes", "validation loss", "bits/token",
-               "bits/character", "rank"]
+RUN_COLUMNS = workspace.COMPARE_COLUMNS
 QUALITY_COLUMNS = ["model", "temperature", "bleu", "self_bleu", "samples", "references"]
 
 
 def choices(context: AppContext, viewer: Viewer | None = None) -> list[str]:
     """The shipped models, then the runs this person may see (none before we know who it is)."""
-    runs = workspace.list_runs(viewer=viewer) if viewer is not None else []
-    names = list(runs["name"]) if len(runs) else []
-    return [PREFIX + name for name in context.catalog.names()] + names
+    return context.catalog.labels(viewer)
 
 
 def refresh_choices(context: AppContext, request: gr.Request = None):
@@ -47,32 +40,11 @@ def refresh_choices(context: AppContext, request: gr.Request = None):
 
 def compare_runs(context: AppContext, names: list, request: gr.Request = None):
     """Loss curves against steps and against seconds, and a summary table, for the chosen runs."""
-    if not names:
-        raise PlaygroundError("Choose at least one run to compare.")
-    histories, rows, counted = {}, [], []
-    for name in names:
-        path = context.catalog.bundle_path(name, session_of(context, request).viewer)
-        histories[name] = workspace.history_frame(path)
-        info = workspace.read_info(path) or {}
-        result = info.get("result", {})
-        counted.append(baselines.from_json(result.get("baselines"), info.get("level", "char")))
-        loss = result.get("val_loss")
-        known = isinstance(loss, (int, float)) and math.isfinite(loss)
-        rows.append({"run": name, "architecture": info.get("model", {}).get("arch"),
-                     "tokens": info.get("level", "char"), "parameters": result.get("params"),
-                     "minutes": round(float(result.get("seconds", 0)) / 60, 2),
-                     "validation loss": round(loss, 4) if known else None,
-                     "bits/token": round(bits(loss), 4) if known else None,
-                     "bits/character": workspace.bits_per_character(info)})
-    table = pd.DataFrame(rows, columns=RUN_COLUMNS[:-1])
-    # Ranked on the one scale every tokenizer shares (1 = fewest bits per character), in the order chosen.
-    table["bits/character"] = pd.to_numeric(table["bits/character"])
-    table["rank"] = table["bits/character"].rank(method="min").astype("Int64")
-    table["bits/character"] = table["bits/character"].round(4)
-    # Counting baselines only when every run has the same ones: the same text, split and tokens.
-    shared = counted[0].lines() if counted[0] is not None and all(c == counted[0] for c in counted) else None
-    return (charts.compare_figure(histories, "step", shared), charts.compare_figure(histories, "seconds", shared),
-            table)
+    viewer = session_of(context, request).viewer
+    compared = workspace.compare({name: context.catalog.bundle_path(name, viewer) for name in names or []})
+    shared = compared.baselines.lines() if compared.baselines is not None else None
+    return (charts.compare_figure(compared.histories, "step", shared),
+            charts.compare_figure(compared.histories, "seconds", shared), compared.table)
 
 
 def compare_quality(context: AppContext, names: list, samples: float, references: float, length: float,
@@ -122,9 +94,7 @@ def render(context: AppContext, demo: gr.Blocks) -> gr.Dropdown:
         with gr.Row():
             temperatures = gr.Textbox(", ".join(f"{t:g}" for t in temperature_lab.QD_TEMPERATURES),
                                       label="Temperatures")
-            samples = gr.Slider(2, 128, value=64, step=1, label="Samples per temperature")
-            references = gr.Slider(1, 256, value=64, step=1, label="Held-out references")
-            length = gr.Slider(20, 500, value=200, step=10, label="Sample length (tokens)")
+            samples, references, length = quality_diversity_sliders()
         quality_button = gr.Button("Measure quality and diversity", elem_id="compare-quality")
         gr.Markdown(quality_note, elem_id="compare-qd-note")
         quality_chart = gr.Plot(quality_shown, elem_id="compare-qd", show_label=False)

@@ -3,7 +3,6 @@
 import asyncio
 
 import gradio as gr
-import pandas as pd
 
 from playground import model_card, workspace
 from playground.errors import PlaygroundError
@@ -31,8 +30,7 @@ def viewer_of(context: AppContext, request) -> Viewer:
 def list_runs(context: AppContext, request: gr.Request = None):
     """Your runs and the class's published ones, then the shipped models: name, architecture, corpus,
     parameters, minutes, loss, status, owner, published."""
-    frames = [workspace.list_runs(context.store.active_runs(), viewer_of(context, request)), context.catalog.runs()]
-    return pd.concat([frame for frame in frames if len(frame)] or frames[:1], ignore_index=True)
+    return context.catalog.listing(viewer_of(context, request), context.store.active_runs())
 
 
 def select_run(context: AppContext, table, event: gr.SelectData = None, request: gr.Request = None) -> str:
@@ -56,27 +54,22 @@ def run_details(context: AppContext, name: str, request: gr.Request = None) -> s
 
 def load_run(context: AppContext, name: str, request: gr.Request = None) -> str:
     """Use a saved run for generating (Generate tab)."""
-    session = session_of(context, request)
-    model = context.catalog.load(name, session.viewer)
-    session.model = model
+    model = session_of(context, request).load_run(name, context.catalog)
     return f"Loaded **{model.name}** ({model.arch}): the Generate tab now uses it."
 
 
-def refuse_if_training(context: AppContext, name: str, action: str, request=None) -> None:
-    context.catalog.refuse_change(name, action)
-    path = workspace.run_path(name, viewer_of(context, request), change=True)
-    if path.resolve() in {p.resolve() for p in context.store.active_runs()}:
-        raise PlaygroundError(f"{name} is training right now; stop it first.")
+def run_to_change(context: AppContext, name: str, action: str, request=None):
+    return context.store.run_to_change(name, action, viewer_of(context, request), context.catalog)
 
 
 def rename_run(context: AppContext, name: str, new_name: str, request: gr.Request = None):
-    refuse_if_training(context, name, "renamed", request)
+    run_to_change(context, name, "renamed", request)
     target = workspace.rename(name, new_name, viewer_of(context, request))
     return f"Renamed **{name}** to **{target.name}**.", target.name, list_runs(context, request)
 
 
 def delete_run(context: AppContext, name: str, confirm: str, request: gr.Request = None):
-    refuse_if_training(context, name, "deleted", request)
+    run_to_change(context, name, "deleted", request)
     workspace.delete(name, confirm, viewer_of(context, request))
     return f"Deleted **{name}**.", "", list_runs(context, request)
 
@@ -98,10 +91,9 @@ def import_run(context: AppContext, bundle_file, name: str = "", request: gr.Req
 
 async def resume_run(context: AppContext, name: str, request: gr.Request = None):
     """Continue a saved run from its last checkpoint; streams like training does."""
-    refuse_if_training(context, name, "resumed", request)
-    session = session_of(context, request)
+    path = run_to_change(context, name, "resumed", request)
     # Loading the bundle and its corpus takes seconds: in a worker thread, off the event loop.
-    monitor = await asyncio.to_thread(session.resume_training, workspace.run_path(name, session.viewer, change=True))
+    monitor = await asyncio.to_thread(session_of(context, request).resume_training, path)
     async for update in train_tab.stream(session, monitor):
         yield update
 
