@@ -45,6 +45,11 @@ class Lesson:
     summary: str
     steps: tuple[Step, ...]
 
+    def step_at(self, index: int) -> tuple[int, Step]:
+        """The step at ``index``, kept within the lesson (before the first: the first; past the last: the last)."""
+        index = max(0, min(int(index), len(self.steps) - 1))
+        return index, self.steps[index]
+
 
 def parse(name: str, text: str) -> Lesson:
     """One lesson from its file's text; PlaygroundError says what is wrong with a broken one."""
@@ -107,3 +112,11 @@ def load_all() -> tuple[list[Lesson], list[str]]:
             except PlaygroundError as error:
                 problems.append(str(error))
     return lessons, problems
+
+
+def find(name: str) -> Lesson:
+    """The lesson called ``name`` (its file's stem), among every lesson that loads."""
+    for lesson in load_all()[0]:
+        if lesson.name == name:
+            return lesson
+    raise PlaygroundError(f"There is no lesson called {name!r}.")

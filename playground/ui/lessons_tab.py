@@ -7,7 +7,6 @@ import dataclasses
 import gradio as gr
 
 from playground import lesson_book
-from playground.errors import PlaygroundError
 from playground.ui.common import AppContext, escape
 
 INTRO = """
@@ -25,21 +24,12 @@ class LessonsControls:
     setup_query: gr.Textbox
 
 
-def find(name: str) -> lesson_book.Lesson:
-    lessons, _ = lesson_book.load_all()
-    for lesson in lessons:
-        if lesson.name == name:
-            return lesson
-    raise PlaygroundError(f"There is no lesson called {name!r}.")
-
-
 def step_view(context: AppContext, name: str, index: float, request: gr.Request = None) -> tuple[str, str, int]:
     """(the step in Markdown, its set-up query, the step's index kept in range) for a lesson."""
     if not name:
         return "Choose a lesson above.", "", 0
-    lesson = find(name)
-    index = max(0, min(int(index or 0), len(lesson.steps) - 1))
-    step = lesson.steps[index]
+    lesson = lesson_book.find(name)
+    index, step = lesson.step_at(int(index or 0))
     parts = [f"#### {escape(lesson.title)}: step {index + 1} of {len(lesson.steps)}, {escape(step.title)}", step.body]
     if step.question:
         parts.append(f"**Think about it:** {step.question}")
