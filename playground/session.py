@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from playground import builtin, corpus as corpus_module, workspace
-from playground.corpus import Corpus
+from playground.corpus import Corpus, CorpusStats
 from playground.errors import PlaygroundError
 from playground.models import architecture
 from playground.monitor import TrainingMonitor
@@ -42,6 +42,17 @@ class CorpusChoice:
     validation_share: float = 0.1
     max_words: int = 10_000
     subword_vocab: int = 512
+
+    @functools.cached_property
+    def statistics(self) -> CorpusStats:
+        """What is in the text: its size, vocabulary and most frequent symbols (counted once)."""
+        return corpus_module.describe(self.corpus.text)
+
+    def statistics_rows(self) -> list[tuple[str, str]]:
+        """The text's statistics, then how much of it trains the model and how much is held out."""
+        train, validation = self.corpus.split(self.validation_share)
+        return [*self.statistics.as_rows(), ("training characters", f"{len(train):,}"),
+                ("validation characters (held out)", f"{len(validation):,}")]
 
     @functools.cached_property
     def vocabulary_size(self) -> int:

@@ -7,7 +7,7 @@ import gradio as gr
 import pandas as pd
 
 from playground import builtin, charts, token_view
-from playground.corpus import describe
+from playground.session import CorpusChoice
 from playground.ui.common import AppContext, bind, escape, number, session_of, whole
 
 INTRO = """
@@ -32,15 +32,11 @@ def load_corpus(context: AppContext, source: str, files, text: str, builtin_name
         files = [files]
     paths = [getattr(f, "name", f) for f in (files or [])]
     choice = session.load_corpus(source, paths, text, builtin_name, level,
-                                 number(validation_share, "Validation share", 0.1),
-                                 whole(max_words, "Word vocabulary cap", 10_000),
-                                 whole(subword_vocab, "Subword vocabulary", 512))
-    stats = describe(choice.corpus.text)
-    train, validation = choice.corpus.split(choice.validation_share)
-    table = pd.DataFrame(stats.as_rows() + [
-        ("training characters", f"{len(train):,}"),
-        ("validation characters (held out)", f"{len(validation):,}"),
-    ], columns=STATS_COLUMNS)
+                                 number(validation_share, "Validation share", CorpusChoice.validation_share),
+                                 whole(max_words, "Word vocabulary cap", CorpusChoice.max_words),
+                                 whole(subword_vocab, "Subword vocabulary", CorpusChoice.subword_vocab))
+    stats = choice.statistics
+    table = pd.DataFrame(choice.statistics_rows(), columns=STATS_COLUMNS)
     floor = builtin.entropy_floor(choice.corpus.name)
     summary = (f"**Loaded {escape(choice.corpus.name)}**: {stats.characters:,} characters, "
                f"{stats.vocabulary} distinct characters, {stats.words:,} words. "
@@ -124,11 +120,11 @@ def render(context: AppContext) -> CorpusControls:
                              info="Character models can spell anything; word models learn faster but only know "
                                   "the words they saw (others become <unk>); subwords sit between: common words "
                                   "are one token, rare ones a few pieces.")
-            validation = gr.Slider(0.05, 0.3, value=0.1, step=0.05, label="Validation share",
+            validation = gr.Slider(0.05, 0.3, value=CorpusChoice.validation_share, step=0.05, label="Validation share",
                                    info="The last part of the text, held out to measure generalisation.")
-            max_words = gr.Number(value=10_000, precision=0, label="Word vocabulary cap (word level)",
+            max_words = gr.Number(value=CorpusChoice.max_words, precision=0, label="Word vocabulary cap (word level)",
                                   minimum=2, maximum=50_000)
-            subword_vocab = gr.Number(value=512, precision=0, label="Subword vocabulary (subword level)",
+            subword_vocab = gr.Number(value=CorpusChoice.subword_vocab, precision=0, label="Subword vocabulary (subword level)",
                                       minimum=2, maximum=50_000)
     summary = gr.Markdown("Loading the default built-in corpus… (or choose one above and press **Use this corpus**).",
                           elem_id="corpus-summary")
