@@ -1,0 +1,389 @@
+"""The tabs' handlers called directly, as the page calls them: no browser, no server.
+
+Each handler parses its form values, calls the core once and formats the answer; these tests
+give it the values a page would send and assert what the page would show, or the sentence a
+student reads for a bad value. One section per tab. The shipped models in ``pretrained/`` are
+small and loaded once for the module; every test has its own empty workspace (conftest).
+"""
+
+import shutil
+import types
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from conftest import make_text
+
+from playground import lesson_book, workspace
+from playground.errors import PlaygroundError
+from playground.pretrained import PREFIX, Catalog
+from playground.session import LATEST, SessionStore
+from playground.ui import compare_tab, corpus_tab, generate_tab, inside_tab, lessons_tab, runs_tab
+from playground.ui.common import AppContext, session_of
+
+PRETRAINED = Path(__file__).resolve().parent.parent / "pretrained"
+SHIPPED = ["lstm", "gru", "transformer", "gan", "words"]
+
+
+@pytest.fixture(scope="module")
+def catalog():
+    return Catalog(PRETRAINED)
+
+
+@pytest.fixture
+def context(catalog):
+    """A fresh set of sessions each test (the shipped models stay loaded), generating with the LSTM."""
+    return AppContext(SessionStore(catalog.get("lstm")), catalog)
+
+
+@pytest.fixture
+def empty_context(catalog):
+    """Sessions with no model in use: nothing trained, nothing picked."""
+    return AppContext(SessionStore(None), catalog)
+
+
+def browser(key: str = "tab"):
+    """What Gradio passes as the request of one browser tab."""
+    return types.SimpleNamespace(session_hash=key, username=None)
+
+
+def refused(call, *args, **kwargs) -> str:
+    with pytest.raises(PlaygroundError) as error:
+        call(*args, **kwargs)
+    return str(error.value)
+
+
+def copy_shipped(name: str, as_run: str) -> Path:
+    """A shipped bundle copied into the workspace as a run of one's own (no owner: the local user's)."""
+    target = workspace.runs_dir() / as_run
+    shutil.copytree(PRETRAINED / name, target)
+    return target
+
+
+# Generate tab ---------------------------------------------------------------------------------------
+def test_the_grid_draws_one_card_per_temperature_from_the_model_in_use(context):
+    model = context.catalog.get("lstm")
+    grid, table, line = generate_tab.compare_temperatures(context, "ROMEO:", 20, "0.5, 1.0", 0, 0, 1.0, 0.0,
+                                                          request=browser())
+    expected = model.generate("ROMEO:", [0.5, 1.0], 20, 0)
+    assert grid.count("class='pg-card'") == 2 and "<h4>" not in grid
+    assert "T = 0.5 · balanced: mostly likely tokens, some variety" in grid
+    assert "T = 1 · adventurous: trusts the model's own odds" in grid
+    assert list(table.columns)[:3] == ["model", "temperature", "text"] and "sample" not in table.columns
+    assert {"distinct_2", "repetition_rate", "copied_share", "mean_logprob"} <= set(table.columns)
+    assert table["model"].tolist() == ["pretrained/lstm"] * 2 and table["temperature"].tolist() == [0.5, 1.0]
+    assert table["text"].tolist() == [sample.text for sample in expected]
+    assert line.startswith(f"Using **pretrained/lstm** (lstm, {model.model.count_params():,} parameters, char level, "
+                           f"validation loss {model.validation_loss:.3f} nats/char).")
+
+
+def test_the_grid_puts_chosen_models_side_by_side(context):
+    grid, table, line = generate_tab.compare_temperatures(context, "The ", 10, "0.7", 0, 0, 1.0, 0.0,
+                                                          ["lstm", "gru"], request=browser())
+    assert grid.count("<h4>") == 2 and grid.index("<h4>pretrained/lstm</h4>") < grid.index("<h4>pretrained/gru</h4>")
+    assert table["model"].tolist() == ["pretrained/lstm", "pretrained/gru"]
+    assert line == "Side by side: **pretrained/lstm**, **pretrained/gru** (each with its own tokens and loss scale)."
+
+
+def test_the_grid_sliders_give_the_first_columns_temperatures():
+    sliders = (0.2, 0.5, 0.7, 1.0, 1.2, 1.5, 1.8, 2.0)
+    assert generate_tab.slider_temperatures(3, *sliders) == "0.2, 0.5, 0.7"
+    assert generate_tab.slider_temperatures(8.0, *sliders) == "0.2, 0.5, 0.7, 1, 1.2, 1.5, 1.8, 2"
+    assert refused(generate_tab.slider_temperatures, 9, *sliders) == "The grid has 1 to 8 columns (got 9)."
+    assert refused(generate_tab.slider_temperatures, 0, *sliders) == "The grid has 1 to 8 columns (got 0)."
+    assert refused(generate_tab.slider_temperatures, 2.5, *sliders) == "Columns must be a whole number (got 2.5)."
+    assert [s.visible for s in generate_tab.show_columns(2)] == [True, True] + [False] * 6
+
+
+def test_measuring_temperatures_averages_the_samples_and_keeps_the_limit(context):
+    chart, summary, note = generate_tab.measure_temperatures(context, "The ", 20, "0.5, 1.5", 0, 2, 0, 1.0, 0.0,
+                                                             request=browser())
+    assert summary["temperature"].tolist() == [0.5, 1.5]
+    assert note.startswith("Means over 2 samples of 20 tokens per temperature.")
+    assert "**copied**: share of 8-character n-grams found in the training text" in note
+    assert refused(generate_tab.measure_temperatures, context, "The ", 20, "1.0", 0, 65, 0, 1.0, 0.0,
+                   request=browser()) == "Use between 1 and 64 samples per temperature (got 65)."
+    assert refused(generate_tab.measure_temperatures, context, "The ", 20, "1.0", 0, 0, 0, 1.0, 0.0,
+                   request=browser()) == "Use between 1 and 64 samples per temperature (got 0)."
+
+
+def test_quality_against_diversity_refuses_what_it_cannot_measure(context):
+    assert refused(generate_tab.quality_diversity, context, ["lstm"], 1, 16, 50, "1.0", 0,
+                   request=browser()) == "Use between 2 and 256 samples per temperature (got 1)."
+    assert refused(generate_tab.quality_diversity, context, ["lstm"], 4, 600, 50, "1.0", 0,
+                   request=browser()) == "Use between 1 and 512 references (got 600)."
+    assert refused(generate_tab.quality_diversity, context, ["lstm"], 4, 4, 10, "1.0", 0,
+                   request=browser()) == "Sample length must be between 20 and 1000 tokens (got 10)."
+    assert refused(generate_tab.quality_diversity, context, [], 4, 4, 50, "1.0", 0,
+                   request=browser()) == "Choose at least one model to measure."
+    assert refused(generate_tab.quality_diversity, context, [LATEST], 4, 4, 50, "1.0", 0,
+                   request=browser()) == "You have no finished model of your own yet: train one first."
+
+
+def test_without_a_model_every_view_says_how_to_get_one(empty_context):
+    no_model = "There is no model yet: train one (Train tab) or pick a pretrained model."
+    assert refused(generate_tab.generate, empty_context, "The ", 10, 1.0, 0, 0, 1.0, 0.0,
+                   request=browser()) == no_model
+    assert refused(generate_tab.compare_temperatures, empty_context, "The ", 10, "1.0", 0, 0, 1.0, 0.0,
+                   request=browser()) == no_model
+    assert refused(generate_tab.next_token_view, empty_context, "The ", 1.0, 0, 1.0, 0.0, "final", 20,
+                   request=browser()) == no_model
+    dropdown, line = generate_tab.model_in_use(empty_context, request=browser())
+    assert dropdown.value == LATEST and line == generate_tab.NO_MODEL
+
+
+def test_one_sample_writes_after_the_prompt(context):
+    model = context.catalog.get("lstm")
+    text, tokens, line = generate_tab.generate(context, "ROMEO:", 15, 0.8, 3, 0, 1.0, 0.0, request=browser())
+    assert text == "ROMEO:" + model.generate("ROMEO:", [0.8], 15, 3)[0].text
+    assert tokens.count("class='pg-token'") == 15 and line.startswith("Using **pretrained/lstm**")
+    assert refused(generate_tab.generate, context, "The ", 10, "hot", 0, 0, 1.0, 0.0,
+                   request=browser()) == "Temperature must be a number (got 'hot')."
+    assert refused(generate_tab.generate, context, "The ", 10, 1.0, 0, 0, 0.0, 0.0,
+                   request=browser()) == "top-p must be in (0, 1], 1 for off (got 0.0)."
+    probabilities = generate_tab.token_probabilities(context, "ROMEO:", 6, 0.8, 3, request=browser())
+    assert [p["token"] for p in probabilities] == model.generate("ROMEO:", [0.8], 6, 3)[0].tokens
+
+
+def test_choosing_a_model_changes_the_model_in_use(context):
+    assert generate_tab.choose_model(context, "gru", request=browser()).startswith("Using **pretrained/gru** (gru, ")
+    dropdown, line = generate_tab.model_in_use(context, request=browser())
+    assert dropdown.value == "gru" and dropdown.choices[0] == (LATEST, LATEST) and "pretrained/gru" in line
+    assert refused(generate_tab.choose_model, context, "nope", request=browser()) == \
+        "No pretrained model called 'nope'."
+
+
+def test_the_next_token_view_offers_the_bars_it_shows(context):
+    figure, stats, picks, note = generate_tab.next_token_view(context, "ROMEO:", 1.0, 0, 1.0, 0.0, "final", 5,
+                                                              request=browser())
+    view = context.catalog.get("lstm").next_token("ROMEO:", 1.0)
+    assert [value for _, value in picks.choices] == [int(i) for i in view.token_ids[:5]]
+    assert picks.choices[0][0].endswith(f"{view.probability[0]:.0%}") and note == ""
+    assert stats.startswith(f"**Entropy** {view.entropy_bits:.2f} bits")
+    vocabulary = context.catalog.get("lstm").model.model_config.vocab_size
+    assert refused(generate_tab.next_token_view, context, "ROMEO:", 1.0, 0, 1.0, 0.0, "final", vocabulary + 1,
+                   request=browser()) == (f"Show between 1 and {vocabulary} tokens, the size of this model's "
+                                          f"vocabulary (got {vocabulary + 1}).")
+    distribution = generate_tab.next_token_distribution(context, "ROMEO:", 1.0, top=3, request=browser())
+    assert [t["token"] for t in distribution["tokens"]] == view.tokens[:3]
+
+
+def test_a_picked_token_must_be_one_the_model_writes(context):
+    assert refused(generate_tab.pick_token, context, "ROMEO:", 1.0, 0, 1.0, 0.0, None, [],
+                   request=browser()) == "Pick a token to append."
+    # <unk> (id 0) is never generated, so it is not among the bars.
+    assert refused(generate_tab.pick_token, context, "ROMEO:", 1.0, 0, 1.0, 0.0, 0, [],
+                   request=browser()) == "That token is not one this model can write; pick another."
+    back, path, view = generate_tab.step_back(context, "ROMEO:", [], request=browser())
+    assert (back, path) == ("ROMEO:", []) and "Nothing drawn yet" in view
+
+
+def test_the_model_line_says_what_a_model_is():
+    naive = types.SimpleNamespace(name="<noise>", arch="gan-naive", level="char", validation_loss=None,
+                                  ignores_prompt=True, model=types.SimpleNamespace(count_params=lambda: 1234))
+    assert generate_tab.model_line(naive) == (
+        "Using **&lt;noise&gt;** (gan-naive, 1,234 parameters, char level). "
+        "It writes from noise and ignores the prompt: that is part of why it fails.")
+    words = types.SimpleNamespace(name="w", arch="lstm", level="word", validation_loss=4.25, ignores_prompt=False,
+                                  model=types.SimpleNamespace(count_params=lambda: 10))
+    assert generate_tab.model_line(words) == \
+        "Using **w** (lstm, 10 parameters, word level, validation loss 4.250 nats/word)."
+    assert generate_tab.in_use_line(None) == generate_tab.NO_MODEL
+
+
+# Runs tab ---------------------------------------------------------------------------------------------
+def test_the_runs_table_lists_your_runs_then_the_shipped_models(context):
+    table = runs_tab.list_runs(context, request=browser())
+    assert table["name"].tolist() == [PREFIX + name for name in SHIPPED]
+    assert set(table["status"]) == {"shipped (read-only)"} and list(table.columns) == workspace.RUN_COLUMNS
+    copy_shipped("gan", "my-gan")
+    table = runs_tab.list_runs(context, request=browser())
+    assert table["name"].tolist() == ["my-gan", *(PREFIX + name for name in SHIPPED)]
+    mine, shipped = table.iloc[0], table.set_index("name").loc["pretrained/gan"]
+    assert mine["status"] == "completed" and mine["owner"] == "local" and not mine["published"]
+    # The same bundle gives the same row, wherever it is listed.
+    for column in ("architecture", "parameters", "minutes", "validation loss", "bits/token", "bits/character"):
+        assert mine[column] == shipped[column], column
+
+
+def test_renaming_and_deleting_a_run(context):
+    copy_shipped("gan", "my-gan")
+    message, name, table = runs_tab.rename_run(context, "my-gan", "renamed-gan", request=browser())
+    assert (message, name) == ("Renamed **my-gan** to **renamed-gan**.", "renamed-gan")
+    assert table["name"].tolist()[0] == "renamed-gan" and "my-gan" not in table["name"].tolist()
+    assert refused(runs_tab.rename_run, context, "renamed-gan", "bad/name", request=browser()) == (
+        "'bad/name' is not a usable run name: use letters, digits, '.', '_' or '-' (up to 80), "
+        "starting with a letter or digit.")
+    assert refused(runs_tab.delete_run, context, "renamed-gan", "renamed", request=browser()) == \
+        "To delete 'renamed-gan', type its name again to confirm."
+    message, name, table = runs_tab.delete_run(context, "renamed-gan", "renamed-gan", request=browser())
+    assert (message, name) == ("Deleted **renamed-gan**.", "")
+    assert table["name"].tolist() == [PREFIX + name for name in SHIPPED]
+    assert refused(runs_tab.delete_run, context, "renamed-gan", "renamed-gan", request=browser()) == \
+        "There is no saved run called 'renamed-gan'."
+
+
+def test_shipped_and_training_runs_cannot_be_changed(context, monkeypatch):
+    assert refused(runs_tab.rename_run, context, "pretrained/lstm", "mine", request=browser()) == (
+        "pretrained/lstm is shipped with the playground: it cannot be renamed. "
+        "Load it for generating, or compare your runs with it.")
+    assert refused(runs_tab.export_run, context, "pretrained/lstm", request=browser()).startswith(
+        "pretrained/lstm is shipped with the playground: it cannot be downloaded here")
+    path = copy_shipped("gan", "busy-gan")
+    monkeypatch.setattr(context.store, "active_runs", lambda: [path])
+    assert refused(runs_tab.delete_run, context, "busy-gan", "busy-gan", request=browser()) == \
+        "busy-gan is training right now; stop it first."
+    assert refused(runs_tab.rename_run, context, "busy-gan", "other", request=browser()) == \
+        "busy-gan is training right now; stop it first."
+    assert runs_tab.list_runs(context, request=browser()).iloc[0]["status"] == "completed"
+
+
+def test_someone_elses_run_is_theirs(context):
+    copy_shipped("gan", "their-gan")
+    student = types.SimpleNamespace(session_hash="student", username="ada")
+    session_of(context, student)  # a login: runs without an owner are no longer this person's
+    assert refused(runs_tab.rename_run, context, "their-gan", "mine", request=student) == \
+        "There is no saved run called 'their-gan'."
+    assert "their-gan" not in runs_tab.list_runs(context, request=student)["name"].tolist()
+
+
+def test_loading_a_run_makes_it_the_model_in_use(context):
+    copy_shipped("gan", "my-gan")
+    assert runs_tab.load_run(context, "my-gan", request=browser()) == \
+        "Loaded **my-gan** (gan): the Generate tab now uses it."
+    dropdown, line = generate_tab.model_in_use(context, request=browser())
+    assert dropdown.value == "run: my-gan" and line.startswith("Using **my-gan** (gan, ")
+    assert runs_tab.load_run(context, "pretrained/gru", request=browser()) == \
+        "Loaded **pretrained/gru** (gru): the Generate tab now uses it."
+    assert generate_tab.model_in_use(context, request=browser())[0].value == "gru"
+    assert refused(runs_tab.load_run, context, "nothing", request=browser()) == \
+        "There is no saved run called 'nothing'."
+
+
+def test_run_details_publishing_and_uploads(context):
+    copy_shipped("gan", "my-gan")
+    assert runs_tab.run_details(context, "pretrained/gan", request=browser()) == ""
+    assert runs_tab.run_details(context, "missing", request=browser()) == ""
+    assert runs_tab.run_details(context, "my-gan", request=browser()).startswith("#### Reproduce this run")
+    message, table = runs_tab.publish_run(context, "my-gan", request=browser())
+    assert message == "**my-gan** is published: the whole class can load and compare it."
+    assert bool(table.iloc[0]["published"]) is True
+    message, table = runs_tab.unpublish_run(context, "my-gan", request=browser())
+    assert message == "**my-gan** is private again." and bool(table.iloc[0]["published"]) is False
+    assert refused(runs_tab.import_run, context, None, request=browser()) == \
+        "Choose a bundle file (.zip) to upload first."
+    assert runs_tab.show_card(context, "gan", request=browser()) == (PRETRAINED / "gan" / "MODEL_CARD.md").read_text()
+    assert runs_tab.select_run(context, pd.DataFrame({"name": ["a", "b"]}),
+                               types.SimpleNamespace(index=[1, 0])) == "b"
+
+
+# Compare tab ------------------------------------------------------------------------------------------
+def test_comparing_runs_ranks_them_on_bits_per_character(context):
+    names = ["pretrained/lstm", "pretrained/gru", "pretrained/words"]
+    by_step, by_time, table = compare_tab.compare_runs(context, names, request=browser())
+    assert table["run"].tolist() == names and list(table.columns) == compare_tab.RUN_COLUMNS
+    assert table["architecture"].tolist() == ["lstm", "gru", "transformer"]
+    assert table["tokens"].tolist() == ["char", "char", "word"]
+    runs = context.catalog.runs().set_index("name")
+    for _, row in table.iterrows():  # one summary row: the Compare table agrees with the Runs table
+        for column in ("parameters", "minutes", "validation loss", "bits/token", "bits/character"):
+            shown, listed = row[column], runs.loc[row["run"], column]
+            assert shown == listed or (pd.isna(shown) and pd.isna(listed)), (row["run"], column)
+    # The shipped word model predates bits per character: it is left unranked.
+    lstm, gru = table["bits/character"].iloc[:2]
+    assert table["rank"].iloc[:2].tolist() == ([1, 2] if lstm <= gru else [2, 1]) and pd.isna(table["rank"].iloc[2])
+    assert {f"{name} (validation)" for name in names} <= {trace.name for trace in by_step.data}
+    assert len(by_time.data) == len(by_step.data)
+
+
+def test_comparing_nothing_or_an_unknown_run_is_refused(context):
+    assert refused(compare_tab.compare_runs, context, [], request=browser()) == "Choose at least one run to compare."
+    assert refused(compare_tab.compare_runs, context, ["pretrained/nope"], request=browser()) == \
+        "No pretrained model called 'nope'."
+    assert refused(compare_tab.compare_quality, context, ["pretrained/lstm"], 300, 16, 50, "1.0",
+                   request=browser()) == "Use between 2 and 256 samples per temperature (got 300)."
+    assert refused(compare_tab.compare_quality, context, [], 2, 2, 20, "1.0", request=browser()) == \
+        "Choose at least one model to measure."
+
+
+def test_the_compare_list_offers_the_shipped_models_then_your_runs(context):
+    shipped = [PREFIX + name for name in SHIPPED]
+    assert compare_tab.refresh_choices(context, request=browser()).choices == [(n, n) for n in shipped]
+    copy_shipped("gru", "my-gru")
+    assert [value for _, value in compare_tab.refresh_choices(context, request=browser()).choices] == \
+        [*shipped, "my-gru"]
+    assert compare_tab.choices(context) == shipped  # before we know who it is: no one's runs
+
+
+# Corpus tab -------------------------------------------------------------------------------------------
+def test_loading_pasted_text_describes_it(context):
+    text = make_text(3000)
+    summary, table, chart, preview = corpus_tab.load_corpus(context, "paste", None, text, "", "char", 0.1, 10_000,
+                                                            request=browser())
+    held_out = len(text) - int(len(text) * 0.9)
+    assert summary.startswith(f"**Loaded pasted text**: {len(text):,} characters, {len(set(text))} distinct "
+                              f"characters, {len(text.split()):,} words. Tokens: **characters**.")
+    rows = dict(zip(table["statistic"], table["value"]))
+    assert rows["characters"] == f"{len(text):,}"
+    assert rows["training characters"] == f"{len(text) - held_out:,}"
+    assert rows["validation characters (held out)"] == f"{held_out:,}"
+    assert preview == text[:corpus_tab.PREVIEW_CHARS]
+    assert "characters (chosen)" in corpus_tab.show_tokens(context, request=browser())
+
+
+def test_the_corpus_form_takes_defaults_and_refuses_bad_values(context):
+    text = make_text(3000)
+    # A cleared box sends None: the defaults stand in.
+    corpus_tab.load_corpus(context, "paste", None, text, "", "word", None, None, None, request=browser())
+    choice = session_of(context, browser()).choice
+    assert (choice.validation_share, choice.max_words, choice.subword_vocab) == (0.1, 10_000, 512)
+    assert refused(corpus_tab.load_corpus, context, "paste", None, text, "", "char", 0.6, 10_000,
+                   request=browser()) == "The validation share must be between 0 and 0.5 (got 0.6)."
+    assert refused(corpus_tab.load_corpus, context, "paste", None, text, "", "char", 0.1, 2.5,
+                   request=browser()) == "Word vocabulary cap must be a whole number (got 2.5)."
+    assert refused(corpus_tab.load_corpus, context, "email", None, text, "", "char", 0.1, 10_000,
+                   request=browser()) == "Corpus source must be upload, paste or builtin (got 'email')."
+    assert session_of(context, browser()).choice is choice  # a refused load keeps the corpus
+
+
+def test_a_known_random_text_names_its_floor(context):
+    summary, _, _, _ = corpus_tab.load_corpus(context, "builtin", None, "", "markov-babble", "char", 0.1, 10_000,
+                                              request=browser())
+    assert "no model can get below" in summary and "nats/char" in summary
+
+
+# Inside tab -------------------------------------------------------------------------------------------
+def test_looking_inside_the_model_in_use(context):
+    views = inside_tab.look_inside(context, "KING:\nNow", request=browser())
+    result, note = views[0], views[1]
+    assert result["tokens"] == list("KING:\nNow") and note.startswith("Using **pretrained/lstm**")
+    assert views[2].visible is False and views[8].visible is True  # units, not attention
+    assert inside_tab.lines_view(context, None, 0, 0, 0, request=browser()) == ""
+    assert inside_tab.neuron_view(context, result, None, request=browser()) == ""
+    assert refused(inside_tab.inspect_model, context, "", request=browser()) == \
+        "Type a prompt first: the views show what the model does with its tokens."
+
+
+def test_the_inside_tab_names_the_model_and_shows_the_discriminator_for_a_gan(context, empty_context):
+    line, section = inside_tab.model_in_use(empty_context, request=browser())
+    assert line == generate_tab.NO_MODEL and section.visible is False
+    assert refused(inside_tab.look_inside, empty_context, "The", request=browser()) == \
+        "There is no model yet: train one (Train tab) or pick a pretrained model."
+    generate_tab.choose_model(context, "gan", request=browser())
+    line, section = inside_tab.model_in_use(context, request=browser())
+    assert line.startswith("Using **pretrained/gan** (gan, ") and section.visible is True
+
+
+# Lessons tab ------------------------------------------------------------------------------------------
+def test_a_lesson_step_by_step(context):
+    lesson = lesson_book.load_all()[0][0]
+    count = len(lesson.steps)
+    view, setup, index = lessons_tab.step_view(context, lesson.name, 0, request=None)
+    assert index == 0 and setup == lesson.steps[0].setup
+    assert view.startswith(f"#### {lesson.title}: step 1 of {count}, {lesson.steps[0].title}")
+    # Past either end, the step stays within the lesson.
+    assert lessons_tab.step_view(context, lesson.name, 99, request=None)[2] == count - 1
+    assert lessons_tab.move(context, lesson.name, 0, -1, request=None)[2] == 0
+    assert lessons_tab.move(context, lesson.name, 0, 1, request=None)[2] == min(1, count - 1)
+    assert lessons_tab.step_view(context, "", 3, request=None) == ("Choose a lesson above.", "", 0)
+    assert refused(lessons_tab.step_view, context, "nope", 0, request=None) == "There is no lesson called 'nope'."
