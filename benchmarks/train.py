@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from playground import corpus as corpus_module, events  # noqa: E402
 from playground.models import ARCHITECTURES  # noqa: E402
-from playground.runs import TrainingRun  # noqa: E402
+from playground.training_run import TrainingRun  # noqa: E402
 from playground.training import config_for  # noqa: E402
 
 

@@ -5,24 +5,26 @@ the layers below it, never from a layer above, and no two modules import each ot
 (``tests/test_layering.py`` checks every import, including those inside functions, against
 :data:`LAYERS`)::
 
-    ground     errors, paths, settings              user-facing errors, where files go, how a setting is declared
+    ground     errors, paths, settings              user-facing errors, where files go, how a
+                                                    setting is declared
     text       corpus, tokenizers, builtin, owners,  text in and out, ids, who owns a run,
                events, data, distribute, history,    training events, windows, devices,
                token_view, metrics, baselines        loss history, text measures, counting models
     models     models.*, network_diagram, limits,    architectures behind one interface, their
                evaluation, sampling, next_token      size, held-out loss, the generation loop
     training   training, adversarial, bundle,        trainers, saving and loading a bundle,
-               monitor, setup_link, slots            what a page shows of training, links, queue
-    runs       runs, critic, inside, workspace,      a model ready to generate, a training run,
-               model_card                            the runs on disk, what is inside a model
+               monitor, slots                        what a page shows of training, the queue
+    runs       text_model, training_run, critic,     a model ready to generate, a training run,
+               inside, run_store, model_card         the runs on disk, what is inside a model
     lab        temperature_lab, quality_curves,      measurements across temperatures, the
-               pretrained, charts, inside_charts,    shipped models, plotly figures, lessons
-               next_token_chart, lesson_book
+               pretrained, charts, inside_charts,    shipped models, plotly figures, set-up
+               next_token_chart, setup_link,         links, lessons
+               lesson_book
     top        session, cli                          one user's state, the command line
     ui         playground/ui/ (the only place gradio is imported)
 
 An architecture that trains differently names its Trainer as ``"module:Class"`` in its
-registry entry (the GANs name ``playground.adversarial``'s); ``runs`` imports it by name, so
+registry entry (the GANs name ``playground.adversarial``'s); ``training_run`` imports it by name, so
 the models never import the layer above them.
 
 Importing ``playground`` registers the model classes with Keras, so a saved
@@ -36,10 +38,10 @@ LAYERS = (
     ("models", ("models", "models.base", "models.recurrent", "models.lstm", "models.gru", "models.transformer",
                 "models.gan", "models.gan_naive", "network_diagram", "limits", "evaluation", "sampling",
                 "next_token")),
-    ("training", ("training", "adversarial", "bundle", "monitor", "setup_link", "slots")),
-    ("runs", ("runs", "critic", "inside", "workspace", "model_card")),
+    ("training", ("training", "adversarial", "bundle", "monitor", "slots")),
+    ("runs", ("text_model", "training_run", "critic", "inside", "run_store", "model_card")),
     ("lab", ("temperature_lab", "quality_curves", "pretrained", "charts", "inside_charts", "next_token_chart",
-             "lesson_book")),
+             "setup_link", "lesson_book")),
     ("top", ("session", "cli", "__main__")),
 )
 

@@ -97,7 +97,7 @@ def _add_next(commands) -> None:
 def _sampling(args):
     """The saved model and the sampling filters ``generate`` and ``next`` were given; a note on
     stderr for prompt symbols the model never saw."""
-    from playground.runs import TextModel
+    from playground.text_model import TextModel
     from playground.sampling import SamplingSettings
 
     model = TextModel.load(args.model)
@@ -134,7 +134,7 @@ def _add_inspect(commands) -> None:
 def inspect(args) -> dict:
     from playground.inside import inspect as look_inside
     from playground.next_token import visible
-    from playground.runs import TextModel
+    from playground.text_model import TextModel
 
     result = look_inside(TextModel.load(args.model), args.prompt)
     if result["note"]:
@@ -194,7 +194,7 @@ def _add_resume(commands) -> None:
 
 
 def resume(args) -> dict:
-    from playground.runs import TrainingRun
+    from playground.training_run import TrainingRun
 
     changes = {key: value for key, value in (("epochs", args.epochs), ("minutes", args.minutes),
                ("learning_rate", args.lr), ("schedule", args.schedule), ("warmup_steps", args.warmup))
@@ -220,19 +220,19 @@ def _add_bundles(commands) -> None:
 def export(args) -> dict:
     from pathlib import Path
 
-    from playground import workspace
+    from playground import run_store
 
     Path(args.out).mkdir(parents=True, exist_ok=True)
-    path = workspace.export_bundle(args.run, Path(args.out))
+    path = run_store.export_bundle(args.run, Path(args.out))
     if not args.json:
         print(f"wrote {path}")
     return {"bundle": str(path)}
 
 
 def import_(args) -> dict:
-    from playground import workspace
+    from playground import run_store
 
-    path = workspace.import_bundle(args.bundle, args.name)
+    path = run_store.import_bundle(args.bundle, args.name)
     if not args.json:
         print(f"imported {path}")
     return {"run_dir": str(path)}
@@ -278,7 +278,7 @@ def _progress(event) -> None:
 def train(args) -> dict:
     from playground import builtin, corpus
     from playground.models import architecture
-    from playground.runs import TrainingRun
+    from playground.training_run import TrainingRun
     from playground.settings import declared
     from playground.training import TrainConfig, config_for
 
@@ -312,13 +312,13 @@ WHERE_IT_RUNS = ("strategy",)  # settings of the machine, not of what the model 
 def _take_settings_of(args, text: str) -> None:
     """Fill ``args`` from a saved run's config.json (what the command line did not say itself), after
     checking that ``text`` is the corpus it was trained on."""
-    from playground import workspace
+    from playground import run_store
     from playground.models import architecture
-    from playground.runs import corpus_sha256
+    from playground.training_run import corpus_sha256
     from playground.settings import declared
     from playground.training import TrainConfig
 
-    info = workspace.read_info(Path(args.like)) if Path(args.like).is_dir() else None
+    info = run_store.read_info(Path(args.like)) if Path(args.like).is_dir() else None
     if not isinstance(info, dict) or not isinstance(info.get("model"), dict):
         raise PlaygroundError(f"{args.like} is not a saved run (no readable config.json).")
     expected, found = info.get("corpus_sha256"), corpus_sha256(text)
@@ -365,7 +365,7 @@ def generate(args) -> dict:
 
 def evaluate(args) -> dict:
     from playground import corpus
-    from playground.runs import TextModel, evaluate_text
+    from playground.text_model import TextModel, evaluate_text
 
     model = TextModel.load(args.model)
     result = evaluate_text(model, corpus.read_files(args.corpus).text)

@@ -32,6 +32,12 @@ def max_corpus_bytes() -> int:
     return int(megabytes * 1_000_000)
 
 
+DEFAULT_VALIDATION_SHARE = 0.1  # of a text, held out to measure the model
+VALIDATION_SHARE = Setting("Validation share", 0.0, 0.5, open_low=True, open_high=True,
+                           rule="The validation share must be between {low} and {high} (got {value}).",
+                           help="held-out share of the text, read only to measure the model")
+
+
 @dataclasses.dataclass(frozen=True)
 class Corpus:
     """Checked text with a name saying where it came from."""
@@ -39,7 +45,7 @@ class Corpus:
     name: str
     text: str
 
-    def split(self, validation_share: float = 0.1) -> tuple[str, str]:
+    def split(self, validation_share: float = DEFAULT_VALIDATION_SHARE) -> tuple[str, str]:
         """Contiguous split: the first part trains, the last ``validation_share`` validates.
 
         Contiguous rather than shuffled so that validation text is genuinely unseen:
@@ -48,11 +54,6 @@ class Corpus:
         check_validation_share(validation_share)
         cut = int(len(self.text) * (1.0 - validation_share))
         return self.text[:cut], self.text[cut:]
-
-
-VALIDATION_SHARE = Setting("Validation share", 0.0, 0.5, open_low=True, open_high=True,
-                           rule="The validation share must be between {low} and {high} (got {value}).",
-                           help="held-out share of the text, read only to measure the model")
 
 
 def check_validation_share(share: float) -> None:

@@ -182,7 +182,7 @@ def held_out_passage(text_model, characters: int = 300) -> str:
 
 
 def inspect(text_model, prompt: str) -> dict:
-    """Everything the Inside tab shows for ``prompt`` on ``text_model`` (a :class:`playground.runs.TextModel`),
+    """Everything the Inside tab shows for ``prompt`` on ``text_model`` (a :class:`playground.text_model.TextModel`),
     as plain JSON values: ``tokens``, ``embedding_2d``, ``attention`` (transformers, else None),
     ``activations`` and ``units`` (recurrent models, else None), ``expected`` (the top next tokens
     after each token, with their probabilities) and a ``note`` on what was shown."""

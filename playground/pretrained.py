@@ -10,10 +10,10 @@ from typing import Iterable
 
 import pandas as pd
 
-from playground import quality_curves, workspace
+from playground import quality_curves, run_store
 from playground.errors import PlaygroundError
 from playground.owners import EVERYONE, Viewer
-from playground.runs import TextModel
+from playground.text_model import TextModel
 
 log = logging.getLogger(__name__)
 
@@ -70,12 +70,12 @@ class Catalog:
     def bundle_path(self, label: str, viewer: Viewer = EVERYONE) -> Path:
         """The folder of a shipped model (``pretrained/<name>``) or of a saved run ``viewer`` may see."""
         name = self.shipped(label)
-        return self.directory / name if name is not None else workspace.run_path(label, viewer)
+        return self.directory / name if name is not None else run_store.run_path(label, viewer)
 
     def load(self, label: str, viewer: Viewer = EVERYONE) -> TextModel:
         """A shipped model (loaded once, shared) or a saved run ``viewer`` may see (loaded afresh)."""
         name = self.shipped(label)
-        return self.get(name) if name is not None else TextModel.load(workspace.run_path(label, viewer))
+        return self.get(name) if name is not None else TextModel.load(run_store.run_path(label, viewer))
 
     def refuse_change(self, label: str, action: str) -> None:
         if label.startswith(PREFIX):
@@ -83,7 +83,7 @@ class Catalog:
                                   "Load it for generating, or compare your runs with it.")
 
     def level(self, name: str) -> str:
-        info = workspace.read_info(self.directory / name) or {}
+        info = run_store.read_info(self.directory / name) or {}
         return info.get("level", "char")
 
     def first_look(self) -> list[str]:
@@ -100,25 +100,25 @@ class Catalog:
         return pd.concat(curves, ignore_index=True) if curves else None
 
     def runs(self) -> pd.DataFrame:
-        """One read-only row per shipped model, in the columns of :func:`workspace.list_runs`."""
+        """One read-only row per shipped model, in the columns of :func:`run_store.list_runs`."""
         rows = []
         for name in self.names():
-            info = workspace.read_info(self.directory / name)
+            info = run_store.read_info(self.directory / name)
             if info is not None:
-                rows.append({**workspace.summary_row(PREFIX + name, info, SHIPPED_STATUS),
+                rows.append({**run_store.summary_row(PREFIX + name, info, SHIPPED_STATUS),
                              "owner": "the playground", "published": True})
-        return pd.DataFrame(rows, columns=workspace.RUN_COLUMNS)
+        return pd.DataFrame(rows, columns=run_store.RUN_COLUMNS)
 
     def listing(self, viewer: Viewer, active: Iterable[Path] = ()) -> pd.DataFrame:
         """The Runs table: the runs ``viewer`` may see (theirs and the class's published ones, newest
         first; ``active``: run folders training now), then the shipped models."""
-        frames = [workspace.list_runs(active, viewer), self.runs()]
+        frames = [run_store.list_runs(active, viewer), self.runs()]
         return pd.concat([frame for frame in frames if len(frame)] or frames[:1], ignore_index=True)
 
     def labels(self, viewer: Viewer | None = None) -> list[str]:
         """What can be compared: the shipped models by label, then the runs ``viewer`` may see
         (none before we know who it is)."""
-        runs = workspace.list_runs(viewer=viewer) if viewer is not None else []
+        runs = run_store.list_runs(viewer=viewer) if viewer is not None else []
         return [PREFIX + name for name in self.names()] + (list(runs["name"]) if len(runs) else [])
 
     def default(self) -> TextModel | None:

@@ -22,7 +22,7 @@ from typing import Sequence
 import pandas as pd
 
 from playground import bundle
-from playground.runs import TextModel
+from playground.text_model import TextModel
 from playground.temperature_lab import QualityDiversitySettings, compare_models
 
 FILE = "quality_diversity.csv"

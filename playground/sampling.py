@@ -23,6 +23,7 @@ import tensorflow as tf
 
 from playground.errors import PlaygroundError
 from playground.models.base import LanguageModel
+from playground.settings import check, setting
 
 MAX_LENGTH = 5000
 MAX_PROMPT = 10_000
@@ -122,18 +123,19 @@ class CombinedSampler(Sampler):
 class SamplingSettings:
     """What the student chose. ``top_k`` 0, ``top_p`` 1 and ``min_p`` 0 switch a filter off."""
 
-    top_k: int = 0
-    top_p: float = 1.0
-    min_p: float = 0.0
+    top_k: int = setting(0, "top-k (0 = off)", 0, 1_000_000, page=(0, 1_000_000),
+                         rule="top-k must be a whole number from 0 (off) to 1,000,000 (got {raw}).",
+                         help="Only the k most likely tokens can be drawn.")
+    top_p: float = setting(1.0, "top-p (1 = off)", 0.0, 1.0, open_low=True, page=(0.05, 1.0, 0.05),
+                           rule="top-p must be in (0, 1], 1 for off (got {raw}).",
+                           help="Only the most likely tokens that together hold p of the probability.")
+    min_p: float = setting(0.0, "min-p (0 = off)", 0.0, 1.0, open_high=True, page=(0.0, 0.5, 0.01),
+                           rule="min-p must be in [0, 1), 0 for off (got {raw}).",
+                           help="Only tokens at least this share as likely as the favourite.")
     greedy: bool = False
 
     def __post_init__(self) -> None:
-        if not isinstance(self.top_k, (int, np.integer)) or not 0 <= self.top_k <= 1_000_000:
-            raise PlaygroundError(f"top-k must be a whole number from 0 (off) to 1,000,000 (got {self.top_k}).")
-        if not (isinstance(self.top_p, (int, float)) and 0.0 < self.top_p <= 1.0):
-            raise PlaygroundError(f"top-p must be in (0, 1], 1 for off (got {self.top_p}).")
-        if not (isinstance(self.min_p, (int, float)) and 0.0 <= self.min_p < 1.0):
-            raise PlaygroundError(f"min-p must be in [0, 1), 0 for off (got {self.min_p}).")
+        check(self)
 
 
 def check_temperatures(temperatures: Sequence[float]) -> list[float]:

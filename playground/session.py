@@ -17,14 +17,15 @@ import time
 from pathlib import Path
 from typing import Any, Sequence
 
-from playground import builtin, corpus as corpus_module, workspace
+from playground import builtin, corpus as corpus_module, run_store
 from playground.corpus import Corpus, CorpusStats
 from playground.errors import PlaygroundError
 from playground.models import architecture
 from playground.monitor import TrainingMonitor
 from playground.owners import Viewer
 from playground.pretrained import PREFIX
-from playground.runs import TextModel, TrainingRun
+from playground.text_model import TextModel
+from playground.training_run import TrainingRun
 from playground.slots import Activity, TrainingSlots
 from playground.training import TrainConfig
 
@@ -39,7 +40,7 @@ IDENTITY = re.compile(r"^[0-9a-f]{32}$")  # what a browser keeps to be recognise
 class CorpusChoice:
     corpus: Corpus
     level: str = "char"
-    validation_share: float = 0.1
+    validation_share: float = corpus_module.DEFAULT_VALIDATION_SHARE
     max_words: int = 10_000
     subword_vocab: int = 512
 
@@ -88,7 +89,7 @@ class Session:
 
     # Corpus ---------------------------------------------------------------------------
     def load_corpus(self, source: str, files: Sequence[str] | None = None, text: str = "", name: str = "",
-                    level: str = "char", validation_share: float = 0.1, max_words: int = 10_000,
+                    level: str = "char", validation_share: float = corpus_module.DEFAULT_VALIDATION_SHARE, max_words: int = 10_000,
                     subword_vocab: int = 512) -> CorpusChoice:
         """Replace the corpus only once the new one is known to be good."""
         from playground import tokenizers
@@ -141,7 +142,7 @@ class Session:
             name = choice[len(SAVED):]
             if self.model is not None and self.model.name == name:
                 return name, self.model
-            return name, TextModel.load(workspace.run_path(name, self.viewer))
+            return name, TextModel.load(run_store.run_path(name, self.viewer))
         model = catalog.get(choice)
         return model.name, model
 
@@ -289,7 +290,7 @@ class SessionStore:
         """The folder of a saved run ``viewer`` may change (``action``: "renamed", "deleted", "resumed"):
         not a shipped model, not someone else's, and not one training right now."""
         catalog.refuse_change(name, action)
-        path = workspace.run_path(name, viewer, change=True)
+        path = run_store.run_path(name, viewer, change=True)
         if path.resolve() in {Path(p).resolve() for p in self.active_runs()}:
             raise PlaygroundError(f"{name} is training right now; stop it first.")
         return path

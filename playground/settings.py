@@ -34,8 +34,8 @@ class Setting:
 
     ``low``/``high`` bound a number (``open_low``/``open_high``: the bound itself is refused);
     ``choices`` list a text's allowed values. ``rule`` is the refusal, formatted with ``label``,
-    ``name``, ``low``, ``high``, ``choices`` and ``value`` (the value given, as a student would
-    write it); left empty, it is written from the label and the range. ``page`` puts a control
+    ``name``, ``low``, ``high``, ``choices``, ``value`` (the value given, as a student would
+    write it) and ``raw`` (as Python writes it); left empty, it is written from the label and the range. ``page`` puts a control
     on the web page: ``(low, high, step)`` for a slider over a part of the valid range, ``()`` for
     a box, a choice or a checkbox; ``None`` keeps the setting off the page (command line and
     saved files only). ``flag`` is the command-line flag (default ``--field-name``; ``None``: none).
@@ -135,7 +135,7 @@ def refusal(item: Declared, value: Any) -> PlaygroundError:
     else:
         rule = "{label} must be a number (got {value})."
     return PlaygroundError(rule.format(label=s.label, name=item.name, low=_bound(s.low), high=_bound(s.high),
-                                       choices=", ".join(map(str, s.choices)), value=shown(value)))
+                                       choices=", ".join(map(str, s.choices)), value=shown(value), raw=value))
 
 
 def fits(item: Declared, value: Any) -> bool:

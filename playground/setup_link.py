@@ -16,8 +16,12 @@ from typing import Any, Mapping
 from urllib.parse import parse_qsl, urlencode
 
 from playground import builtin
+from playground.corpus import DEFAULT_VALIDATION_SHARE
 from playground.models import ARCHITECTURES, architecture, page_settings
+from playground.next_token import MAX_TEMPERATURE
+from playground.sampling import SamplingSettings
 from playground.settings import TRUE_WORDS, Declared, declared
+from playground.temperature_lab import GRID_COLUMNS, GRID_START, LENGTH_START, PROMPT_START
 from playground.training import TrainConfig, page_start
 
 TABS = ("corpus", "model", "train", "generate", "inside", "compare", "runs", "lessons")
@@ -63,14 +67,14 @@ def _fields() -> dict[str, Field]:
         Field("tab", "choice", choices=TABS, label="the tab to open"),
         Field("builtin", "choice", choices=tuple(builtin.BUILTIN), label="built-in corpus"),
         Field("level", "choice", choices=("char", "subword", "word"), label="tokens"),
-        Field("validation", "float", 0.05, 0.3, label="validation share"),
+        Field("validation", "float", 0.05, 0.3, label="validation share"),  # the Corpus tab's slider
         Field("arch", "choice", choices=tuple(ARCHITECTURES), label="architecture"),
         *model, *train,
         Field("model", "text", label="model to generate with"),
         Field("prompt", "text"), Field("seed", "int", 0, 2**31 - 1), Field("length", "int", 10, 1000),
-        Field("temperature", "float", 0.0, 2.0, label="next-token temperature"),
-        Field("temperatures", "temperatures", 0.0, 2.0, label="grid temperatures"),
-        Field("top_k", "int", 0, 100_000), Field("top_p", "float", 0.05, 1.0), Field("min_p", "float", 0.0, 0.5),
+        Field("temperature", "float", 0.0, MAX_TEMPERATURE, label="next-token temperature"),
+        Field("temperatures", "temperatures", 0.0, MAX_TEMPERATURE, label="grid temperatures"),
+        *(_declared_field(item.name, [item]) for item in declared(SamplingSettings)),
     ]
     return {field.name: field for field in rows}
 
@@ -80,9 +84,10 @@ FIELDS = _fields()
 MODEL_FIELDS = tuple(page_settings())
 # Link name -> the Train tab's setting key.
 TRAIN_FIELDS = {TRAIN_LINK_NAMES.get(item.key, item.key): item.key for item in TRAIN_PAGE}
-GENERAL_DEFAULTS = {"builtin": "python-docs", "level": "char", "validation": 0.1, "arch": "lstm", "prompt": "The ",
-                    "seed": 0, "length": 300, "temperature": 1.0, "temperatures": (0.2, 0.5, 0.7, 1.0, 1.2, 1.5),
-                    "top_k": 0, "top_p": 1.0, "min_p": 0.0}
+GENERAL_DEFAULTS = {"builtin": "python-docs", "level": "char", "validation": DEFAULT_VALIDATION_SHARE,
+                    "arch": "lstm", "prompt": PROMPT_START, "seed": 0, "length": LENGTH_START, "temperature": 1.0,
+                    "temperatures": GRID_START,
+                    **{item.name: item.default for item in declared(SamplingSettings)}}
 
 
 def defaults(arch: str = "lstm") -> dict[str, Any]:
@@ -113,8 +118,9 @@ def _value(field: Field, text: str):
             values = tuple(float(part) for part in text.split(",") if part.strip())
         except ValueError:
             raise ValueError(f"{field.name}={text!r} is not a comma-separated list of numbers") from None
-        if not 1 <= len(values) <= 8 or not all(field.low <= v <= field.high for v in values):
-            raise ValueError(f"{field.name}={text!r}: give 1 to 8 {label} from {field.low:g} to {field.high:g}")
+        most = GRID_COLUMNS.high
+        if not 1 <= len(values) <= most or not all(field.low <= v <= field.high for v in values):
+            raise ValueError(f"{field.name}={text!r}: give 1 to {most} {label} from {field.low:g} to {field.high:g}")
         return values
     try:
         number = float(text)

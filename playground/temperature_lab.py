@@ -21,7 +21,7 @@ import pandas as pd
 
 from playground import metrics
 from playground.errors import PlaygroundError
-from playground.runs import Sample, TextModel
+from playground.text_model import Sample, TextModel
 from playground.sampling import SamplingSettings, check_temperatures
 from playground.settings import Setting, check, require, setting
 from playground.tokenizers import WordTokenizer
@@ -33,6 +33,8 @@ memorisation_index = metrics.memorisation_index
 # The temperature grid: one column per temperature, the same random numbers in every column.
 GRID_TEMPERATURES = (0.2, 0.5, 0.7, 1.0, 1.2, 1.5, 1.8, 2.0)  # the columns' first temperatures
 GRID_START_COLUMNS = 6  # columns shown before a student adds any
+GRID_START = GRID_TEMPERATURES[:GRID_START_COLUMNS]
+PROMPT_START, LENGTH_START = "The ", 300  # what the Generate tab starts with
 GRID_COLUMNS = Setting("Columns", 1, len(GRID_TEMPERATURES), page=(1, len(GRID_TEMPERATURES), 1),
                        rule="The grid has {low} to {high} columns (got {value}).")
 MEASURE_SAMPLES = Setting("Samples per temperature", 1, 64, page=(1, 64, 1),

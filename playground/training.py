@@ -22,7 +22,7 @@ import numpy as np
 import tensorflow as tf
 
 from playground import events
-from playground.corpus import VALIDATION_SHARE
+from playground.corpus import DEFAULT_VALIDATION_SHARE, VALIDATION_SHARE
 from playground.data import check_length
 from playground.distribute import STRATEGIES
 from playground.errors import PlaygroundError
@@ -65,7 +65,7 @@ class TrainConfig:
     clipnorm: float = setting(1.0, "Gradient clipping norm", 0.0,
                               rule="Gradient clipping norm must be >= 0, 0 for off (got {value}).",
                               help="largest gradient norm of an update (0: no clipping)")
-    validation_share: float = setting(0.1, VALIDATION_SHARE)
+    validation_share: float = setting(DEFAULT_VALIDATION_SHARE, VALIDATION_SHARE)
     eval_every_seconds: float = setting(10.0, "Seconds between evaluations", 0.0,
                                         rule="Seconds between evaluations cannot be negative (got {value}).",
                                         help="seconds of training between two measurements of the held-out loss")

@@ -14,7 +14,7 @@ WAIT = 300  # seconds any one wait may take before the test fails; far more than
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     from playground import corpus
-    from playground.runs import TrainingRun
+    from playground.training_run import TrainingRun
     from playground.training import TrainConfig
 
     folder = tmp_path_factory.mktemp("api")

@@ -9,9 +9,9 @@ from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 
 from conftest import TINY_MODEL, running_app, train_kwargs
-from playground import cli, corpus, workspace
+from playground import cli, corpus, run_store
 from playground.errors import PlaygroundError
-from playground.runs import TrainingRun
+from playground.training_run import TrainingRun
 from playground.training import TrainConfig
 
 
@@ -169,7 +169,7 @@ def bad_bundle(saved, tmp_path, kind) -> str:
 ])
 def test_bad_bundles_through_the_api_and_the_cli(api, saved, tmp_path, monkeypatch, kind, message, capsys):
     if kind == "oversized":
-        monkeypatch.setattr(workspace, "MAX_BUNDLE_BYTES", 100)
+        monkeypatch.setattr(run_store, "MAX_BUNDLE_BYTES", 100)
         path = bad_bundle(saved, tmp_path, "plain")
     else:
         path = bad_bundle(saved, tmp_path, kind)
@@ -177,4 +177,4 @@ def test_bad_bundles_through_the_api_and_the_cli(api, saved, tmp_path, monkeypat
         Client(api, verbose=False).predict(handle_file(path), "", api_name="/import_run")
     assert cli.main(["import", "--bundle", path]) == 2
     assert message in capsys.readouterr().err
-    assert workspace.list_runs().empty
+    assert run_store.list_runs().empty

@@ -163,7 +163,7 @@ def test_the_monitor_and_chart_show_baselines_and_overfitting():
 def test_runs_and_compare_tables_rank_every_tokenizer_on_bits_per_character(tmp_path):
     import types
 
-    from playground import workspace
+    from playground import run_store
     from playground.ui import compare_tab
 
     ln2 = math.log(2)
@@ -176,9 +176,9 @@ def test_runs_and_compare_tables_rank_every_tokenizer_on_bits_per_character(tmp_
         "old-words": {"level": "word", "model": {"arch": "gru"}, "result": {"val_loss": 3.0, "seconds": 60}},
     }
     # Saved before bits per character were measured: a character run's are its bits per token, a word run's unknown.
-    assert workspace.bits_per_character(infos["old-chars"]) == pytest.approx(2.0 / ln2)
-    assert workspace.bits_per_character(infos["old-words"]) is None
-    assert workspace.summary_row("words", infos["words"], "completed")["bits/character"] == 1.9
+    assert run_store.bits_per_character(infos["old-chars"]) == pytest.approx(2.0 / ln2)
+    assert run_store.bits_per_character(infos["old-words"]) is None
+    assert run_store.summary_row("words", infos["words"], "completed")["bits/character"] == 1.9
     for name, info in infos.items():
         (tmp_path / name).mkdir()
         (tmp_path / name / "config.json").write_text(__import__("json").dumps(info))

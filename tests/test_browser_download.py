@@ -30,7 +30,7 @@ def home_workspace(monkeypatch):
 def test_download_gives_a_real_bundle_from_a_workspace_under_home(home_workspace, tmp_path):
     require_chromium()
     from playground import corpus
-    from playground.runs import TrainingRun
+    from playground.training_run import TrainingRun
     from playground.training import TrainConfig
 
     # A command-line run: on a server without a login it is the (single) user's own.

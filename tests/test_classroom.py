@@ -13,12 +13,13 @@ from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 
 from conftest import make_text, running_app
-from playground import bundle, cli, corpus, limits, workspace
+from playground import bundle, cli, corpus, limits, run_store
 from playground.errors import PlaygroundError
 from playground.models import architecture
 from playground.owners import Viewer
 from playground.pretrained import Catalog
-from playground.runs import TextModel, TrainingRun
+from playground.text_model import TextModel
+from playground.training_run import TrainingRun
 from playground.sampling import GenerationLoop
 from playground.training import TrainConfig
 from playground.ui.model_tab import model_options
@@ -84,9 +85,9 @@ def test_a_students_runs_are_their_own_until_published(saved, tmp_path):
         # Ada's download goes, with the run, when she deletes it.
         exported = ada.predict("mine", api_name="/export_run")
         assert zipfile.ZipFile(exported).namelist()
-        assert workspace.export_path("mine").is_file()
+        assert run_store.export_path("mine").is_file()
         ada.predict("mine", "mine", api_name="/delete_run")
-        assert not workspace.export_path("mine").exists()
+        assert not run_store.export_path("mine").exists()
         assert "mine" not in names(ben.predict(api_name="/list_runs"))
 
 
@@ -169,12 +170,12 @@ def test_hostile_bundles_are_refused_with_a_clear_message(api, saved, tmp_path, 
     with pytest.raises(AppError, match=HOSTILE[kind]):
         Client(api, verbose=False).predict(handle_file(path), "", api_name="/import_run")
     with pytest.raises(PlaygroundError, match=HOSTILE[kind]):
-        workspace.import_bundle(path)
+        run_store.import_bundle(path)
     assert cli.main(["import", "--bundle", path]) == 2
     assert "error:" in capsys.readouterr().err
     # Nothing was added, and nothing was left half-unpacked.
-    assert workspace.list_runs().empty
-    assert not list(workspace.runs_dir().glob(".import-*"))
+    assert run_store.list_runs().empty
+    assert not list(run_store.runs_dir().glob(".import-*"))
 
 
 def test_a_bad_result_in_one_bundle_leaves_everyones_list_working(api, saved, tmp_path):
@@ -186,7 +187,7 @@ def test_a_bad_result_in_one_bundle_leaves_everyones_list_working(api, saved, tm
                                        api_name="/import_run")
     table = Client(api, verbose=False).predict(api_name="/list_runs")  # another student's list
     assert "odd" not in names(table)  # not theirs and not published
-    row = workspace.list_runs().set_index("name").loc["odd"]
+    row = run_store.list_runs().set_index("name").loc["odd"]
     assert row["architecture"] == "lstm"
     loss = row["validation loss"]
     assert loss is None or math.isnan(loss)
@@ -285,24 +286,24 @@ def test_a_model_card_is_read_only_from_a_shipped_models_folder(tmp_path):
 
 
 def test_start_up_sweeps_leftovers_and_keeps_runs(saved):
-    runs = workspace.runs_dir()
+    runs = run_store.runs_dir()
     runs.mkdir(parents=True, exist_ok=True)
     (runs / ".import-abc123").mkdir()
     (runs / "crashed-empty").mkdir()
     (runs / "crashed-empty" / ".model.tmp.keras").write_bytes(b"")
     (runs / "starting-now").mkdir()
     (runs / "starting-now" / "history.csv").write_text("step\n")
-    workspace.import_bundle(zip_of(members_of(saved), runs.parent / "kept.zip"), "kept")
-    assert sorted(workspace.sweep()) == [".import-abc123", "crashed-empty"]
+    run_store.import_bundle(zip_of(members_of(saved), runs.parent / "kept.zip"), "kept")
+    assert sorted(run_store.sweep()) == [".import-abc123", "crashed-empty"]
     assert sorted(p.name for p in runs.iterdir()) == ["kept", "starting-now"]
 
 
 def test_rename_takes_the_old_download_away(saved, tmp_path):
-    workspace.import_bundle(zip_of(members_of(saved), tmp_path / "a.zip"), "first")
-    workspace.export_bundle("first")
-    assert workspace.export_path("first").is_file()
-    workspace.rename("first", "second")
-    assert not workspace.export_path("first").exists()
+    run_store.import_bundle(zip_of(members_of(saved), tmp_path / "a.zip"), "first")
+    run_store.export_bundle("first")
+    assert run_store.export_path("first").is_file()
+    run_store.rename("first", "second")
+    assert not run_store.export_path("first").exists()
 
 
 def test_the_layer_slider_reaches_what_each_architecture_allows():

@@ -8,7 +8,8 @@ from gradio_client import Client
 from conftest import make_text, running_app
 from playground import corpus, critic
 from playground.errors import PlaygroundError
-from playground.runs import TextModel, TrainingRun
+from playground.text_model import TextModel
+from playground.training_run import TrainingRun
 from playground.training import TrainConfig
 
 TINY_GAN = {"units": 32, "embedding_dim": 16, "d_filters": 8, "d_embedding": 16, "adversarial_length": 16,

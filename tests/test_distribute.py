@@ -22,7 +22,7 @@ SCRIPT = textwrap.dedent("""
     sys.path.insert(0, "tests")
     from conftest import make_text, unigram_entropy
     from playground import corpus
-    from playground.runs import TrainingRun
+    from playground.training_run import TrainingRun
     from playground.training import TrainConfig
     text = make_text(30_000)
     run = TrainingRun(corpus.from_text(text), "gru", {"units": 32, "layers": 1, "embedding_dim": 16},

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from playground import bundle, corpus, workspace
+from playground import bundle, corpus, run_store
 from playground.errors import PlaygroundError
-from playground.runs import TrainingRun
+from playground.training_run import TrainingRun
 from playground.session import Session
 from playground.training import Trainer, TrainConfig
 
@@ -28,7 +28,7 @@ def finished(session: Session) -> None:
 
 
 def test_killed_mid_training_is_listed_as_interrupted_and_resumes(corpus_file, tmp_path):
-    run_dir = workspace.runs_dir() / "killed"
+    run_dir = run_store.runs_dir() / "killed"
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
     process = subprocess.Popen(
         [sys.executable, "-m", "playground", "train", "--corpus", str(corpus_file), "--arch", "lstm", "--out",
@@ -49,7 +49,7 @@ def test_killed_mid_training_is_listed_as_interrupted_and_resumes(corpus_file, t
         process.wait(30)
     finally:
         process.kill()
-    table = workspace.list_runs()
+    table = run_store.list_runs()
     assert table.set_index("name").loc["killed", "status"] == "interrupted"
     resumed = TrainingRun.resume(run_dir)
     assert resumed.train_config.minutes < 5

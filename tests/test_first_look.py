@@ -5,7 +5,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from playground import quality_curves, workspace
+from playground import quality_curves, run_store
 from playground.errors import PlaygroundError
 from playground.pretrained import Catalog
 
@@ -47,7 +47,7 @@ def test_the_catalog_offers_the_character_models_and_their_curves():
 def test_shipped_models_are_read_only_rows_beside_the_runs(tmp_path):
     catalog = Catalog(PRETRAINED)
     rows = catalog.runs()
-    assert list(rows.columns) == workspace.RUN_COLUMNS
+    assert list(rows.columns) == run_store.RUN_COLUMNS
     assert list(rows["name"]) == [f"pretrained/{name}" for name in catalog.names()]
     assert set(rows["status"]) == {"shipped (read-only)"}
     assert rows["parameters"].min() > 0 and rows["validation loss"].notna().all()

@@ -9,7 +9,7 @@ from playground import bundle, corpus, events
 from playground.adversarial import adversarial_fraction, beta_schedule, reading
 from playground.errors import PlaygroundError
 from playground.models import config_from_dict
-from playground.runs import TrainingRun
+from playground.training_run import TrainingRun
 from playground.training import TrainConfig
 
 from conftest import make_text, unigram_entropy

@@ -11,7 +11,7 @@ from playground import inside, tokenizers
 from playground.errors import PlaygroundError
 from playground.models import architecture
 from playground.models import transformer as transformer_module
-from playground.runs import TextModel
+from playground.text_model import TextModel
 
 TEXT = 'ab "cd" (e)\nfg.'
 TOKENIZER = tokenizers.CharTokenizer.fit(TEXT)

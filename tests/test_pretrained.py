@@ -9,7 +9,7 @@ import pytest
 
 from playground.evaluation import mean_loss
 from playground.pretrained import Catalog
-from playground.runs import TextModel
+from playground.text_model import TextModel
 
 PRETRAINED = Path(__file__).resolve().parent.parent / "pretrained"
 BUNDLES = sorted(p.name for p in PRETRAINED.iterdir() if (p / "config.json").is_file())

@@ -8,7 +8,8 @@ import pytest
 from conftest import make_text
 from playground import corpus
 from playground.errors import PlaygroundError
-from playground.runs import TextModel, TrainingRun
+from playground.text_model import TextModel
+from playground.training_run import TrainingRun
 from playground.session import Session
 from playground.training import TrainConfig
 

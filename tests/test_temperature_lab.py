@@ -4,7 +4,8 @@ import pytest
 
 from playground import corpus, temperature_lab
 from playground.errors import PlaygroundError
-from playground.runs import TextModel, TrainingRun
+from playground.text_model import TextModel
+from playground.training_run import TrainingRun
 from playground.training import TrainConfig
 
 

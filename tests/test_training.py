@@ -6,7 +6,8 @@ import pytest
 from playground import bundle, corpus, events, tokenizers
 from playground.errors import PlaygroundError
 from playground.models import architecture
-from playground.runs import TextModel, TrainingRun
+from playground.text_model import TextModel
+from playground.training_run import TrainingRun
 from playground.session import Session
 from playground.training import History, RunHooks, TrainConfig, Trainer
 
@@ -134,7 +135,7 @@ def test_session_keeps_its_corpus_when_a_new_one_is_bad(small_text):
 def test_checkpoints_mark_a_run_as_running_until_it_ends(tmp_path, small_text):
     import json
 
-    from playground import workspace
+    from playground import run_store
 
     statuses = []
     run = TrainingRun(corpus.from_text(small_text), "lstm", TINY, TrainConfig(epochs=2, **FAST),
@@ -147,8 +148,8 @@ def test_checkpoints_mark_a_run_as_running_until_it_ends(tmp_path, small_text):
     info = json.loads((tmp_path / "run" / "config.json").read_text())
     assert info["status"] == "completed"
     assert (tmp_path / "run" / "logs").is_dir()  # TensorBoard event logs
-    assert workspace.status_of({"status": "running"}, tmp_path / "run", active=[]) == "interrupted"
-    assert workspace.status_of({"status": "running"}, tmp_path / "run", active=[tmp_path / "run"]) == "running"
+    assert run_store.status_of({"status": "running"}, tmp_path / "run", active=[]) == "interrupted"
+    assert run_store.status_of({"status": "running"}, tmp_path / "run", active=[tmp_path / "run"]) == "running"
 
 
 def test_a_stopped_run_resumes_from_its_checkpoint(tmp_path, small_text):

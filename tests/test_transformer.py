@@ -8,7 +8,7 @@ import playground  # noqa: F401  (registers the model classes)
 from playground import bundle, corpus, tokenizers
 from playground.errors import PlaygroundError
 from playground.models import architecture, config_from_dict
-from playground.runs import TrainingRun
+from playground.training_run import TrainingRun
 from playground.sampling import GenerationLoop
 from playground.training import History, TrainConfig
 from conftest import unigram_entropy

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from conftest import make_text
 
-from playground import lesson_book, workspace
+from playground import lesson_book, run_store
 from playground.errors import PlaygroundError
 from playground.pretrained import PREFIX, Catalog
 from playground.session import LATEST, SessionStore
@@ -55,7 +55,7 @@ def refused(call, *args, **kwargs) -> str:
 
 def copy_shipped(name: str, as_run: str) -> Path:
     """A shipped bundle copied into the workspace as a run of one's own (no owner: the local user's)."""
-    target = workspace.runs_dir() / as_run
+    target = run_store.runs_dir() / as_run
     shutil.copytree(PRETRAINED / name, target)
     return target
 
@@ -195,7 +195,7 @@ def test_the_model_line_says_what_a_model_is():
 def test_the_runs_table_lists_your_runs_then_the_shipped_models(context):
     table = runs_tab.list_runs(context, request=browser())
     assert table["name"].tolist() == [PREFIX + name for name in SHIPPED]
-    assert set(table["status"]) == {"shipped (read-only)"} and list(table.columns) == workspace.RUN_COLUMNS
+    assert set(table["status"]) == {"shipped (read-only)"} and list(table.columns) == run_store.RUN_COLUMNS
     copy_shipped("gan", "my-gan")
     table = runs_tab.list_runs(context, request=browser())
     assert table["name"].tolist() == ["my-gan", *(PREFIX + name for name in SHIPPED)]

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from playground import corpus, tokenizers
-from playground.runs import TextModel, TrainingRun
+from playground.text_model import TextModel
+from playground.training_run import TrainingRun
 from playground.training import TrainConfig
 
 SENTENCES = (

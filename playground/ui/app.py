@@ -6,8 +6,8 @@ import threading
 
 import gradio as gr
 
-from playground import workspace
-from playground.paths import workspace as workspace_dir
+from playground import run_store
+from playground.paths import workspace
 from playground.pretrained import Catalog
 from playground.session import SessionStore
 from playground.ui import (compare_tab, corpus_tab, generate_tab, inside_tab, lessons_tab, model_tab, runs_tab, setup,
@@ -151,7 +151,7 @@ def create_app() -> tuple[gr.Blocks, AppContext]:
         # The first grid reports copied spans against the training text: index it now, in
         # the background, rather than on a student's first click (about 1 s for 1 MB).
         threading.Thread(target=default.memorisation_index, name="index-default", daemon=True).start()
-    removed = workspace.sweep()
+    removed = run_store.sweep()
     if removed:
         log.info("removed %d unfinished run or import folders: %s", len(removed), ", ".join(removed))
     context = AppContext(SessionStore(default, login=bool(os.environ.get("PLAYGROUND_AUTH", "").strip())), catalog)
@@ -161,7 +161,7 @@ def create_app() -> tuple[gr.Blocks, AppContext]:
 
 def launch_options() -> dict:
     """Keyword arguments for ``launch()``; ``PLAYGROUND_AUTH=user:password[,user:password]`` asks for a login."""
-    exports = workspace_dir() / "exports"
+    exports = workspace() / "exports"
     exports.mkdir(parents=True, exist_ok=True)
     options = {"css": CSS + generate_tab.CSS, "js": generate_tab.JS, "theme": gr.themes.Soft(),
                "footer_links": ["api", "gradio"], "max_file_size": MAX_UPLOAD,

@@ -3,7 +3,7 @@
 import gradio as gr
 import pandas as pd
 
-from playground import charts, temperature_lab, workspace
+from playground import charts, run_store, temperature_lab
 from playground.owners import Viewer
 from playground.sampling import parse_temperatures
 from playground.ui.common import AppContext, bind, session_of, whole
@@ -25,7 +25,7 @@ QUALITY_EMPTY = ("The quality–diversity curves of the runs you choose appear h
                  "“Measure quality and diversity”.")
 SHIPPED_QUALITY = ("The curves shown were measured when the shipped models were trained (`make pretrained`); "
                    "choose runs and press **Measure quality and diversity** to measure them with your settings.")
-RUN_COLUMNS = workspace.COMPARE_COLUMNS
+RUN_COLUMNS = run_store.COMPARE_COLUMNS
 QUALITY_COLUMNS = ["model", "temperature", "bleu", "self_bleu", "samples", "references"]
 
 
@@ -41,7 +41,7 @@ def refresh_choices(context: AppContext, request: gr.Request = None):
 def compare_runs(context: AppContext, names: list, request: gr.Request = None):
     """Loss curves against steps and against seconds, and a summary table, for the chosen runs."""
     viewer = session_of(context, request).viewer
-    compared = workspace.compare({name: context.catalog.bundle_path(name, viewer) for name in names or []})
+    compared = run_store.compare({name: context.catalog.bundle_path(name, viewer) for name in names or []})
     shared = compared.baselines.lines() if compared.baselines is not None else None
     return (charts.compare_figure(compared.histories, "step", shared),
             charts.compare_figure(compared.histories, "seconds", shared), compared.table)

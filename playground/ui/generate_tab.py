@@ -9,11 +9,11 @@ import gradio as gr
 import pandas as pd
 
 from playground import charts, next_token, next_token_chart, temperature_lab
-from playground.runs import Sample, TextModel
+from playground.text_model import Sample, TextModel
 from playground.sampling import SamplingSettings, parse_temperatures
 from playground.session import LATEST, Session
 from playground.temperature_lab import GRID_COLUMNS, GRID_START_COLUMNS, GRID_TEMPERATURES, MEASURE_SAMPLES
-from playground.settings import Setting, declared
+from playground.settings import Setting, declared, from_form
 from playground.ui.common import AppContext, bind, control, escape, number, session_of, whole
 
 INTRO = """
@@ -25,10 +25,10 @@ nonsense. The **grid** draws every temperature with the *same* random numbers, s
 difference between the columns is the temperature itself.
 """
 
-DEFAULT_GRID = GRID_TEMPERATURES[:GRID_START_COLUMNS]
+DEFAULT_GRID = temperature_lab.GRID_START
 DEFAULT_TEMPERATURES = ", ".join(f"{t:.1f}" for t in DEFAULT_GRID)
 MAX_COLUMNS = len(GRID_TEMPERATURES)
-DEFAULT_PROMPT, DEFAULT_LENGTH = "The ", 300
+DEFAULT_PROMPT, DEFAULT_LENGTH = temperature_lab.PROMPT_START, temperature_lab.LENGTH_START
 NO_MODEL = "No model yet: train one (Train tab), or load a saved run (Runs tab)."
 GRID_EMPTY = ("<p class='pg-muted'>No model to draw from yet. Train one (Train tab) or load a saved run (Runs tab), "
               "then press <b>Compare temperatures</b>: one card per temperature appears here.</p>")
@@ -68,8 +68,8 @@ def model_line(model: TextModel) -> str:
 
 
 def settings_of(top_k, top_p, min_p) -> SamplingSettings:
-    return SamplingSettings(top_k=whole(top_k, "top-k", 0), top_p=number(top_p, "top-p", 1.0),
-                            min_p=number(min_p, "min-p", 0.0))
+    """The filters' boxes as settings (an empty box: that filter off)."""
+    return SamplingSettings(**from_form(SamplingSettings, {"top_k": top_k, "top_p": top_p, "min_p": min_p}))
 
 
 def token_view(sample: Sample, model: TextModel) -> str:
@@ -432,13 +432,8 @@ def render(context: AppContext) -> GenerateControls:
         large = gr.Checkbox(False, label="Large text (for a projector)", elem_id="large-text")
     with gr.Accordion("Filters: top-k, top-p, min-p", open=False):
         with gr.Row():
-            top_k = gr.Number(value=0, precision=0, minimum=0, label="top-k (0 = off)",
-                              info="Only the k most likely tokens can be drawn.")
-            top_p = gr.Slider(0.05, 1.0, value=1.0, step=0.05, label="top-p (1 = off)",
-                              info="Only the most likely tokens that together hold p of the probability.")
-            min_p = gr.Slider(0.0, 0.5, value=0.0, step=0.01, label="min-p (0 = off)",
-                              info="Only tokens at least this share as likely as the favourite.")
-    filters = [top_k, top_p, min_p]
+            filters = [control(item) for item in declared(SamplingSettings)]
+    top_k, top_p, min_p = filters
     path = gr.State([])
     # The sub-tabs wrap onto a second row on a narrow screen instead of folding into a menu.
     with gr.Tabs(overflow_behavior="wrap"):
@@ -532,8 +527,8 @@ def render(context: AppContext) -> GenerateControls:
 
     refresh_lab(chosen.input(bind(context, choose_model), chosen, model_info, api_name="choose_model")
                 ).then(lambda: [], None, path, api_visibility="private")
-    for control in (prompt, lab_temperature, *filters, stage, top):
-        control.change(bind(context, next_token_view), lab_inputs, lab_outputs, **quiet)
+    for component in (prompt, lab_temperature, *filters, stage, top):
+        component.change(bind(context, next_token_view), lab_inputs, lab_outputs, **quiet)
     gr.api(bind(context, next_token_distribution), api_name="next_token_distribution")
     draw_button.click(bind(context, draw_one), [prompt, lab_temperature, seed, *filters, path], step_outputs,
                       api_visibility="private")

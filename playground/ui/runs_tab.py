@@ -4,7 +4,7 @@ import asyncio
 
 import gradio as gr
 
-from playground import model_card, workspace
+from playground import model_card, run_store
 from playground.errors import PlaygroundError
 from playground.owners import Viewer
 from playground.ui import train_tab
@@ -45,10 +45,10 @@ def run_details(context: AppContext, name: str, request: gr.Request = None) -> s
     if not name or name in context.catalog.names():
         return ""
     try:
-        path = workspace.run_path(name, viewer_of(context, request))
+        path = run_store.run_path(name, viewer_of(context, request))
     except PlaygroundError:
         return ""
-    info = workspace.read_info(path) or {}
+    info = run_store.read_info(path) or {}
     return "\n".join(model_card.reproduce_lines(name, info)).replace("## Reproduce", "#### Reproduce this run")
 
 
@@ -64,20 +64,20 @@ def run_to_change(context: AppContext, name: str, action: str, request=None):
 
 def rename_run(context: AppContext, name: str, new_name: str, request: gr.Request = None):
     run_to_change(context, name, "renamed", request)
-    target = workspace.rename(name, new_name, viewer_of(context, request))
+    target = run_store.rename(name, new_name, viewer_of(context, request))
     return f"Renamed **{name}** to **{target.name}**.", target.name, list_runs(context, request)
 
 
 def delete_run(context: AppContext, name: str, confirm: str, request: gr.Request = None):
     run_to_change(context, name, "deleted", request)
-    workspace.delete(name, confirm, viewer_of(context, request))
+    run_store.delete(name, confirm, viewer_of(context, request))
     return f"Deleted **{name}**.", "", list_runs(context, request)
 
 
 def export_run(context: AppContext, name: str, request: gr.Request = None) -> str:
     """The run as one .zip bundle file to download."""
     context.catalog.refuse_change(name, "downloaded here (its files are in the pretrained/ folder)")
-    return str(workspace.export_bundle(name, viewer=viewer_of(context, request)))
+    return str(run_store.export_bundle(name, viewer=viewer_of(context, request)))
 
 
 def import_run(context: AppContext, bundle_file, name: str = "", request: gr.Request = None):
@@ -85,7 +85,7 @@ def import_run(context: AppContext, bundle_file, name: str = "", request: gr.Req
     if not bundle_file:
         raise PlaygroundError("Choose a bundle file (.zip) to upload first.")
     path = getattr(bundle_file, "name", bundle_file)
-    target = workspace.import_bundle(path, name.strip() or None, owner=viewer_of(context, request).name)
+    target = run_store.import_bundle(path, name.strip() or None, owner=viewer_of(context, request).name)
     return f"Imported **{target.name}**.", target.name, list_runs(context, request)
 
 
@@ -101,7 +101,7 @@ async def resume_run(context: AppContext, name: str, request: gr.Request = None)
 def publish_run(context: AppContext, name: str, published: bool = True, request: gr.Request = None):
     """Share your run with the class (everyone can load and compare it; only you change it), or take it back."""
     context.catalog.refuse_change(name, "published (it is shipped: everyone has it)")
-    workspace.publish(name, bool(published), viewer_of(context, request))
+    run_store.publish(name, bool(published), viewer_of(context, request))
     said = "published: the whole class can load and compare it" if published else "private again"
     return f"**{name}** is {said}.", list_runs(context, request)
 

@@ -6,49 +6,50 @@ import zipfile
 import keras
 import pytest
 
-from playground import corpus, workspace
+from playground import corpus, run_store
 from playground.errors import PlaygroundError
-from playground.runs import TextModel, TrainingRun
+from playground.text_model import TextModel
+from playground.training_run import TrainingRun
 from playground.training import TrainConfig
 
 
 @pytest.fixture
 def saved_run(small_text):
     run = TrainingRun(corpus.from_text(small_text), "lstm", {"units": 16, "layers": 1, "embedding_dim": 8},
-                      TrainConfig(epochs=0.2, batch_size=16, window=32), run_dir=workspace.runs_dir() / "first")
+                      TrainConfig(epochs=0.2, batch_size=16, window=32), run_dir=run_store.runs_dir() / "first")
     run.execute(final_evaluation=False)
     return run
 
 
 def test_list_rename_delete(saved_run):
-    table = workspace.list_runs()
+    table = run_store.list_runs()
     assert list(table["name"]) == ["first"]
     assert table.iloc[0]["architecture"] == "lstm" and table.iloc[0]["status"] == "completed"
-    workspace.rename("first", "renamed")
-    assert list(workspace.list_runs()["name"]) == ["renamed"]
+    run_store.rename("first", "renamed")
+    assert list(run_store.list_runs()["name"]) == ["renamed"]
     with pytest.raises(PlaygroundError, match="not a usable run name"):
-        workspace.rename("renamed", "../escape")
+        run_store.rename("renamed", "../escape")
     with pytest.raises(PlaygroundError, match="type its name again"):
-        workspace.delete("renamed", "nope")
-    workspace.delete("renamed", "renamed")
-    assert workspace.list_runs().empty
+        run_store.delete("renamed", "nope")
+    run_store.delete("renamed", "renamed")
+    assert run_store.list_runs().empty
 
 
 def test_export_then_import_gives_the_same_model(saved_run, tmp_path):
-    archive = workspace.export_bundle("first", tmp_path)
+    archive = run_store.export_bundle("first", tmp_path)
     assert set(zipfile.ZipFile(archive).namelist()) >= {"config.json", "tokenizer.json", "model.keras",
                                                           "history.csv", "corpus.txt.gz"}
-    target = workspace.import_bundle(archive, "copy")
+    target = run_store.import_bundle(archive, "copy")
     original, copy = TextModel.load(saved_run.run_dir), TextModel.load(target)
     assert original.generate("the", [0.8], 30, seed=1)[0].text == copy.generate("the", [0.8], 30, seed=1)[0].text
     with pytest.raises(PlaygroundError, match="already exists"):
-        workspace.import_bundle(archive, "copy")
+        run_store.import_bundle(archive, "copy")
 
 
 def test_repeated_exports_replace_one_file_in_the_workspace(saved_run):
-    first = workspace.export_bundle("first")
-    second = workspace.export_bundle("first")
-    assert first == second and first.parent == workspace.workspace() / "exports"
+    first = run_store.export_bundle("first")
+    second = run_store.export_bundle("first")
+    assert first == second and first.parent == run_store.workspace() / "exports"
     assert [p.name for p in first.parent.iterdir()] == ["first.zip"]  # no copies, no partial files
     assert "model.keras" in zipfile.ZipFile(second).namelist()
 
@@ -78,7 +79,7 @@ def lambda_model_bytes(tmp_path) -> bytes:
     ("notzip", "not a model bundle"), ("lambda", "could not be loaded safely"), ("corrupt", "could not be loaded"),
 ])
 def test_bad_bundles_are_refused_with_a_reason(saved_run, tmp_path, case, message):
-    archive = workspace.export_bundle("first", tmp_path)
+    archive = run_store.export_bundle("first", tmp_path)
     changes = {
         "dotdot": lambda m: m.update({"../evil.txt": b"x"}),
         "absolute": lambda m: m.update({"/etc/evil": b"x"}),
@@ -95,12 +96,12 @@ def test_bad_bundles_are_refused_with_a_reason(saved_run, tmp_path, case, messag
     else:
         bad = rewrite(archive, tmp_path, f"{case}.zip", changes[case])
     with pytest.raises(PlaygroundError, match=message):
-        workspace.import_bundle(bad)
-    assert list(workspace.list_runs()["name"]) == ["first"]  # nothing half-imported
+        run_store.import_bundle(bad)
+    assert list(run_store.list_runs()["name"]) == ["first"]  # nothing half-imported
 
 
 def test_oversized_bundle_is_refused(saved_run, tmp_path, monkeypatch):
-    archive = workspace.export_bundle("first", tmp_path)
-    monkeypatch.setattr(workspace, "MAX_BUNDLE_BYTES", 1000)
+    archive = run_store.export_bundle("first", tmp_path)
+    monkeypatch.setattr(run_store, "MAX_BUNDLE_BYTES", 1000)
     with pytest.raises(PlaygroundError, match=r"^The bundle is over the 0 MB limit\.$"):
-        workspace.import_bundle(archive)
+        run_store.import_bundle(archive)
