@@ -21,16 +21,16 @@ import numpy as np
 import tensorflow as tf
 
 from playground.errors import PlaygroundError
+from playground.models import architecture
 
 WEIGHTS = "discriminator.weights.h5"
-GANS = ("gan", "gan-naive")
 DEFAULT_TEMPERATURES = (0.5, 1.0, 1.5)
 FRESH_STEPS = 150
 
 
 def has_discriminator(text_model) -> bool:
     """Whether the model was trained against a discriminator (a GAN), so there is one to ask."""
-    return text_model is not None and text_model.arch in GANS
+    return text_model is not None and architecture(text_model.arch).has_discriminator
 
 
 @dataclasses.dataclass(frozen=True)
@@ -129,7 +129,7 @@ def score(text_model, temperatures=DEFAULT_TEMPERATURES, count: int = 4, window:
 
     Returns ``{"source": "saved" | "fresh", "rows": [Scored...], "means": {kind: mean realness}}``.
     """
-    if text_model.arch not in GANS:
+    if not has_discriminator(text_model):
         raise PlaygroundError("Only a GAN has a discriminator: choose the GAN (or a GAN run) in the Generate tab.")
     if not 1 <= count <= 32 or not 16 <= window <= 256:
         raise PlaygroundError(f"Score 1 to 32 texts of 16 to 256 tokens (got {count} of {window}).")

@@ -17,6 +17,7 @@ import tensorflow as tf
 from playground import baselines, bundle, next_token, tokenizers
 from playground.corpus import Corpus
 from playground.evaluation import bits, bits_per_character, characters_per_token
+from playground.models import architecture
 from playground.models.base import LanguageModel
 from playground.sampling import MAX_PROMPT, GeneratedBatch, GenerationLoop, SamplingSettings
 from playground.tokenizers import Tokenizer
@@ -160,7 +161,7 @@ class TextModel:
     @property
     def ignores_prompt(self) -> bool:
         """The naive GAN writes from noise: what it expects next does not depend on the prompt."""
-        return self.arch == "gan-naive"
+        return not architecture(self.arch).reads_prompt
 
     def next_logits(self, prompt: str) -> np.ndarray:
         """The model's scores for the token after ``prompt`` (V,), read once per prompt and kept:

@@ -108,6 +108,10 @@ class Architecture:
     # The Trainer subclass that trains it, as "module:Class" ("": the standard maximum-likelihood
     # Trainer). Named, not imported: trainers live a layer above the models.
     trainer: str = ""
+    # Trained against a discriminator (a GAN), so there is one to ask whether it is fooled.
+    has_discriminator: bool = False
+    # False for a generator that writes from noise: what it expects next ignores the prompt.
+    reads_prompt: bool = True
 
     @property
     def config_class(self) -> type[ModelConfig]:

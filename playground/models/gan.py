@@ -161,4 +161,5 @@ ARCHITECTURE = Architecture(
     ),
     train_defaults={"learning_rate": 3e-3, "batch_size": 64, "window": 128},
     trainer="playground.adversarial:AdversarialTrainer",
+    has_discriminator=True,
 )

@@ -149,4 +149,6 @@ ARCHITECTURE = Architecture(
     ),
     train_defaults={"learning_rate": 1e-3, "batch_size": 64, "window": 64},
     trainer="playground.adversarial:NaiveGANTrainer",
+    has_discriminator=True,
+    reads_prompt=False,
 )
