@@ -10,7 +10,7 @@ from typing import Iterable
 
 import pandas as pd
 
-from playground import quality_curves, run_store
+from playground import model_card, quality_curves, run_store
 from playground.errors import PlaygroundError
 from playground.owners import EVERYONE, Viewer
 from playground.text_model import TextModel
@@ -114,6 +114,18 @@ class Catalog:
         first; ``active``: run folders training now), then the shipped models."""
         frames = [run_store.list_runs(active, viewer), self.runs()]
         return pd.concat([frame for frame in frames if len(frame)] or frames[:1], ignore_index=True)
+
+    def reproduction(self, name: str, viewer: Viewer) -> str:
+        """How to reproduce ``viewer``'s run ``name`` (Markdown: its corpus's SHA-256, seed, libraries
+        and the command); nothing for a shipped model (its card says it) or a run they cannot see."""
+        if not name or name.startswith(PREFIX):
+            return ""
+        try:
+            path = run_store.run_path(name, viewer)
+        except PlaygroundError:
+            return ""
+        lines = model_card.reproduce_lines(name, run_store.read_info(path) or {})
+        return "\n".join(lines).replace("## Reproduce", "#### Reproduce this run")
 
     def labels(self, viewer: Viewer | None = None) -> list[str]:
         """What can be compared: the shipped models by label, then the runs ``viewer`` may see

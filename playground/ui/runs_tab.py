@@ -4,7 +4,7 @@ import asyncio
 
 import gradio as gr
 
-from playground import model_card, run_store
+from playground import run_store
 from playground.errors import PlaygroundError
 from playground.owners import Viewer
 from playground.ui import train_tab
@@ -42,14 +42,7 @@ def select_run(context: AppContext, table, event: gr.SelectData = None, request:
 
 def run_details(context: AppContext, name: str, request: gr.Request = None) -> str:
     """How to reproduce the selected run (its corpus's SHA-256, seed, libraries and the command)."""
-    if not name or name in context.catalog.names():
-        return ""
-    try:
-        path = run_store.run_path(name, viewer_of(context, request))
-    except PlaygroundError:
-        return ""
-    info = run_store.read_info(path) or {}
-    return "\n".join(model_card.reproduce_lines(name, info)).replace("## Reproduce", "#### Reproduce this run")
+    return context.catalog.reproduction(name, viewer_of(context, request))
 
 
 def load_run(context: AppContext, name: str, request: gr.Request = None) -> str:
