@@ -315,6 +315,110 @@ def test_the_compare_list_offers_the_shipped_models_then_your_runs(context):
     assert compare_tab.choices(context) == shipped  # before we know who it is: no one's runs
 
 
+# Model tab --------------------------------------------------------------------------------------------
+def model_form(arch: str, **chosen) -> dict:
+    """The Model tab's form as the page sends it: every control, each at the value it starts with
+    (for the LSTM, as the page opens), then ``chosen``."""
+    from playground.ui import model_tab
+
+    values = {c.key: c.first().start for c in model_tab.CONTROLS}
+    return {**values, "arch": arch, **chosen}
+
+
+def test_the_model_tab_counts_and_draws_the_chosen_network(context):
+    from playground.models import architecture
+    from playground.network_diagram import parameter_count
+    from playground.ui import model_tab
+
+    explanation, size = model_tab.describe_model(context, model_form("gru", units=64, layers=1), request=browser())
+    expected = parameter_count(architecture("gru").default_config(65, units=64, layers=1, embedding_dim=64))
+    assert explanation.startswith("#### GRU (gated recurrent unit)\n")
+    assert size == (f"**{expected:,} parameters** for a 65-character vocabulary (load a corpus for yours): about "
+                    f"{expected * 4 / 1e6:.1f} MB of weights.")
+    assert model_tab.draw_model(context, model_form("gru", units=64, layers=1), request=browser()).startswith(
+        "<div class='pg-network-box'><svg")
+    # A loaded corpus recounts it for its own vocabulary.
+    corpus_tab.load_corpus(context, "paste", None, make_text(3000), "", "char", 0.1, 10_000, request=browser())
+    _, size = model_tab.describe_model(context, model_form("gru", units=64, layers=1), request=browser())
+    assert "for your corpus's " in size
+
+
+def test_the_model_tab_refuses_nonsense_and_warns_past_the_servers_limit(context):
+    from playground.ui import model_tab
+
+    assert refused(model_tab.describe_model, context, model_form("transformer", embedding_dim=30, heads=4),
+                   request=browser()) == "Embedding size 30 must be divisible by 4 heads (30 / 4 is not a whole number)."
+    assert refused(model_tab.describe_model, context, model_form("lstm", layers=9), request=browser()) == \
+        "Use between 1 and 8 recurrent layers (got 9)."
+    assert refused(model_tab.describe_model, context, model_form("lstm", units="many"), request=browser()) == \
+        "units must be a number (got 'many')."
+    _, size = model_tab.describe_model(context, model_form("lstm", units=4096, layers=8), request=browser())
+    assert size.endswith("That is over this server's limit of 50,000,000: make it smaller to train it.")
+
+
+def test_the_model_tab_shows_each_architecture_its_own_controls():
+    from playground.ui import model_tab
+
+    shown = dict(zip((c.field for c in model_tab.CONTROLS), model_tab.show_controls(None, "gan")))
+    assert shown["heads"] == {"__type__": "update", "visible": False}
+    assert (shown["units"]["label"], shown["units"]["value"], shown["layers"]["maximum"]) == ("Generator units", 256, 4)
+    assert shown["cell"]["value"] == "lstm" and shown["straight_through"]["value"] is False
+
+
+# Train tab --------------------------------------------------------------------------------------------
+def train_form(arch: str = "lstm", **chosen) -> dict:
+    """The Model and Train tabs' forms together, as the Train button sends them: a tiny model."""
+    from playground.training import page_start
+
+    return {**model_form(arch, units=16, layers=1, embedding_dim=8), **page_start(arch), **chosen}
+
+
+def run_training(context, values: dict) -> list:
+    import asyncio
+
+    from playground.ui import train_tab
+
+    async def collect():
+        return [update async for update in train_tab.train(context, values, request=browser())]
+
+    return asyncio.run(collect())
+
+
+def test_the_train_tab_trains_and_streams_what_the_page_shows(context):
+    from playground.ui import train_tab
+
+    corpus_tab.load_corpus(context, "paste", None, make_text(6000), "", "char", 0.1, 10_000, request=browser())
+    updates = run_training(context, train_form(epochs=1, minutes=0, batch_size=8, window=16, seed=3))
+    status, chart, samples, diagnostics = updates[-1]
+    assert status.startswith("**Finished after") and "Samples after epoch" in samples
+    assert [trace.name for trace in chart.data][:3] == ["training (each step)", "training (smoothed)",
+                                                        "validation (held-out text)"]
+    assert diagnostics.visible is False  # no GAN, no diagnostics
+    config = session_of(context, browser()).model.info["train"]
+    assert (config["epochs"], config["minutes"], config["batch_size"], config["window"], config["seed"]) == \
+        (1.0, None, 8, 16, 3)
+    assert train_tab.stop(context, request=browser()) == "**Nothing is training.**"
+
+
+def test_the_train_tab_refuses_before_anything_starts(context):
+    assert refused(run_training, context, train_form(epochs=1)) == \
+        "Load a corpus first (Corpus tab)."
+    corpus_tab.load_corpus(context, "paste", None, make_text(3000), "", "char", 0.1, 10_000, request=browser())
+    assert refused(run_training, context, train_form(epochs=0, minutes=0)) == \
+        "Set a number of epochs or of minutes (or both: whichever comes first)."
+    assert refused(run_training, context, train_form(learning_rate=2)).startswith("Learning rate must be in (0, 1]")
+    assert session_of(context, browser()).training is False
+
+
+def test_the_train_tab_starts_where_the_architecture_was_measured_best():
+    from playground.models import architecture
+    from playground.ui import train_tab
+
+    measured = architecture("transformer").train_defaults
+    assert train_tab.FOLLOWS_ARCHITECTURE == ("learning_rate", "optimizer", "batch_size", "window")
+    assert train_tab.suggest_settings(None, "transformer") == [measured[key] for key in train_tab.FOLLOWS_ARCHITECTURE]
+
+
 # Corpus tab -------------------------------------------------------------------------------------------
 def test_loading_pasted_text_describes_it(context):
     text = make_text(3000)
