@@ -89,8 +89,8 @@ class Session:
 
     # Corpus ---------------------------------------------------------------------------
     def load_corpus(self, source: str, files: Sequence[str] | None = None, text: str = "", name: str = "",
-                    level: str = "char", validation_share: float = corpus_module.DEFAULT_VALIDATION_SHARE, max_words: int = 10_000,
-                    subword_vocab: int = 512) -> CorpusChoice:
+                    level: str = "char", validation_share: float = corpus_module.DEFAULT_VALIDATION_SHARE,
+                    max_words: int = 10_000, subword_vocab: int = 512) -> CorpusChoice:
         """Replace the corpus only once the new one is known to be good."""
         from playground import tokenizers
 

@@ -35,9 +35,10 @@ class Setting:
     ``low``/``high`` bound a number (``open_low``/``open_high``: the bound itself is refused);
     ``choices`` list a text's allowed values. ``rule`` is the refusal, formatted with ``label``,
     ``name``, ``low``, ``high``, ``choices``, ``value`` (the value given, as a student would
-    write it) and ``raw`` (as Python writes it); left empty, it is written from the label and the range. ``page`` puts a control
-    on the web page: ``(low, high, step)`` for a slider over a part of the valid range, ``()`` for
-    a box, a choice or a checkbox; ``None`` keeps the setting off the page (command line and
+    write it) and ``raw`` (as Python writes it); left empty, it is written from the label and
+    the range. ``page`` puts a control on the web page: ``(low, high, step)`` for a slider over a
+    part of the valid range, ``(low, high)`` for a number box with those bounds, ``()`` for a
+    box, a choice or a checkbox; ``None`` keeps the setting off the page (command line and
     saved files only). ``flag`` is the command-line flag (default ``--field-name``; ``None``: none).
     ``key`` names the setting in the web API and in links when its field name is taken there;
     ``start`` is the page's first value when it is not the field's default.

@@ -41,4 +41,5 @@ def page_settings() -> dict[str, dict[str, Declared]]:
     return shown
 
 
-__all__ = ["ARCHITECTURES", "Architecture", "LanguageModel", "ModelConfig", "architecture", "config_from_dict", "page_settings"]
+__all__ = ["ARCHITECTURES", "Architecture", "LanguageModel", "ModelConfig", "architecture", "config_from_dict",
+           "page_settings"]

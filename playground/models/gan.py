@@ -35,10 +35,10 @@ class GANConfig(ModelConfig):
         64, "Generator embedding size", 0, 4096,
         "The generator's embedding size must be between 0 (one-hot input) and 4096 (got {value}).",
         "Length of the vector each token becomes in the generator (0 = one-hot input).")
-    dropout: float = base.dropout()
     cell: str = setting("lstm", "Generator cell", choices=("lstm", "gru"), page=(),
                         rule="The generator's cell must be 'lstm' or 'gru' (got {value}).",
                         help="The generator's recurrent cell.")
+    dropout: float = base.dropout()
     # The schedule.
     pretrain_share: float = setting(
         0.5, "Pretraining share", 0.0, 1.0, open_high=True, page=(0.0, 0.95, 0.05),

@@ -29,8 +29,6 @@ Every epoch it writes a few lines at different temperatures so you can *read* it
 
 REFRESH_SECONDS = 0.5
 SAMPLES_EMPTY = "Text the model writes at a few temperatures appears here after each epoch of training."
-
-
 PAGE = tuple(item for item in declared(TrainConfig) if item.setting.page is not None)
 FIRST_ROW = ("epochs", "minutes", "learning_rate", "optimizer")  # the rest wait under "More settings"
 FOLLOWS_ARCHITECTURE = measured_on_page()
