@@ -36,11 +36,7 @@ def _add_train(commands) -> None:
     # Every declared setting of training and of the architectures (playground.settings); left
     # unset, a setting comes from the architecture's measured defaults, then the config's own.
     for item, where in setting_flags():
-        if item.kind is bool:  # a switch that turns the default around
-            train.add_argument(item.flag, dest=item.name, action="store_const", const=not item.default,
-                               help=f"{item.help}{where}")
-        else:
-            train.add_argument(item.flag, dest=item.name, type=item.kind, help=f"{item.help}{where}")
+        _add_setting(train, item, f"{item.help}{where}")
     train.add_argument("--mixed-precision", choices=["auto", "on", "off"], default="off",
                        help="mixed_float16 on GPUs (auto: on when a GPU is visible)")
     train.add_argument("--like", metavar="RUN_DIR",
@@ -48,6 +44,14 @@ def _add_train(commands) -> None:
                             "here still win); refused if the corpus differs from the run's, unless --force")
     train.add_argument("--force", action="store_true", help="with --like: train even on a different corpus")
     train.add_argument("--json", action="store_true", help="print a JSON summary as the last line")
+
+
+def _add_setting(parser, item, help: str) -> None:
+    """A declared setting's flag, stored under the field's name (None when not given)."""
+    if item.kind is bool:  # a switch that turns the default around
+        parser.add_argument(item.flag, dest=item.name, action="store_const", const=not item.default, help=help)
+    else:
+        parser.add_argument(item.flag, dest=item.name, type=item.kind, help=help)
 
 
 def setting_flags() -> list[tuple]:
@@ -181,24 +185,29 @@ def card(args) -> dict:
     return {"card": str(path)}
 
 
+RESUME_CHANGES = ("learning_rate", "schedule", "warmup_steps")  # what a resumed stretch may change besides its budget
+
+
 def _add_resume(commands) -> None:
+    from playground.settings import declared
+    from playground.training import TrainConfig
+
     resume = commands.add_parser("resume", help="continue a saved run from its last checkpoint")
     resume.add_argument("--run", required=True, help="bundle directory of the run")
     limit = resume.add_mutually_exclusive_group()
-    limit.add_argument("--epochs", type=float, help="train this many more epochs (default: what is left)")
-    limit.add_argument("--minutes", type=float, help="train this many more minutes")
-    resume.add_argument("--lr", type=float, help="learning rate for this stretch")
-    resume.add_argument("--schedule", help="constant or cosine")
-    resume.add_argument("--warmup", type=int, help="warm-up steps")
+    declared_ = {item.name: item for item in declared(TrainConfig)}
+    _add_setting(limit, declared_["epochs"], "train this many more epochs (default: what is left)")
+    _add_setting(limit, declared_["minutes"], "train this many more minutes")
+    for name in RESUME_CHANGES:
+        _add_setting(resume, declared_[name], f"for this stretch: {declared_[name].help}")
     resume.add_argument("--json", action="store_true")
 
 
 def resume(args) -> dict:
     from playground.training_run import TrainingRun
 
-    changes = {key: value for key, value in (("epochs", args.epochs), ("minutes", args.minutes),
-               ("learning_rate", args.lr), ("schedule", args.schedule), ("warmup_steps", args.warmup))
-               if value is not None}
+    changes = {name: getattr(args, name) for name in ("epochs", "minutes", *RESUME_CHANGES)
+               if getattr(args, name) is not None}
     run = TrainingRun.resume(args.run, publish=_progress, changes=changes or None)
     result = run.execute().as_json()
     if not args.json:
@@ -285,16 +294,14 @@ def train(args) -> dict:
     source = builtin.load_builtin(args.builtin) if args.builtin else corpus.read_files(args.corpus)
     if args.like:
         _take_settings_of(args, source.text)
-    spec = architecture(args.arch)
-    options = {item.name: getattr(args, item.name) for item in declared(spec.config_class)
-               if getattr(args, item.name, None) is not None}
+    model_names = {item.name for item in declared(architecture(args.arch).config_class)}
+    train_names = {item.name for item in declared(TrainConfig)}
     for item, _ in setting_flags():
-        if getattr(args, item.name) is not None and item.name not in options \
-                and item.name not in {field.name for field in declared(TrainConfig)}:
+        if getattr(args, item.name) is not None and item.name not in model_names | train_names:
             raise PlaygroundError(f"{item.flag} does not apply to the {args.arch} architecture.")
+    options = {name: getattr(args, name) for name in model_names if getattr(args, name, None) is not None}
     mixed = {"auto": None, "on": True, "off": False}[args.mixed_precision]
-    config = config_for(args.arch, {item.name: getattr(args, item.name) for item in declared(TrainConfig)},
-                        mixed_precision=mixed)
+    config = config_for(args.arch, {name: getattr(args, name) for name in train_names}, mixed_precision=mixed)
     run = TrainingRun(source, args.arch, options, config, level=args.level or "char",
                       max_words=10_000 if args.max_words is None else args.max_words,
                       subword_vocab=512 if args.vocab is None else args.vocab, run_dir=args.out, publish=_progress)

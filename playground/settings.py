@@ -106,8 +106,9 @@ def declared(config_class: type) -> Iterator[Declared]:
             yield Declared(field.name, field.default, kind, setting_)
 
 
-def declared_by_name(config_class: type) -> dict[str, Declared]:
-    return {item.name: item for item in declared(config_class)}
+def on_page(config_class: type) -> tuple[Declared, ...]:
+    """The declared settings of a config dataclass that the web page shows, in field order."""
+    return tuple(item for item in declared(config_class) if item.setting.page is not None)
 
 
 def shown(value: Any) -> str:
@@ -196,15 +197,20 @@ TRUE_WORDS = {"true": True, "1": True, "yes": True, "on": True, "false": False, 
               "off": False}
 
 
+def truth(value: Any) -> bool | None:
+    """A yes or no from a form, a link or an API caller (True, "true", "on", "1", ...); None when
+    ``value`` says neither."""
+    if isinstance(value, bool):
+        return value
+    return TRUE_WORDS.get(str(value).strip().lower())
+
+
 def convert(item: Declared, value: Any) -> Any:
     """A form's or API caller's value as the setting's type (the range is :func:`check`'s job)."""
     if item.kind is bool:
-        if isinstance(value, bool):
-            return value
-        word = str(value).strip().lower()
-        if word in TRUE_WORDS:
-            return TRUE_WORDS[word]
-        raise PlaygroundError(f"{item.name} must be true or false (got {value!r}).")
+        if truth(value) is None:
+            raise PlaygroundError(f"{item.name} must be true or false (got {value!r}).")
+        return truth(value)
     if item.kind is str:
         return str(value)
     result = number(value, item.name)

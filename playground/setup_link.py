@@ -20,7 +20,7 @@ from playground.corpus import DEFAULT_VALIDATION_SHARE
 from playground.models import ARCHITECTURES, architecture, page_settings
 from playground.next_token import MAX_TEMPERATURE
 from playground.sampling import SamplingSettings
-from playground.settings import TRUE_WORDS, Declared, declared
+from playground.settings import Declared, declared, on_page, truth
 from playground.temperature_lab import GRID_COLUMNS, GRID_START, LENGTH_START, PROMPT_START
 from playground.training import TrainConfig, page_start
 
@@ -79,7 +79,7 @@ def _fields() -> dict[str, Field]:
     return {field.name: field for field in rows}
 
 
-TRAIN_PAGE = tuple(item for item in declared(TrainConfig) if item.setting.page is not None)
+TRAIN_PAGE = on_page(TrainConfig)
 FIELDS = _fields()
 MODEL_FIELDS = tuple(page_settings())
 # Link name -> the Train tab's setting key.
@@ -102,9 +102,9 @@ def _value(field: Field, text: str):
     """``text`` as the field's value; raises ValueError with a readable reason."""
     label = field.label or field.name.replace("_", " ")
     if field.kind == "bool":
-        if text.strip().lower() not in TRUE_WORDS:
+        if truth(text) is None:
             raise ValueError(f"{field.name}={text!r} is not true or false")
-        return TRUE_WORDS[text.strip().lower()]
+        return truth(text)
     if field.kind == "choice":
         if text not in field.choices:
             raise ValueError(f"{field.name}={text!r} is not one of {', '.join(map(str, field.choices))}")

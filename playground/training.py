@@ -30,7 +30,7 @@ from playground.history import History  # noqa: F401  (runs and tests import it 
 from playground.evaluation import mean_loss, mean_window_loss, token_losses
 from playground.models.base import LanguageModel
 from playground.sampling import GenerationLoop
-from playground.settings import check, declared, from_form, setting
+from playground.settings import check, from_form, on_page, setting
 
 log = logging.getLogger(__name__)
 
@@ -128,8 +128,7 @@ def page_start(arch: str) -> dict[str, Any]:
     from playground.models import architecture
 
     measured = architecture(arch).train_defaults
-    return {item.key: measured.get(item.name, item.start) for item in declared(TrainConfig)
-            if item.setting.page is not None}
+    return {item.key: measured.get(item.name, item.start) for item in on_page(TrainConfig)}
 
 
 def measured_on_page() -> tuple[str, ...]:
@@ -138,7 +137,7 @@ def measured_on_page() -> tuple[str, ...]:
     from playground.models import ARCHITECTURES
 
     named = {name for spec in ARCHITECTURES.values() for name in spec.train_defaults}
-    return tuple(item.key for item in declared(TrainConfig) if item.setting.page is not None and item.name in named)
+    return tuple(item.key for item in on_page(TrainConfig) if item.name in named)
 
 
 def config_from_page(arch: str, values: Mapping[str, Any]) -> TrainConfig:

@@ -169,3 +169,11 @@ def test_a_new_setting_is_one_declaration():
     assert (slider.minimum, slider.maximum, slider.step, slider.value, slider.label, slider.info) == \
         (1, 5, 1, 3, "Width", "How wide.")
     assert isinstance(Setting("x"), Setting)
+
+
+def test_resume_reads_the_declared_flags_of_what_a_stretch_may_change():
+    args = cli.parser().parse_args(["resume", "--run", "runs/x", "--minutes", "2", "--lr", "0.001", "--warmup", "5"])
+    assert (args.epochs, args.minutes, args.learning_rate, args.schedule, args.warmup_steps) == \
+        (None, 2.0, 0.001, None, 5)
+    with pytest.raises(PlaygroundError, match="not allowed with argument"):
+        cli.parser().parse_args(["resume", "--run", "runs/x", "--minutes", "2", "--epochs", "1"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from playground.errors import PlaygroundError
 from playground.models import gan, gan_naive, gru, lstm, transformer
 from playground.models.base import Architecture, LanguageModel, ModelConfig
-from playground.settings import Declared, declared
+from playground.settings import Declared, on_page
 
 ARCHITECTURES: dict[str, Architecture] = {
     module.ARCHITECTURE.name: module.ARCHITECTURE for module in (lstm, gru, transformer, gan, gan_naive)
@@ -35,9 +35,8 @@ def page_settings() -> dict[str, dict[str, Declared]]:
     registry's, then each config's field order), with each architecture's own declaration."""
     shown: dict[str, dict[str, Declared]] = {}
     for name, spec in ARCHITECTURES.items():
-        for item in declared(spec.config_class):
-            if item.setting.page is not None:
-                shown.setdefault(item.name, {})[name] = item
+        for item in on_page(spec.config_class):
+            shown.setdefault(item.name, {})[name] = item
     return shown
 
 

@@ -93,7 +93,7 @@ def control(item: Declared, value=None):
     (where the setting can be ``None``, 0 there means no limit)."""
     s = item.setting
     value = item.start if value is None else value
-    common = dict(label=s.label if item.default is not None else f"{s.label} (0 = no limit)", info=s.help)
+    common = dict(label=label_of(item), info=s.help)
     if item.kind is bool:
         return gr.Checkbox(value, **common)
     if s.choices:
@@ -106,11 +106,16 @@ def control(item: Declared, value=None):
                      **common)
 
 
+def label_of(item: Declared) -> str:
+    """A control's label: the setting's, saying so where 0 (an empty limit) means none."""
+    return item.setting.label if item.default is not None else f"{item.setting.label} (0 = no limit)"
+
+
 def shown_as(item: Declared) -> dict:
     """A control's properties for ``item`` when one control stands for the same field of several
     architectures (an LSTM offers 8 layers, a GAN 4): for a ``gr.update``."""
     s = item.setting
-    properties = dict(visible=True, value=item.start, label=s.label, info=s.help)
+    properties = dict(visible=True, value=item.start, label=label_of(item), info=s.help)
     if s.page and len(s.page) == 3:
         properties.update(minimum=s.page[0], maximum=s.page[1], step=s.page[2])
     return properties

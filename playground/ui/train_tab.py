@@ -7,7 +7,7 @@ import gradio as gr
 
 from playground import charts
 from playground.monitor import Snapshot
-from playground.settings import declared
+from playground.settings import on_page
 from playground.training import TrainConfig, config_from_page, measured_on_page, page_start
 from playground.ui import model_tab
 from playground.ui.common import AppContext, bind, control, escape, session_of
@@ -29,7 +29,7 @@ Every epoch it writes a few lines at different temperatures so you can *read* it
 
 REFRESH_SECONDS = 0.5
 SAMPLES_EMPTY = "Text the model writes at a few temperatures appears here after each epoch of training."
-PAGE = tuple(item for item in declared(TrainConfig) if item.setting.page is not None)
+PAGE = on_page(TrainConfig)
 FIRST_ROW = ("epochs", "minutes", "learning_rate", "optimizer")  # the rest wait under "More settings"
 FOLLOWS_ARCHITECTURE = measured_on_page()
 
