@@ -132,8 +132,8 @@ def summary_row(name: str, info: dict, status: str) -> dict:
         "name": name, "architecture": _text(model.get("arch")), "corpus": _text(info.get("corpus")),
         "parameters": int(params) if params is not None else None,
         "minutes": round(seconds / 60, 2) if seconds is not None else None,
-        "validation loss": round(loss, 4) if loss is not None else None,
-        "bits/token": round(bits(loss), 4) if loss is not None else None,
+        "validation loss": _rounded(loss),
+        "bits/token": _rounded(bits(loss) if loss is not None else None),
         "bits/character": _rounded(bits_per_character(info)),
         "status": _text(status), "owner": owner_of(info), "published": is_published(info),
     }
