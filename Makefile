@@ -7,13 +7,17 @@ PORT    ?= 7860
 export GRADIO_ANALYTICS_ENABLED = False
 export TF_CPP_MIN_LOG_LEVEL = 2
 
-.PHONY: run test screenshots install install-dev chromium benchmark pretrained clean
+.PHONY: run test lint screenshots install install-dev chromium benchmark pretrained clean
 
 run: install  ## start the app on the pretrained default (http://$(HOST):$(PORT)); VERBOSE=1 shows the logs
 	@$(PY) app.py --host $(HOST) --port $(PORT) $(if $(VERBOSE),--verbose)
 
-test: install-dev chromium  ## the whole suite: unit, API and browser tests
+test: install-dev chromium  ## the static checks, then the whole suite: unit, API and browser tests
+	$(VENV)/bin/ruff check .
 	$(PY) -m pytest
+
+lint: install-dev  ## the static checks alone (ruff, configured in pyproject.toml)
+	$(VENV)/bin/ruff check .
 
 screenshots: install-dev chromium  ## the browser tests, writing the README's pictures to docs/
 	PLAYGROUND_SCREENSHOTS=1 $(PY) -m pytest tests/test_browser*.py

@@ -15,7 +15,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from playground import baselines  # noqa: E402
+from playground import baselines
 
 
 def main() -> None:

@@ -16,10 +16,10 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from playground.models import ARCHITECTURES  # noqa: E402
-from playground.sampling import GenerationLoop  # noqa: E402
+from playground.models import ARCHITECTURES
+from playground.sampling import GenerationLoop
 
 TEMPERATURES = [0.2, 0.5, 0.7, 1.0, 1.2, 1.5]
 VOCABULARY = 65

@@ -14,11 +14,11 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from playground.ui.app import create_app  # noqa: E402
+from playground.ui.app import create_app
 
 
 def main() -> None:
-    demo, context = create_app()
+    _, context = create_app()
     names = context.catalog.names()
     for name in names:
         model = context.catalog.get(name)

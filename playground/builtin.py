@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 import urllib.request
 from pathlib import Path
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -46,7 +46,7 @@ class MarkovBabble:
     transitions: np.ndarray  # (W, W), rows sum to one
 
     @classmethod
-    def make(cls, seed: int = 7, successors: int = 4) -> "MarkovBabble":
+    def make(cls, seed: int = 7, successors: int = 4) -> MarkovBabble:
         rng = np.random.default_rng(seed)
         count = len(BABBLE_WORDS)
         transitions = np.zeros((count, count))

@@ -174,7 +174,8 @@ def read_corpus(directory: str | os.PathLike, label: str | None = None) -> str |
                 size += len(piece)
                 if size > limit:
                     raise PlaygroundError(
-                        f"{label or Path(directory).name}/{CORPUS} inflates to more than the {limit / 1e6:.0f} MB corpus limit; "
+                        f"{label or Path(directory).name}/{CORPUS} inflates to more than the {limit / 1e6:.0f} MB "
+                        "corpus limit; "
                         "it was not read.")
                 pieces.append(piece)
         return b"".join(pieces).decode("utf-8")

@@ -172,7 +172,8 @@ def quality_diversity_figure(table) -> go.Figure:
             # Only the coldest and hottest points are labelled: several models' labels would pile up.
             text=[f"T={t:g}" if i in (0, len(rows) - 1) else "" for i, t in enumerate(rows["temperature"])],
             textposition="top center", customdata=rows["temperature"],
-            hovertemplate="T=%{customdata:g}<br>BLEU %{y:.3f}<br>1 - self-BLEU %{x:.3f}<extra>%{fullData.name}</extra>"))
+            hovertemplate="T=%{customdata:g}<br>BLEU %{y:.3f}<br>1 - self-BLEU %{x:.3f}"
+                          "<extra>%{fullData.name}</extra>"))
     samples, references = int(table["samples"].iloc[0]), int(table["references"].iloc[0])
     return _layout(figure, "Quality vs diversity: up and right is better<br><sup>"
                    f"{samples} samples per temperature · {references} references · BLEU-4 on words</sup>",

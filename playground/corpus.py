@@ -11,7 +11,7 @@ import collections
 import dataclasses
 import os
 from pathlib import Path
-from typing import Sequence
+from collections.abc import Sequence
 
 from playground.errors import PlaygroundError
 from playground.settings import Setting, require

@@ -40,7 +40,7 @@ class History:
         return "\n".join(lines) + "\n"
 
     @classmethod
-    def from_csv(cls, text: str) -> "History":
+    def from_csv(cls, text: str) -> History:
         history = cls()
         lines = text.strip().splitlines()
         columns = lines[0].split(",") if lines else list(cls.COLUMNS)

@@ -85,7 +85,7 @@ def kind_of(token: str) -> str:
         if token in string.punctuation:
             return "punctuation"
         return "other"
-    if token.isalpha() or "'" in token and token.replace("'", "").isalpha():
+    if token.isalpha() or ("'" in token and token.replace("'", "").isalpha()):
         return "word"
     if token.isdigit():
         return "digit"

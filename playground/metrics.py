@@ -28,11 +28,11 @@ import bisect
 import dataclasses
 import math
 from collections import Counter
-from typing import Sequence, Union
+from collections.abc import Sequence
 
 import numpy as np
 
-TokenSequence = Union[str, Sequence[str], Sequence[int], np.ndarray]
+TokenSequence = str | Sequence[str] | Sequence[int] | np.ndarray
 """Characters (a ``str``), words (``list[str]``), or token ids (``list[int]``, 1-D array)."""
 
 Ngram = tuple
@@ -378,10 +378,7 @@ def _bleu_against(
         log_precision_sum += math.log(precision)
     # The reference length closest to the hypothesis length; ties go to the shorter.
     closest = min(references.lengths, key=lambda length: (abs(length - hypothesis_length), length))
-    if hypothesis_length > closest:
-        brevity_penalty = 1.0
-    else:
-        brevity_penalty = math.exp(1.0 - closest / hypothesis_length)
+    brevity_penalty = 1.0 if hypothesis_length > closest else math.exp(1.0 - closest / hypothesis_length)
     return brevity_penalty * math.exp(log_precision_sum / max_n)
 
 

@@ -13,6 +13,7 @@ import threading
 
 from playground import events
 from playground.evaluation import bits
+import itertools
 
 
 UNITS = {"char": "char", "subword": "token", "word": "word"}  # what one token is, per level
@@ -29,7 +30,7 @@ def overfitting_step(val: list[tuple[int, float]], steps: list[int], losses: lis
     """
     for end in range(OVERFIT_RISES, len(val)):
         stretch = val[end - OVERFIT_RISES:end + 1]
-        if not all(later[1] > earlier[1] for earlier, later in zip(stretch, stretch[1:])):
+        if not all(later[1] > earlier[1] for earlier, later in itertools.pairwise(stretch)):
             continue
         before = _mean_training_loss(steps, losses, val[end - OVERFIT_RISES - 1][0] if end > OVERFIT_RISES else -1,
                                      stretch[0][0])
@@ -72,7 +73,7 @@ def standing(baselines: list[tuple[str, float, str]], val: list[tuple[int, float
 def format_seconds(seconds: float | None) -> str:
     if seconds is None or not math.isfinite(seconds):
         return "?"
-    seconds = int(round(seconds))
+    seconds = round(seconds)
     return f"{seconds // 60}:{seconds % 60:02d}" if seconds >= 60 else f"{seconds}s"
 
 

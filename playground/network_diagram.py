@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import html
-from typing import Callable
+from collections.abc import Callable
 
 from playground.models import ModelConfig
 

@@ -84,7 +84,7 @@ class NextToken:
     def favourite_probability(self) -> float:
         return float(self.probability.max())
 
-    def top(self, count: int = DEFAULT_TOP) -> "NextToken":
+    def top(self, count: int = DEFAULT_TOP) -> NextToken:
         """The ``count`` highest-scoring tokens (their probabilities stay those of the whole vocabulary)."""
         keep = slice(0, count)
         return dataclasses.replace(

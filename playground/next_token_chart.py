@@ -54,7 +54,8 @@ def next_token_figure(view: NextToken, stage: str = "final", count: int = 20,
         figure.add_trace(go.Bar(x=x, y=values, name=STAGES[stage], marker_color=[KEPT if k else CUT for k in kept],
                                 hovertext=hover, hoverinfo="text"))
     if stage in ("tempered", "final"):
-        figure.add_trace(go.Scatter(x=x, y=view.probability_t1[:count].tolist(), mode="markers", name="the model at T = 1",
+        figure.add_trace(go.Scatter(x=x, y=view.probability_t1[:count].tolist(), mode="markers",
+                                    name="the model at T = 1",
                                     marker=dict(symbol="line-ew-open", size=18, color=BELIEF, line=dict(width=2)),
                                     hoverinfo="skip"))
     if draws is not None:

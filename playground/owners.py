@@ -39,7 +39,7 @@ class Viewer:
     single_user: bool = True
 
     @classmethod
-    def logged_in(cls, name: str) -> "Viewer":
+    def logged_in(cls, name: str) -> Viewer:
         return cls(name, teacher=name in teachers(), single_user=False)
 
     def owns(self, info: dict) -> bool:

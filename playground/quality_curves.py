@@ -17,7 +17,7 @@ import io
 import logging
 import time
 from pathlib import Path
-from typing import Sequence
+from collections.abc import Sequence
 
 import pandas as pd
 

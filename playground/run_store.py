@@ -19,7 +19,7 @@ import tempfile
 import zipfile
 import zlib
 from pathlib import Path
-from typing import Iterable
+from collections.abc import Iterable
 
 import pandas as pd
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import tensorflow as tf
@@ -148,7 +148,8 @@ def check_temperatures(temperatures: Sequence[float]) -> list[float]:
         if math.isnan(t) or math.isinf(t) or t < 0:
             raise PlaygroundError(f"Temperature must be a number >= 0 (0 means greedy); got {t}.")
         if 0 < t < 0.05:
-            raise PlaygroundError(f"Temperatures between 0 and 0.05 are too close to greedy; use 0 for greedy (got {t}).")
+            raise PlaygroundError(
+                f"Temperatures between 0 and 0.05 are too close to greedy; use 0 for greedy (got {t}).")
         if t > 5:
             raise PlaygroundError(f"Temperature {t} is far too high to be useful; use at most 5.")
     return values

@@ -15,7 +15,8 @@ import secrets
 import threading
 import time
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
+from collections.abc import Sequence
 
 from playground import builtin, corpus as corpus_module, run_store
 from playground.corpus import Corpus, CorpusStats
@@ -106,7 +107,7 @@ class Session:
             raise PlaygroundError(f"Corpus source must be upload, paste or builtin (got {source!r}).")
         choice = CorpusChoice(loaded, level, float(validation_share), int(max_words), int(subword_vocab))
         if level == "subword":  # a vocabulary the text cannot support is said now, not when training starts
-            choice.vocabulary_size
+            _ = choice.vocabulary_size
         self.choice = choice
         return choice
 

@@ -23,7 +23,8 @@ from __future__ import annotations
 import dataclasses
 import math
 import numbers
-from typing import Any, Iterator
+from typing import Any
+from collections.abc import Iterator
 
 from playground.errors import PlaygroundError
 

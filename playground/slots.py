@@ -11,7 +11,7 @@ import collections
 import contextlib
 import os
 import threading
-from typing import Callable
+from collections.abc import Callable
 
 
 def default_slots() -> int:

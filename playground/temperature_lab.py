@@ -14,7 +14,7 @@ Two questions a student can answer with numbers here:
 from __future__ import annotations
 
 import dataclasses
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd

@@ -9,7 +9,8 @@ import dataclasses
 import os
 import threading
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
+from collections.abc import Sequence
 
 import numpy as np
 import tensorflow as tf
@@ -55,7 +56,7 @@ class TextModel:
         self._logits_lock = threading.Lock()
 
     @classmethod
-    def load(cls, directory: str | os.PathLike) -> "TextModel":
+    def load(cls, directory: str | os.PathLike) -> TextModel:
         loaded = bundle.load(directory)
         return cls(loaded.model, loaded.tokenizer, loaded.info, name=Path(directory).name, path=Path(directory))
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 
@@ -31,7 +31,7 @@ class CharTokenizer:
         self._ids = {symbol: index for index, symbol in enumerate(self.vocabulary)}
 
     @classmethod
-    def fit(cls, text: str) -> "CharTokenizer":
+    def fit(cls, text: str) -> CharTokenizer:
         return cls(sorted(set(text)))
 
     def __len__(self) -> int:
@@ -100,7 +100,7 @@ class WordTokenizer:
         return keras.layers.TextVectorization(standardize=None, split=None, output_mode="int", **options)
 
     @classmethod
-    def fit(cls, text: str, max_tokens: int = 10_000) -> "WordTokenizer":
+    def fit(cls, text: str, max_tokens: int = 10_000) -> WordTokenizer:
         if max_tokens < 2:
             raise PlaygroundError(f"The word vocabulary cap must be at least 2 (got {max_tokens}).")
         tokens = cls.split(text)
@@ -175,7 +175,7 @@ class SubwordTokenizer:
         self._bpe.decoder = decoders.ByteLevel()
 
     @classmethod
-    def fit(cls, text: str, vocab_size: int = 512) -> "SubwordTokenizer":
+    def fit(cls, text: str, vocab_size: int = 512) -> SubwordTokenizer:
         from tokenizers import Tokenizer as HuggingFaceTokenizer, decoders, models, pre_tokenizers, trainers
 
         if vocab_size < 2:

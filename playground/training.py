@@ -15,7 +15,8 @@ import logging
 import math
 import threading
 import time
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
+from collections.abc import Callable, Mapping, Sequence
 
 import keras
 import numpy as np
@@ -26,7 +27,7 @@ from playground.corpus import DEFAULT_VALIDATION_SHARE, VALIDATION_SHARE
 from playground.data import check_length
 from playground.distribute import STRATEGIES
 from playground.errors import PlaygroundError
-from playground.history import History  # noqa: F401  (runs and tests import it from here too)
+from playground.history import History
 from playground.evaluation import mean_loss, mean_window_loss, token_losses
 from playground.models.base import LanguageModel
 from playground.sampling import GenerationLoop
@@ -231,7 +232,7 @@ class RunHooks:
     publish: Callable[[events.Event], None] = lambda event: None
     run_name: str = "run"
     forbid: Sequence[int] = ()  # token ids samples never contain
-    checkpoint: Callable[["History"], None] | None = None  # called with the history at each epoch's samples
+    checkpoint: Callable[[History], None] | None = None  # called with the history at each epoch's samples
 
 
 class Trainer:
@@ -334,7 +335,8 @@ class Trainer:
                 lambda context: array[context.replica_id_in_sync_group * batch:
                                       (context.replica_id_in_sync_group + 1) * batch])
 
-        per_replica = self.strategy.run(self._step, args=(shard(inputs), shard(targets), batch * tf.shape(inputs)[1] * replicas))
+        tokens = batch * tf.shape(inputs)[1] * replicas
+        per_replica = self.strategy.run(self._step, args=(shard(inputs), shard(targets), tokens))
         return self.strategy.reduce(tf.distribute.ReduceOp.SUM, per_replica, axis=None)
 
     def _step(self, inputs, targets, global_tokens):
@@ -408,7 +410,7 @@ class Trainer:
                 break
             epoch_done = step % steps_per_epoch == 0
             if (reports.due("evaluated", cfg.eval_every_seconds)
-                    or epoch_done and reports.due("evaluated", cfg.report_every_seconds)):
+                    or (epoch_done and reports.due("evaluated", cfg.report_every_seconds))):
                 with reports.timing("evaluated", step):
                     self._evaluate(offset + step, steps_per_epoch, validation, callback)
                     self.after_evaluation(offset + step)

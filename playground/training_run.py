@@ -14,7 +14,8 @@ import logging
 import math
 import os
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 import keras
 import numpy as np
@@ -64,7 +65,7 @@ class TrainingRun:
                  train_config: TrainConfig = TrainConfig(), level: str = "char", max_words: int = 10_000,
                  run_dir: str | os.PathLike | None = None, subword_vocab: int = 512,
                  publish: Callable[[events.Event], None] = lambda event: None,
-                 resume_from: "bundle.Bundle | None" = None, owner: str = LOCAL):
+                 resume_from: bundle.Bundle | None = None, owner: str = LOCAL):
         from playground.distribute import make_strategy, precision_scope, use_mixed_precision
 
         spec = architecture(arch)
@@ -126,7 +127,7 @@ class TrainingRun:
     @classmethod
     def resume(cls, directory: str | os.PathLike,
                publish: Callable[[events.Event], None] = lambda event: None,
-               changes: dict[str, Any] | None = None) -> "TrainingRun":
+               changes: dict[str, Any] | None = None) -> TrainingRun:
         """Continue a run from its last checkpoint.
 
         Without ``changes`` it trains for what is left of the run's original budget (epochs or

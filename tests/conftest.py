@@ -10,12 +10,12 @@ os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 os.environ["TF_CPP_MIN_LOG_LEVEL"] = "2"
 os.environ.setdefault("PLAYGROUND_HOME", tempfile.mkdtemp(prefix="playground-home-"))
 
-import collections  # noqa: E402
-import contextlib  # noqa: E402
-import math  # noqa: E402
-import socket  # noqa: E402
+import collections
+import contextlib
+import math
+import socket
 
-import pytest  # noqa: E402
+import pytest
 
 WORDS = ("the cat sat on a mat and the dog ran to the old red barn while a small bird sang "
          "in the green tree near the quiet river").split()

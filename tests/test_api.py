@@ -48,8 +48,8 @@ def test_upload_train_stop_and_compare(server, tmp_path):
     path = tmp_path / "story.txt"
     path.write_text(make_text(30_000, seed=4), encoding="utf-8")
     api = client(url)
-    summary, stats, chart, preview = api.predict("upload", [handle_file(str(path))], "", "python-docs", "char", 0.1, 10_000,
-                                                 api_name="/load_corpus")
+    summary, stats, chart, preview = api.predict("upload", [handle_file(str(path))], "", "python-docs", "char",
+                                                 0.1, 10_000, api_name="/load_corpus")
     assert "Loaded story.txt" in summary
     assert preview.startswith(path.read_text()[:100])
 

@@ -62,7 +62,7 @@ def test_corpus_shorter_than_the_context(api, tmp_path, capsys):
 def test_validation_share_outside_its_range(api, capsys):
     client = Client(api, verbose=False)
     # The slider's own range (0.05 to 0.3) answers first in the app.
-    with pytest.raises(AppError, match="0.7 is greater than maximum value 0.3"):
+    with pytest.raises(AppError, match=r"0\.7 is greater than maximum value 0\.3"):
         client.predict("builtin", [], "", "markov-babble", "char", 0.7, 10_000, api_name="/load_corpus")
     assert cli.main(["train", "--builtin", "markov-babble", "--validation-share", "0.7"]) == 2
     assert "validation share must be between 0 and 0.5 (got 0.7)" in capsys.readouterr().err

@@ -242,7 +242,7 @@ def test_compare_draws_the_baselines_runs_share_and_none_otherwise(tmp_path):
 
     by_step, by_time, _ = compare_tab.compare_runs(context, ["lstm", "gru"])
     assert dashed(by_step)[-1] == ("5-gram counting model (1.58)", [0, 200.0], [1.58, 1.58])
-    assert [name for name, _, _ in dashed(by_step)][0] == "uniform baseline (4.19)" and len(dashed(by_time)) == 4
+    assert next(name for name, _, _ in dashed(by_step)) == "uniform baseline (4.19)" and len(dashed(by_time)) == 4
     assert dashed(by_time)[-1][1] == [0, 30.0]
     for mixed in (["lstm", "other-text"], ["lstm", "old"]):  # another text or split, or none measured
         assert dashed(compare_tab.compare_runs(context, mixed)[0]) == []

@@ -47,7 +47,8 @@ def test_temperature_slider_reshapes_the_bars_and_draws_step_through(page):
         before = bar_heights(page)
         assert len(before) == 20 and abs(sum(before) - 1) < 0.2, before  # the default view: T = 1, 20 bars
         set_slider(page, "Temperature T (0 = greedy)", 0.3)
-        page.wait_for_function("([name, old]) => { const p = document.querySelector('#next-token-chart .js-plotly-plot');"
+        page.wait_for_function("([name, old]) => {"
+            " const p = document.querySelector('#next-token-chart .js-plotly-plot');"
             " const t = p && p.data && p.data.find(t => t.name === name);"
             " return !!t && Math.max(...t.y) > old + 1e-6; }", arg=[BARS, max(before)], timeout=ACTION_MS)
         after = bar_heights(page)
@@ -68,7 +69,8 @@ def test_temperature_slider_reshapes_the_bars_and_draws_step_through(page):
 
         # Clicking the second bar appends the second most likely token.
         page.locator("#next-token-chart").scroll_into_view_if_needed()
-        second = page.locator("#next-token-chart .xtick text").nth(1).text_content().replace("·", " ").replace("↵", "\n")
+        second = page.locator("#next-token-chart .xtick text").nth(1).text_content()
+        second = second.replace("·", " ").replace("↵", "\n")
         tick = page.locator("#next-token-chart .xtick text").nth(1).bounding_box()
         x, y = tick["x"] + tick["width"] / 2, tick["y"] - 30  # in the plot, just above the label
         for attempt in range(5):  # plotly clicks the bar it hovers: point at it first, as a hand does

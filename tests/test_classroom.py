@@ -18,7 +18,6 @@ from playground.errors import PlaygroundError
 from playground.models import architecture
 from playground.owners import Viewer
 from playground.pretrained import Catalog
-from playground.text_model import TextModel
 from playground.training_run import TrainingRun
 from playground.sampling import GenerationLoop
 from playground.training import TrainConfig
@@ -79,7 +78,8 @@ def test_a_students_runs_are_their_own_until_published(saved, tmp_path):
         assert "Loaded **mine**" in ben.predict("mine", api_name="/load_run")
         for endpoint, arguments in (("/delete_run", ("mine", "mine")), ("/rename_run", ("mine", "stolen")),
                                     ("/unpublish_run", ("mine",)), ("/export_run", ("mine",))):
-            with pytest.raises(AppError, match=r"mine belongs to guest-[\w-]+: only its owner or a teacher can change it"):
+            refusal = r"mine belongs to guest-[\w-]+: only its owner or a teacher can change it"
+            with pytest.raises(AppError, match=refusal):
                 ben.predict(*arguments, api_name=endpoint)
 
         # Ada's download goes, with the run, when she deletes it.
@@ -218,7 +218,8 @@ def test_a_prompt_longer_than_the_context_is_cut_and_the_student_told():
                       TrainConfig(epochs=0.01, batch_size=4, window=16))
     model = run.text_model
     prompt = text[:40]
-    assert model.prompt_note(prompt) == "The prompt is 40 tokens; the model reads only the last 16 (its context length)."
+    assert model.prompt_note(prompt) == \
+        "The prompt is 40 tokens; the model reads only the last 16 (its context length)."
     assert model.prompt_note(prompt[-16:]) == ""
     whole = model.generate(prompt, [0.8], 12, seed=3)[0]
     tail = model.generate(prompt[-16:], [0.8], 12, seed=3)[0]
@@ -255,7 +256,8 @@ def test_a_bundles_own_model_file_is_read_before_building(saved):
 # Small defects, each with its test.
 
 def test_a_negative_seed_is_refused_clearly(capsys):
-    with pytest.raises(PlaygroundError, match=r"^The seed must be a whole number from 0 to 2,147,483,647 \(got -1\)\.$"):
+    refusal = r"^The seed must be a whole number from 0 to 2,147,483,647 \(got -1\)\.$"
+    with pytest.raises(PlaygroundError, match=refusal):
         TrainConfig(seed=-1)
     assert cli.main(["train", "--builtin", "markov-babble", "--seed", "-1"]) == 2
     assert "The seed must be a whole number" in capsys.readouterr().err

@@ -95,7 +95,7 @@ def test_disk_write_error_is_reported_and_leaves_no_half_written_bundle(small_te
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(os, "replace", disk_full)
-    with pytest.raises(PlaygroundError, match="Could not save the model.*No space left on device"):
+    with pytest.raises(PlaygroundError, match=r"Could not save the model.*No space left on device"):
         bundle.save(tmp_path / "run", run.model, run.tokenizer, {}, run.trainer.history)
     monkeypatch.undo()
     after = {p.name: p.read_bytes() for p in (tmp_path / "run").iterdir() if p.is_file()}

@@ -51,9 +51,9 @@ def test_distinct_n_hand_examples():
 
 def test_distinct_n_word_level_and_ids():
     # the cat the cat: bigrams (the,cat) (cat,the) (the,cat) -> 2 / 3.
-    assert distinct_n("the cat the cat".split(), 2) == pytest.approx(2 / 3)
+    assert distinct_n(["the", "cat", "the", "cat"], 2) == pytest.approx(2 / 3)
     # word unigrams: the, cat, the, cat -> 2 / 4. (As characters it would differ.)
-    assert distinct_n("the cat the cat".split(), 1) == pytest.approx(0.5)
+    assert distinct_n(["the", "cat", "the", "cat"], 1) == pytest.approx(0.5)
     assert distinct_n(np.array([1, 2, 1, 2]), 2) == pytest.approx(2 / 3)
 
 
@@ -135,7 +135,7 @@ def test_longest_copied_span_list_of_characters_same_as_str():
 
 
 def test_word_level_index():
-    corpus = "to be or not to be".split()
+    corpus = ["to", "be", "or", "not", "to", "be"]
     index = NgramIndex(corpus, 2)
     assert not index.is_character_level
     assert index.corpus_length == 6
@@ -144,11 +144,11 @@ def test_word_level_index():
     # "not to be or": bigrams (not,to) (to,be) (be,or), all in the corpus -> 1.0.
     # Longest span: "not to be" (corpus words 4-6) or "to be or" (words 1-3): 3 words;
     # the four words in a row never occur.
-    sample = "not to be or".split()
+    sample = ["not", "to", "be", "or"]
     assert index.copied_share(sample) == 1.0
     assert index.longest_copied_span(sample) == 3
     # "to be is to do": (to,be) only, out of 4 bigrams -> 1/4; longest span "to be" = 2.
-    sample = "to be is to do".split()
+    sample = ["to", "be", "is", "to", "do"]
     assert index.copied_share(sample) == pytest.approx(0.25)
     assert index.longest_copied_span(sample) == 2
 
@@ -229,13 +229,13 @@ def test_index_rejects_bad_order():
 
 def test_bleu_of_identical_hypothesis_and_reference_is_one():
     assert sentence_bleu("the cat sat on the mat", ["the cat sat on the mat"]) == pytest.approx(1.0)
-    words = "the cat sat on the mat".split()
+    words = ["the", "cat", "sat", "on", "the", "mat"]
     assert sentence_bleu(words, [words]) == pytest.approx(1.0)
 
 
 def test_bleu_hand_worked_word_example():
-    hypothesis = "the cat sat on mat".split()  # c = 5 words
-    reference = "the cat sat on the mat".split()  # r = 6 words
+    hypothesis = ["the", "cat", "sat", "on", "mat"]  # c = 5 words
+    reference = ["the", "cat", "sat", "on", "the", "mat"]  # r = 6 words
     # p1: the, cat, sat, on, mat all in the reference         -> 5/5 = 1
     # p2: (the cat) (cat sat) (sat on) match, (on mat) not     -> (3+1)/(4+1) = 4/5
     # p3: (the cat sat) (cat sat on) match, (sat on mat) not   -> (2+1)/(3+1) = 3/4

@@ -15,6 +15,7 @@ from playground.next_token_chart import STAGES, next_token_figure
 from playground.sampling import GenerationLoop, SamplingSettings
 
 from test_generation import StubModel
+import itertools
 
 ROOT = Path(__file__).resolve().parent.parent
 # Scores whose softmax at T = 1 is exactly 4 : 2 : 1 : 1 (hand-worked: 0.5, 0.25, 0.125, 0.125).
@@ -66,7 +67,7 @@ def test_entropy_falls_as_temperature_falls():
     logits = np.random.default_rng(0).normal(size=50).astype(np.float32)
     entropies = [next_token.distribution(logits, [str(i) for i in range(50)], t).entropy_bits
                  for t in (2.0, 1.5, 1.0, 0.7, 0.4, 0.2, 0.05)]
-    assert all(a > b for a, b in zip(entropies, entropies[1:])), entropies
+    assert all(a > b for a, b in itertools.pairwise(entropies)), entropies
 
 
 def test_forbidden_tokens_get_no_bar_and_no_probability():

@@ -130,14 +130,15 @@ def test_bad_subword_json():
 
 def test_words_of_unspaced_scripts_are_single_characters():
     tokenizer = WordTokenizer.fit(SNIPPETS["chinese"] + "ありがとう。Hello world.")
-    assert WordTokenizer.split("举头望明月，ありがとう。Hello") == ["举", "头", "望", "明", "月", "，", "あ", "り", "が",
-                                                                 "と", "う", "。", "hello"]
+    assert WordTokenizer.split("举头望明月，ありがとう。Hello") == [
+        "举", "头", "望", "明", "月", "，", "あ", "り", "が", "と", "う", "。", "hello"]
     assert tokenizer.decode(tokenizer.encode("举头望明月，低头思故乡。")) == "举头望明月，低头思故乡。"
     assert max(map(len, tokenizer.vocabulary[1:])) <= 5  # "hello", never a clause
 
 
 def test_a_word_corpus_of_one_distinct_word_is_refused():
-    with pytest.raises(PlaygroundError, match="only one distinct word \\('buffalo'\\); a word model needs at least two"):
+    with pytest.raises(PlaygroundError,
+                       match=r"only one distinct word \('buffalo'\); a word model needs at least two"):
         tokenizers.fit("Buffalo buffalo BUFFALO buffalo", "word")
     assert len(tokenizers.fit("buffalo bills", "word")) == 3
     with pytest.raises(PlaygroundError, match="cap of 2 keeps one word and <unk>"):

@@ -347,7 +347,8 @@ def test_the_model_tab_refuses_nonsense_and_warns_past_the_servers_limit(context
     from playground.ui import model_tab
 
     assert refused(model_tab.describe_model, context, model_form("transformer", embedding_dim=30, heads=4),
-                   request=browser()) == "Embedding size 30 must be divisible by 4 heads (30 / 4 is not a whole number)."
+                   request=browser()) == \
+        "Embedding size 30 must be divisible by 4 heads (30 / 4 is not a whole number)."
     assert refused(model_tab.describe_model, context, model_form("lstm", layers=9), request=browser()) == \
         "Use between 1 and 8 recurrent layers (got 9)."
     assert refused(model_tab.describe_model, context, model_form("lstm", units="many"), request=browser()) == \

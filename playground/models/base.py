@@ -74,10 +74,10 @@ class LanguageModel(keras.Model):
         return {"config": self.model_config.to_dict(), "name": self.name}
 
     @classmethod
-    def from_config(cls, config: dict[str, Any]) -> "LanguageModel":
+    def from_config(cls, config: dict[str, Any]) -> LanguageModel:
         return cls(config["config"], name=config.get("name"))
 
-    def build_for_vocabulary(self) -> "LanguageModel":
+    def build_for_vocabulary(self) -> LanguageModel:
         """Create the weights by running a tiny batch, so the parameter count is known."""
         import numpy as np
 

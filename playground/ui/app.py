@@ -25,8 +25,9 @@ CACHE_CLEANING = (3600, 3600)
 HEADER = f"""
 # {TITLE}
 Train small text-generating networks on your own text and see what sampling temperature does.
-Go left to right: **Corpus → Model → Train → Generate**, look **Inside** the model, then **Compare** runs and manage them in **Runs**;
-or follow a guided **Lesson**. **Share this set-up** gives a link that opens the playground just as you set it.
+Go left to right: **Corpus → Model → Train → Generate**, look **Inside** the model, then **Compare** runs
+and manage them in **Runs**; or follow a guided **Lesson**. **Share this set-up** gives a link that opens
+the playground just as you set it.
 """
 READY = "A pretrained model is already loaded, so you can jump straight to *Generate*."
 

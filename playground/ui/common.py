@@ -4,7 +4,7 @@ import dataclasses
 import functools
 import html
 import inspect
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import gradio as gr
 

@@ -1,7 +1,7 @@
 """Corpus tab: bring text, see what is in it, choose how it is cut into tokens."""
 
 import dataclasses
-from typing import Callable
+from collections.abc import Callable
 
 import gradio as gr
 import pandas as pd
@@ -124,7 +124,8 @@ def render(context: AppContext) -> CorpusControls:
                                    info="The last part of the text, held out to measure generalisation.")
             max_words = gr.Number(value=CorpusChoice.max_words, precision=0, label="Word vocabulary cap (word level)",
                                   minimum=2, maximum=50_000)
-            subword_vocab = gr.Number(value=CorpusChoice.subword_vocab, precision=0, label="Subword vocabulary (subword level)",
+            subword_vocab = gr.Number(value=CorpusChoice.subword_vocab, precision=0,
+                                      label="Subword vocabulary (subword level)",
                                       minimum=2, maximum=50_000)
     summary = gr.Markdown("Loading the default built-in corpus… (or choose one above and press **Use this corpus**).",
                           elem_id="corpus-summary")

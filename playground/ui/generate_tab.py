@@ -3,7 +3,7 @@
 import dataclasses
 import functools
 import inspect
-from typing import Callable
+from collections.abc import Callable
 
 import gradio as gr
 import pandas as pd
@@ -430,9 +430,8 @@ def render(context: AppContext) -> GenerateControls:
         length = gr.Slider(10, 1000, value=DEFAULT_LENGTH, step=10, label="Length (tokens to generate)")
         seed = gr.Number(value=0, precision=0, label="Random seed", info="Same seed, same text.")
         large = gr.Checkbox(False, label="Large text (for a projector)", elem_id="large-text")
-    with gr.Accordion("Filters: top-k, top-p, min-p", open=False):
-        with gr.Row():
-            filters = [control(item) for item in declared(SamplingSettings)]
+    with gr.Accordion("Filters: top-k, top-p, min-p", open=False), gr.Row():
+        filters = [control(item) for item in declared(SamplingSettings)]
     top_k, top_p, min_p = filters
     path = gr.State([])
     # The sub-tabs wrap onto a second row on a narrow screen instead of folding into a menu.

@@ -81,7 +81,8 @@ def explain(arch: str, options: dict, vocabulary: int | None) -> tuple[str, str]
     if vocabulary is not None:
         where = f"for your corpus's {vocabulary:,} tokens"
     else:
-        vocabulary, where = DEFAULT_VOCABULARY, f"for a {DEFAULT_VOCABULARY}-character vocabulary (load a corpus for yours)"
+        vocabulary = DEFAULT_VOCABULARY
+        where = f"for a {DEFAULT_VOCABULARY}-character vocabulary (load a corpus for yours)"
     # Counted from the config, as Keras would (tests/test_network_diagram.py): no model is built.
     params = network_diagram.parameter_count(spec.default_config(vocabulary, **options))
     size = f"**{params:,} parameters** {where}: about {params * 4 / 1e6:.1f} MB of weights."

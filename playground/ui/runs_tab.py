@@ -85,8 +85,9 @@ def import_run(context: AppContext, bundle_file, name: str = "", request: gr.Req
 async def resume_run(context: AppContext, name: str, request: gr.Request = None):
     """Continue a saved run from its last checkpoint; streams like training does."""
     path = run_to_change(context, name, "resumed", request)
+    session = session_of(context, request)
     # Loading the bundle and its corpus takes seconds: in a worker thread, off the event loop.
-    monitor = await asyncio.to_thread(session_of(context, request).resume_training, path)
+    monitor = await asyncio.to_thread(session.resume_training, path)
     async for update in train_tab.stream(session, monitor):
         yield update
 

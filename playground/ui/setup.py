@@ -114,7 +114,7 @@ def _typed(values: dict) -> dict:
     for name, value in values.items():
         field = setup_link.FIELDS[name]
         if field.kind == "int":
-            typed[name] = int(round(float(value)))
+            typed[name] = round(float(value))
         elif field.kind == "float":
             typed[name] = float(value)
         elif field.kind == "bool":

@@ -119,11 +119,10 @@ def render(context: AppContext, model: ModelControls) -> tuple[list, TrainContro
         for item in PAGE:
             if item.key in FIRST_ROW:
                 fields[item.key] = control(item, start[item.key])
-    with gr.Accordion("More settings", open=False):
-        with gr.Row():
-            for item in PAGE:
-                if item.key not in FIRST_ROW:
-                    fields[item.key] = control(item, start[item.key])
+    with gr.Accordion("More settings", open=False), gr.Row():
+        for item in PAGE:
+            if item.key not in FIRST_ROW:
+                fields[item.key] = control(item, start[item.key])
     controls = TrainControls({item.key: fields[item.key] for item in PAGE})
     with gr.Row():
         train_button = gr.Button("Train", variant="primary", elem_id="train")
