@@ -77,7 +77,7 @@ pretrained: install
 		$(if $(filter transformer,$(m)),$(PY) -m playground $(TRANSFORMER_MORE) &&) \
 		$(PY) -m playground card --model pretrained/$(m) \
 			--command "python -m playground train --corpus tinyshakespeare.txt --seed 1 $($(shell echo $(m) | tr a-z A-Z)_ARGS) --out pretrained/$(m)$(if $(filter transformer,$(m)), && python -m playground $(TRANSFORMER_MORE))" && ) true
-	$(PY) -m playground.quality_curves $(foreach m,lstm gru transformer gan words,pretrained/$(m))
+	$(PY) -m playground.runs.quality_curves $(foreach m,lstm gru transformer gan words,pretrained/$(m))
 
 clean:
 	rm -rf $(VENV) .pytest_cache

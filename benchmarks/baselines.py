@@ -15,7 +15,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from playground import baselines
+from playground.text import baselines
 
 
 def main() -> None:

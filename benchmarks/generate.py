@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np
 
 from playground.models import ARCHITECTURES
-from playground.sampling import GenerationLoop
+from playground.generation.sampling import GenerationLoop
 
 TEMPERATURES = [0.2, 0.5, 0.7, 1.0, 1.2, 1.5]
 VOCABULARY = 65

@@ -36,7 +36,7 @@ def main() -> None:
     args = parser.parse_args()
     from gradio_client import Client
 
-    from playground.pretrained import Catalog
+    from playground.runs.catalog import Catalog
 
     with running_app(PLAYGROUND_PRETRAINED=ROOT / "pretrained") as (url, context):
         client = Client(url, verbose=False)

@@ -19,10 +19,11 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from playground import corpus as corpus_module, events
+from playground.text import corpus as corpus_module
+from playground.training import events
 from playground.models import ARCHITECTURES
-from playground.training_run import TrainingRun
-from playground.training import config_for
+from playground.runs.training_run import TrainingRun
+from playground.training.trainer import config_for
 
 
 def peak_rss_mb() -> float:

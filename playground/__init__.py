@@ -1,31 +1,29 @@
 """Text Generation Playground: train and sample small text-generating networks.
 
-The package is built in layers, ground first. A module imports only from its own layer or
-the layers below it, never from a layer above, and no two modules import each other
-(``tests/test_layering.py`` checks every import, including those inside functions, against
-:data:`LAYERS`)::
+The package's folders are its concepts, in layers, ground first. A module imports only from its
+own layer or the layers below it, never from a layer above, and no two modules import each other
+(``tests/test_layering.py`` checks every import of every module, including those inside
+functions, against :data:`LAYERS`)::
 
-    ground     errors, paths, settings              user-facing errors, where files go, how a
-                                                    setting is declared
-    text       corpus, tokenizers, builtin, owners,  text in and out, ids, who owns a run,
-               events, data, distribute, history,    training events, windows, devices,
-               token_view, metrics, baselines        loss history, text measures, counting models
-    models     models.*, network_diagram, limits,    architectures behind one interface, their
-               evaluation, sampling, next_token      size, held-out loss, the generation loop
-    training   training, adversarial, bundle,        trainers, saving and loading a bundle,
-               monitor, slots                        what a page shows of training, the queue
-    runs       text_model, training_run, critic,     a model ready to generate, a training run,
-               inside, run_store, model_card         the runs on disk, what is inside a model
-    lab        temperature_lab, quality_curves,      measurements across temperatures, the
-               pretrained, charts, inside_charts,    shipped models, plotly figures, set-up
-               next_token_chart, setup_link,         links, lessons
-               lesson_book
-    top        session, cli                          one user's state, the command line
-    ui         playground/ui/ (the only place gradio is imported)
+    ground      errors, paths, settings   user-facing errors, where files go, how a setting is declared
+    text        text/                     corpora, built-in texts, tokenizers, windows, token levels,
+                                          text measures, counting baselines
+    models      models/                   the architectures behind one interface, their sizes, the limits
+    generation  generation/               sampling, the next-token stages, held-out loss, a model ready
+                                          to generate
+    training    training/                 training settings and the loop, GAN trainers, events, what a
+                                          page shows of training, loss history, the queue, devices
+    lab         lab/                      measurements across temperatures, inside views, the critic,
+                                          lessons, set-up links
+    runs        runs/                     a training run, bundles on disk, the run store, owners, the
+                                          catalog of shipped models, model cards, quality curves
+    figures     figures/                  every plotly chart and SVG picture
+    top         session, cli              one user's state, the command line
+    ui          ui/ (the only place gradio is imported)
 
 An architecture that trains differently names its Trainer as ``"module:Class"`` in its
-registry entry (the GANs name ``playground.adversarial``'s); ``training_run`` imports it by name, so
-the models never import the layer above them.
+registry entry (the GANs name ``playground.training.adversarial``'s); ``runs.training_run`` imports it
+by name, so the models never import the layer above them.
 
 Importing ``playground`` registers the model classes with Keras, so a saved
 ``model.keras`` loads with ``keras.models.load_model`` afterwards.
@@ -33,17 +31,16 @@ Importing ``playground`` registers the model classes with Keras, so a saved
 
 LAYERS = (
     ("ground", ("errors", "paths", "settings")),
-    ("text", ("corpus", "tokenizers", "builtin", "owners", "events", "data", "distribute", "history", "token_view",
-              "metrics", "baselines")),
-    ("models", ("models", "models.base", "models.recurrent", "models.lstm", "models.gru", "models.transformer",
-                "models.gan", "models.gan_naive", "network_diagram", "limits", "evaluation", "sampling",
-                "next_token")),
-    ("training", ("training", "adversarial", "bundle", "monitor", "slots")),
-    ("runs", ("text_model", "training_run", "critic", "inside", "run_store", "model_card")),
-    ("lab", ("temperature_lab", "quality_curves", "pretrained", "charts", "inside_charts", "next_token_chart",
-             "setup_link", "lesson_book")),
+    ("text", ("text",)),
+    ("models", ("models",)),
+    ("generation", ("generation",)),
+    ("training", ("training",)),
+    ("lab", ("lab",)),
+    ("runs", ("runs",)),
+    ("figures", ("figures",)),
     ("top", ("session", "cli", "__main__")),
 )
+"""Each layer's folders and top-level modules; a module is in the layer of its folder."""
 
 import os as _os  # noqa: E402  (below the layer table it is read with)
 

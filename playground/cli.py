@@ -59,7 +59,7 @@ def setting_flags() -> list[tuple]:
     training's settings, then each architecture's, each flag once."""
     from playground.models import ARCHITECTURES
     from playground.settings import declared
-    from playground.training import TrainConfig
+    from playground.training.trainer import TrainConfig
 
     flags = {item.flag: (item, "") for item in declared(TrainConfig) if item.flag}
     owners: dict[str, list[str]] = {}
@@ -101,10 +101,10 @@ def _add_next(commands) -> None:
 def _sampling(args):
     """The saved model and the sampling filters ``generate`` and ``next`` were given; a note on
     stderr for prompt symbols the model never saw."""
-    from playground.text_model import TextModel
-    from playground.sampling import SamplingSettings
+    from playground.runs.bundle import load_text_model
+    from playground.generation.sampling import SamplingSettings
 
-    model = TextModel.load(args.model)
+    model = load_text_model(args.model)
     unknown = model.unknown_in(args.prompt)
     if unknown:
         print(f"note: the model has never seen {''.join(unknown)!r}; those become <unk>", file=sys.stderr)
@@ -112,7 +112,7 @@ def _sampling(args):
 
 
 def next_token(args) -> dict:
-    from playground.next_token import check_top, visible
+    from playground.generation.next_token import check_top, visible
 
     model, settings = _sampling(args)
     view = model.next_token(args.prompt, args.temperature, settings)
@@ -136,11 +136,11 @@ def _add_inspect(commands) -> None:
 
 
 def inspect(args) -> dict:
-    from playground.inside import inspect as look_inside
-    from playground.next_token import visible
-    from playground.text_model import TextModel
+    from playground.lab.inside import inspect as look_inside
+    from playground.generation.next_token import visible
+    from playground.runs.bundle import load_text_model
 
-    result = look_inside(TextModel.load(args.model), args.prompt)
+    result = look_inside(load_text_model(args.model), args.prompt)
     if result["note"]:
         print(f"note: {result['note']}", file=sys.stderr)
     if not args.json:
@@ -177,7 +177,7 @@ def _add_card(commands) -> None:
 
 
 def card(args) -> dict:
-    from playground.model_card import write_card
+    from playground.runs.card import write_card
 
     path = write_card(args.model, args.train_command)
     if not args.json:
@@ -190,7 +190,7 @@ RESUME_CHANGES = ("learning_rate", "schedule", "warmup_steps")  # what a resumed
 
 def _add_resume(commands) -> None:
     from playground.settings import declared
-    from playground.training import TrainConfig
+    from playground.training.trainer import TrainConfig
 
     resume = commands.add_parser("resume", help="continue a saved run from its last checkpoint")
     resume.add_argument("--run", required=True, help="bundle directory of the run")
@@ -204,7 +204,7 @@ def _add_resume(commands) -> None:
 
 
 def resume(args) -> dict:
-    from playground.training_run import TrainingRun
+    from playground.runs.training_run import TrainingRun
 
     changes = {name: getattr(args, name) for name in ("epochs", "minutes", *RESUME_CHANGES)
                if getattr(args, name) is not None}
@@ -229,7 +229,7 @@ def _add_bundles(commands) -> None:
 def export(args) -> dict:
     from pathlib import Path
 
-    from playground import run_store
+    from playground.runs import store as run_store
 
     Path(args.out).mkdir(parents=True, exist_ok=True)
     path = run_store.export_bundle(args.run, Path(args.out))
@@ -239,7 +239,7 @@ def export(args) -> dict:
 
 
 def import_(args) -> dict:
-    from playground import run_store
+    from playground.runs import store as run_store
 
     path = run_store.import_bundle(args.bundle, args.name)
     if not args.json:
@@ -262,7 +262,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 def _progress(event) -> None:
-    from playground import events
+    from playground.training import events
 
     if isinstance(event, events.Started):
         print(f"training {event.run_name}: {event.params:,} parameters, {event.steps_per_epoch} steps per epoch",
@@ -285,11 +285,12 @@ def _progress(event) -> None:
 
 
 def train(args) -> dict:
-    from playground import builtin, corpus
+    from playground.text import builtin
+    from playground.text import corpus
     from playground.models import architecture
-    from playground.training_run import TrainingRun
+    from playground.runs.training_run import TrainingRun
     from playground.settings import declared
-    from playground.training import TrainConfig, config_for
+    from playground.training.trainer import TrainConfig, config_for
 
     source = builtin.load_builtin(args.builtin) if args.builtin else corpus.read_files(args.corpus)
     if args.like:
@@ -319,11 +320,11 @@ WHERE_IT_RUNS = ("strategy",)  # settings of the machine, not of what the model 
 def _take_settings_of(args, text: str) -> None:
     """Fill ``args`` from a saved run's config.json (what the command line did not say itself), after
     checking that ``text`` is the corpus it was trained on."""
-    from playground import run_store
+    from playground.runs import store as run_store
     from playground.models import architecture
-    from playground.training_run import corpus_sha256
+    from playground.runs.training_run import corpus_sha256
     from playground.settings import declared
-    from playground.training import TrainConfig
+    from playground.training.trainer import TrainConfig
 
     info = run_store.read_info(Path(args.like)) if Path(args.like).is_dir() else None
     if not isinstance(info, dict) or not isinstance(info.get("model"), dict):
@@ -352,7 +353,7 @@ def _take_settings_of(args, text: str) -> None:
 
 
 def generate(args) -> dict:
-    from playground.sampling import parse_temperatures
+    from playground.generation.sampling import parse_temperatures
 
     model, settings = _sampling(args)
     samples = model.generate(args.prompt, parse_temperatures(args.temperatures), args.length, args.seed, settings)
@@ -361,7 +362,7 @@ def generate(args) -> dict:
             print(f"--- temperature {sample.temperature:g}\n{model.join(args.prompt, sample.text)}\n")
     if not args.json:
         return {}
-    from playground.temperature_lab import sample_row
+    from playground.lab.temperatures import sample_row
 
     index = model.memorisation_index()
     rows = [sample_row(s, model.level, index) for s in samples]
@@ -371,10 +372,11 @@ def generate(args) -> dict:
 
 
 def evaluate(args) -> dict:
-    from playground import corpus
-    from playground.text_model import TextModel, evaluate_text
+    from playground.text import corpus
+    from playground.generation.text_model import evaluate_text
+    from playground.runs.bundle import load_text_model
 
-    model = TextModel.load(args.model)
+    model = load_text_model(args.model)
     result = evaluate_text(model, corpus.read_files(args.corpus).text)
     if not args.json:
         print(f"loss {result['val_loss']:.4f} nats/token, {result['bits_per_token']:.3f} bits/token, "

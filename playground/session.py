@@ -18,17 +18,20 @@ from pathlib import Path
 from typing import Any
 from collections.abc import Sequence
 
-from playground import builtin, corpus as corpus_module, run_store
-from playground.corpus import Corpus, CorpusStats
+from playground.text import builtin
+from playground.text import corpus as corpus_module
+from playground.runs import store as run_store
+from playground.text.corpus import Corpus, CorpusStats
 from playground.errors import PlaygroundError
 from playground.models import architecture
-from playground.monitor import TrainingMonitor
-from playground.owners import Viewer
-from playground.pretrained import PREFIX
-from playground.text_model import TextModel
-from playground.training_run import TrainingRun
-from playground.slots import Activity, TrainingSlots
-from playground.training import TrainConfig
+from playground.training.monitor import TrainingMonitor
+from playground.runs.owners import Viewer
+from playground.runs.catalog import PREFIX
+from playground.generation.text_model import TextModel
+from playground.runs.bundle import load_text_model
+from playground.runs.training_run import TrainingRun
+from playground.training.slots import Activity, TrainingSlots
+from playground.training.trainer import TrainConfig
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +62,7 @@ class CorpusChoice:
     @functools.cached_property
     def vocabulary_size(self) -> int:
         """Tokens a model of this corpus will have (fitted once, asked for at every Model tab change)."""
-        from playground import tokenizers
+        from playground.text import tokenizers
 
         return len(tokenizers.fit(self.corpus.split(self.validation_share)[0], self.level, self.max_words,
                                   self.subword_vocab))
@@ -93,7 +96,7 @@ class Session:
                     level: str = "char", validation_share: float = corpus_module.DEFAULT_VALIDATION_SHARE,
                     max_words: int = 10_000, subword_vocab: int = 512) -> CorpusChoice:
         """Replace the corpus only once the new one is known to be good."""
-        from playground import tokenizers
+        from playground.text import tokenizers
 
         tokenizers.check_level(level)
         corpus_module.check_validation_share(validation_share)
@@ -143,7 +146,7 @@ class Session:
             name = choice[len(SAVED):]
             if self.model is not None and self.model.name == name:
                 return name, self.model
-            return name, TextModel.load(run_store.run_path(name, self.viewer))
+            return name, load_text_model(run_store.run_path(name, self.viewer))
         model = catalog.get(choice)
         return model.name, model
 

@@ -4,7 +4,7 @@ A config dataclass declares a field with :func:`setting`; everything else is rea
 declaration: the check that refuses a bad value with a sentence a student can act on
 (:func:`check`), the command-line flags (``playground.cli``), the Model and Train tabs'
 controls and the web API's keyword arguments (``playground.ui``), the set-up links
-(``playground.setup_link``)::
+(``playground.lab.links``)::
 
     @dataclasses.dataclass(frozen=True)
     class RecurrentConfig(ModelConfig):

@@ -13,9 +13,9 @@ WAIT = 300  # seconds any one wait may take before the test fails; far more than
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    from playground import corpus
-    from playground.training_run import TrainingRun
-    from playground.training import TrainConfig
+    from playground.text import corpus
+    from playground.runs.training_run import TrainingRun
+    from playground.training.trainer import TrainConfig
 
     folder = tmp_path_factory.mktemp("api")
     # A tiny "pretrained" model so the app opens ready to generate, as it does with the shipped ones.

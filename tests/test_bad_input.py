@@ -9,10 +9,12 @@ from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 
 from conftest import TINY_MODEL, running_app, train_kwargs
-from playground import cli, corpus, run_store
+from playground import cli
+from playground.text import corpus
+from playground.runs import store as run_store
 from playground.errors import PlaygroundError
-from playground.training_run import TrainingRun
-from playground.training import TrainConfig
+from playground.runs.training_run import TrainingRun
+from playground.training.trainer import TrainConfig
 
 
 

@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from conftest import make_text
-from playground import baselines
-from playground.tokenizers import CharTokenizer
+from playground.text import baselines
+from playground.text.tokenizers import CharTokenizer
 
 
 def test_unigram_is_add_one_frequencies():
@@ -111,7 +111,7 @@ LINES = [("uniform", 4.0, "a"), ("unigram", 3.0, "b"), ("bigram", 2.5, "c"), ("5
 
 
 def test_standing_says_which_baseline_is_beaten_and_since_when():
-    from playground.monitor import standing
+    from playground.training.monitor import standing
 
     assert standing(LINES, [(100, 4.2)]) == "not yet better than the uniform guess (4.00 nats)"
     # Below the bigram at step 300, above it again at 400, below from 500 on.
@@ -123,7 +123,7 @@ def test_standing_says_which_baseline_is_beaten_and_since_when():
 
 
 def test_overfitting_needs_three_rises_while_training_falls():
-    from playground.monitor import overfitting_step
+    from playground.training.monitor import overfitting_step
 
     steps = list(range(1, 501))
     falling = [3.0 - step / 250 for step in steps]
@@ -135,8 +135,9 @@ def test_overfitting_needs_three_rises_while_training_falls():
 
 
 def test_the_monitor_and_chart_show_baselines_and_overfitting():
-    from playground import charts, events
-    from playground.monitor import TrainingMonitor
+    from playground.figures import charts
+    from playground.training import events
+    from playground.training.monitor import TrainingMonitor
 
     monitor = TrainingMonitor("run", level="char")
     monitor.publish(events.BaselinesMeasured(tuple(LINES)))
@@ -163,7 +164,7 @@ def test_the_monitor_and_chart_show_baselines_and_overfitting():
 def test_runs_and_compare_tables_rank_every_tokenizer_on_bits_per_character(tmp_path):
     import types
 
-    from playground import run_store
+    from playground.runs import store as run_store
     from playground.ui import compare_tab
 
     ln2 = math.log(2)
@@ -192,8 +193,9 @@ def test_runs_and_compare_tables_rank_every_tokenizer_on_bits_per_character(tmp_
 
 
 def test_the_loss_chart_has_a_bits_per_character_axis():
-    from playground import charts, events
-    from playground.monitor import TrainingMonitor
+    from playground.figures import charts
+    from playground.training import events
+    from playground.training.monitor import TrainingMonitor
 
     monitor = TrainingMonitor("run", level="word")
     monitor.publish(events.BaselinesMeasured(tuple(LINES), "", characters_per_token=3.5))

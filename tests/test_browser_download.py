@@ -29,9 +29,9 @@ def home_workspace(monkeypatch):
 @pytest.mark.timeout(600)
 def test_download_gives_a_real_bundle_from_a_workspace_under_home(home_workspace, tmp_path):
     require_chromium()
-    from playground import corpus
-    from playground.training_run import TrainingRun
-    from playground.training import TrainConfig
+    from playground.text import corpus
+    from playground.runs.training_run import TrainingRun
+    from playground.training.trainer import TrainConfig
 
     # A command-line run: on a server without a login it is the (single) user's own.
     TrainingRun(corpus.from_text(make_text(4000)), "lstm", {"units": 16, "layers": 1, "embedding_dim": 8},

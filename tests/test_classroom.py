@@ -13,14 +13,18 @@ from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 
 from conftest import make_text, running_app
-from playground import bundle, cli, corpus, limits, run_store
+from playground import cli
+from playground.runs import bundle
+from playground.text import corpus
+from playground.models import limits
+from playground.runs import store as run_store
 from playground.errors import PlaygroundError
 from playground.models import architecture
-from playground.owners import Viewer
-from playground.pretrained import Catalog
-from playground.training_run import TrainingRun
-from playground.sampling import GenerationLoop
-from playground.training import TrainConfig
+from playground.runs.owners import Viewer
+from playground.runs.catalog import Catalog
+from playground.runs.training_run import TrainingRun
+from playground.generation.sampling import GenerationLoop
+from playground.training.trainer import TrainConfig
 from playground.ui.model_tab import model_options
 
 MEMBERS = ("config.json", "tokenizer.json", "model.keras", "history.csv", "corpus.txt.gz")

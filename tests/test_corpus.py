@@ -5,7 +5,8 @@ import numpy as np
 
 import pytest
 
-from playground import builtin, corpus
+from playground.text import builtin
+from playground.text import corpus
 from playground.errors import PlaygroundError
 import itertools
 

@@ -6,11 +6,12 @@ import tensorflow as tf
 from gradio_client import Client
 
 from conftest import make_text, running_app
-from playground import corpus, critic
+from playground.text import corpus
+from playground.lab import critic
 from playground.errors import PlaygroundError
-from playground.text_model import TextModel
-from playground.training_run import TrainingRun
-from playground.training import TrainConfig
+from playground.runs.bundle import load_text_model
+from playground.runs.training_run import TrainingRun
+from playground.training.trainer import TrainConfig
 
 TINY_GAN = {"units": 32, "embedding_dim": 16, "d_filters": 8, "d_embedding": 16, "adversarial_length": 16,
             "pretrain_share": 0.5}
@@ -28,7 +29,7 @@ def gan_run(tmp_path_factory):
 def test_a_gan_run_keeps_the_discriminator_it_trained_against(gan_run):
     run, folder = gan_run
     assert (folder / critic.WEIGHTS).is_file()
-    loaded = critic.saved_discriminator(TextModel.load(folder))
+    loaded = critic.saved_discriminator(load_text_model(folder))
     tokens = tf.one_hot(np.random.default_rng(0).integers(0, len(run.tokenizer), size=(3, 32)), len(run.tokenizer))
     np.testing.assert_allclose(critic.realness_logits(loaded, tokens).numpy(),
                                critic.realness_logits(run.trainer.discriminator, tokens).numpy(), atol=1e-5)
@@ -36,7 +37,7 @@ def test_a_gan_run_keeps_the_discriminator_it_trained_against(gan_run):
 
 def test_held_out_text_and_samples_are_scored(gan_run):
     _, folder = gan_run
-    result = critic.score(TextModel.load(folder), temperatures=(0.5, 1.5), count=3, window=32)
+    result = critic.score(load_text_model(folder), temperatures=(0.5, 1.5), count=3, window=32)
     assert result["source"] == "saved"
     assert [row.kind for row in result["rows"]] == ["held-out"] * 3 + ["T = 0.5"] * 3 + ["T = 1.5"] * 3
     assert all(0.0 <= row.realness <= 1.0 and len(row.text) > 0 for row in result["rows"])
@@ -50,7 +51,7 @@ def test_without_a_saved_discriminator_a_fresh_one_is_trained(gan_run, tmp_path)
     copy = tmp_path / "old-gan"
     shutil.copytree(folder, copy)
     (copy / critic.WEIGHTS).unlink()
-    result = critic.score(TextModel.load(copy), temperatures=(1.0,), count=2, window=32, fresh_steps=5)
+    result = critic.score(load_text_model(copy), temperatures=(1.0,), count=2, window=32, fresh_steps=5)
     assert result["source"] == "fresh" and len(result["rows"]) == 4
 
 

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from playground.data import check_length, random_windows, scoring_windows
+from playground.text.windows import check_length, random_windows, scoring_windows
 from playground.errors import PlaygroundError
 
 

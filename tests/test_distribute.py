@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from playground.distribute import make_strategy, use_mixed_precision
+from playground.training.distribute import make_strategy, use_mixed_precision
 from playground.errors import PlaygroundError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -21,9 +21,9 @@ SCRIPT = textwrap.dedent("""
     tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
     sys.path.insert(0, "tests")
     from conftest import make_text, unigram_entropy
-    from playground import corpus
-    from playground.training_run import TrainingRun
-    from playground.training import TrainConfig
+    from playground.text import corpus
+    from playground.runs.training_run import TrainingRun
+    from playground.training.trainer import TrainConfig
     text = make_text(30_000)
     run = TrainingRun(corpus.from_text(text), "gru", {"units": 32, "layers": 1, "embedding_dim": 16},
                       TrainConfig(epochs=1, batch_size=8, window=32, learning_rate=0.01, strategy="mirrored"),

@@ -10,11 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from playground import bundle, corpus, run_store
+from playground.runs import bundle
+from playground.text import corpus
+from playground.runs import store as run_store
 from playground.errors import PlaygroundError
-from playground.training_run import TrainingRun
+from playground.runs.training_run import TrainingRun
 from playground.session import Session
-from playground.training import Trainer, TrainConfig
+from playground.training.trainer import Trainer, TrainConfig
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = {"units": 16, "layers": 1, "embedding_dim": 8}
@@ -118,7 +120,7 @@ def test_atomic_write_keeps_the_old_file_when_writing_fails(tmp_path, monkeypatc
 
 
 def test_queue_position_is_shown_to_whoever_waits(small_text):
-    from playground.slots import TrainingSlots
+    from playground.training.slots import TrainingSlots
 
     slots = TrainingSlots(1)
     first, second = Session("a", slots=slots), Session("b", slots=slots)

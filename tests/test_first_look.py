@@ -5,9 +5,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from playground import quality_curves, run_store
+from playground.runs import quality_curves
+from playground.runs import store as run_store
 from playground.errors import PlaygroundError
-from playground.pretrained import Catalog
+from playground.runs.catalog import Catalog
 
 PRETRAINED = Path(__file__).resolve().parent.parent / "pretrained"
 

@@ -5,12 +5,14 @@ import math
 import numpy as np
 import pytest
 
-from playground import bundle, corpus, events
-from playground.adversarial import adversarial_fraction, beta_schedule, reading
+from playground.runs import bundle
+from playground.text import corpus
+from playground.training import events
+from playground.training.adversarial import adversarial_fraction, beta_schedule, reading
 from playground.errors import PlaygroundError
 from playground.models import config_from_dict
-from playground.training_run import TrainingRun
-from playground.training import TrainConfig
+from playground.runs.training_run import TrainingRun
+from playground.training.trainer import TrainConfig
 
 from conftest import make_text, unigram_entropy
 

@@ -8,7 +8,7 @@ import tensorflow as tf
 
 from playground.errors import PlaygroundError
 from playground.models.base import LanguageModel
-from playground.sampling import GenerationLoop, SamplingSettings
+from playground.generation.sampling import GenerationLoop, SamplingSettings
 
 V = 5
 # After token i the model strongly prefers i + 1 (probability ~0.9), else uniform.

@@ -7,11 +7,13 @@ import numpy as np
 import pytest
 
 import playground  # noqa: F401  (registers the model classes)
-from playground import inside, tokenizers
+from playground.lab import inside
+from playground.text import tokenizers
 from playground.errors import PlaygroundError
 from playground.models import architecture
 from playground.models import transformer as transformer_module
-from playground.text_model import TextModel
+from playground.generation.text_model import TextModel
+from playground.runs.bundle import load_text_model
 
 TEXT = 'ab "cd" (e)\nfg.'
 TOKENIZER = tokenizers.CharTokenizer.fit(TEXT)
@@ -183,7 +185,7 @@ def test_the_naive_gan_has_no_inside_view_for_a_prompt():
 
 # The pictures ------------------------------------------------------------------------------
 def test_the_heatmap_and_lines_show_one_heads_row(tiny_transformer):
-    from playground import inside_charts
+    from playground.figures import inside_charts
 
     result = inside.inspect(tiny_transformer, "ab c")
     figure = inside_charts.attention_figure(result, 0, 1)
@@ -196,7 +198,7 @@ def test_the_heatmap_and_lines_show_one_heads_row(tiny_transformer):
 
 
 def test_the_neuron_view_colours_each_token_by_the_unit(tiny_lstm):
-    from playground import inside_charts
+    from playground.figures import inside_charts
 
     result = inside.inspect(tiny_lstm, "ab\nc")
     html = inside_charts.neuron_html(result, 3)
@@ -210,7 +212,7 @@ def test_the_neuron_view_colours_each_token_by_the_unit(tiny_lstm):
 
 
 def test_the_embedding_scatter_colours_tokens_by_kind(tiny_lstm):
-    from playground import inside_charts
+    from playground.figures import inside_charts
 
     figure = inside_charts.embedding_figure(inside.inspect(tiny_lstm, "ab"))
     by_kind = {trace.name: list(trace.text) for trace in figure.data}
@@ -222,15 +224,15 @@ def test_the_embedding_scatter_colours_tokens_by_kind(tiny_lstm):
 def test_the_cli_prints_the_same_json(tiny_transformer, tmp_path):
     import json
 
-    from playground import bundle
-    from playground.training import History
+    from playground.runs import bundle
+    from playground.training.trainer import History
     from test_cli import run_cli
 
     bundle.save(tmp_path / "tiny", tiny_transformer.model, TOKENIZER, {}, History())
     done = run_cli("inspect", "--model", tmp_path / "tiny", "--prompt", TEXT, "--json")
     assert done.returncode == 0, done.stderr[-2000:]
     printed = json.loads(done.stdout.strip().splitlines()[-1])
-    expected = inside.inspect(TextModel.load(tmp_path / "tiny"), TEXT)
+    expected = inside.inspect(load_text_model(tmp_path / "tiny"), TEXT)
     assert printed["tokens"] == expected["tokens"] and printed["arch"] == "transformer"
     np.testing.assert_allclose(printed["attention"], expected["attention"], atol=1e-6)
     np.testing.assert_allclose(printed["embedding_2d"], expected["embedding_2d"], atol=1e-9)

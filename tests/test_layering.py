@@ -14,7 +14,12 @@ CORE = sorted(
     info.name for info in pkgutil.walk_packages(playground.__path__, prefix="playground.")
     if not info.name.startswith("playground.ui") and info.name != "playground.__main__"
 )
-LAYER_OF = {name: rank for rank, (_, names) in enumerate(playground.LAYERS) for name in names}
+RANK = {place: rank for rank, (_, places) in enumerate(playground.LAYERS) for place in places}
+
+
+def layer_of(module: str) -> int | None:
+    """The rank of ``module``'s layer (``text.corpus`` is in the layer of the folder ``text``)."""
+    return RANK.get(module.split(".")[0])
 
 
 def module_files() -> dict[str, Path]:
@@ -47,21 +52,31 @@ def imports_of(path: Path, known: set[str]) -> set[tuple[str, int]]:
 
 
 def test_core_modules_exist():
-    assert {"playground.corpus", "playground.sampling", "playground.training", "playground.cli",
-            "playground.models.lstm", "playground.models.transformer", "playground.models.gan"} <= set(CORE)
+    assert {"playground.text.corpus", "playground.generation.sampling", "playground.training.trainer",
+            "playground.cli", "playground.models.lstm", "playground.models.transformer",
+            "playground.models.gan"} <= set(CORE)
+
+
+def test_the_folders_are_the_concepts():
+    """No module sits loose beside the folders but the ground's and the top's."""
+    loose = {path.stem for path in PACKAGE.glob("*.py")} - {"__init__"}
+    assert loose == set(playground.LAYERS[0][1]) | set(playground.LAYERS[-1][1])
+    folders = {path.parent.name for path in PACKAGE.glob("*/__init__.py")} - {"ui"}
+    assert folders == {place for _, places in playground.LAYERS[1:-1] for place in places}
 
 
 def test_every_core_module_has_a_layer():
-    assert sorted(set(module_files()) - set(LAYER_OF)) == []
-    assert sorted(set(LAYER_OF) - set(module_files())) == []
+    files = module_files()
+    assert sorted(name for name in files if layer_of(name) is None) == []
+    assert sorted(place for place in RANK if not any(name.split(".")[0] == place for name in files)) == []
 
 
 def test_imports_never_go_up_a_layer():
     files = module_files()
-    upward = [f"{name} (layer {playground.LAYERS[LAYER_OF[name]][0]}) imports {target} "
-              f"(layer {playground.LAYERS[LAYER_OF[target]][0]}) at line {line}"
+    upward = [f"{name} (layer {playground.LAYERS[layer_of(name)][0]}) imports {target} "
+              f"(layer {playground.LAYERS[layer_of(target)][0]}) at line {line}"
               for name, path in files.items() for target, line in imports_of(path, set(files))
-              if target in LAYER_OF and LAYER_OF[target] > LAYER_OF[name]]
+              if layer_of(target) is not None and layer_of(target) > layer_of(name)]
     assert upward == []
 
 

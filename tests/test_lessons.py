@@ -2,10 +2,11 @@
 
 import pytest
 
-from playground import lesson_book, setup_link
+from playground.lab import lessons as lesson_book
+from playground.lab import links as setup_link
 from playground.errors import PlaygroundError
 from playground.models import architecture
-from playground.network_diagram import parameter_count
+from playground.models.sizes import parameter_count
 
 
 def test_a_link_is_read_into_checked_values():
@@ -96,7 +97,7 @@ def test_a_run_retrained_like_itself_gives_the_same_loss(tmp_path, capsys):
 
     from conftest import make_text
     from playground import cli
-    from playground.model_card import write_card
+    from playground.runs.card import write_card
 
     corpus_file = tmp_path / "corpus.txt"
     corpus_file.write_text(make_text(6000), encoding="utf-8")

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from playground.metrics import (
+from playground.text.metrics import (
     NgramIndex,
     mean_sentence_bleu,
     distinct_n,
@@ -211,7 +211,7 @@ def test_longest_copied_span_matches_brute_force(level):
 
 
 def test_suffix_array_is_sorted():
-    from playground.metrics import _suffix_array
+    from playground.text.metrics import _suffix_array
 
     text = "mississippi banana" * 3
     assert [text[at:] for at in _suffix_array(text)] == sorted(text[at:] for at in range(len(text)))

@@ -5,10 +5,11 @@ import numpy as np
 import pytest
 
 import playground  # noqa: F401  (registers the model classes)
-from playground import bundle, tokenizers
+from playground.runs import bundle
+from playground.text import tokenizers
 from playground.errors import PlaygroundError
 from playground.models import ARCHITECTURES, architecture, config_from_dict
-from playground.training import History
+from playground.training.trainer import History
 
 TINY = {
     "lstm": {"units": 16, "layers": 2, "embedding_dim": 8},

@@ -3,7 +3,8 @@
 import keras
 import pytest
 
-from playground import network_diagram
+from playground.figures import diagram
+from playground.models import sizes
 from playground.models import architecture
 from playground.models.gan import build_discriminator
 from playground.models.gan_naive import build_naive_discriminator
@@ -26,7 +27,7 @@ def counts(stack) -> list[int]:
 @pytest.mark.parametrize("embedding_dim", [0, 6])
 def test_recurrent_layers_and_counts_equal_keras(arch, embedding_dim):
     config, model = built(arch, units=5, layers=3, embedding_dim=embedding_dim, dropout=0.1)
-    (stack,) = network_diagram.stacks(config)
+    (stack,) = sizes.stacks(config)
     names = [layer.name for layer in stack.layers]
     upper = arch.upper()
     assert names == ["Embedding" if embedding_dim else "One-hot", f"{upper} layer 1", f"{upper} layer 2",
@@ -34,14 +35,14 @@ def test_recurrent_layers_and_counts_equal_keras(arch, embedding_dim):
     expected = [model.encode.count_params() if embedding_dim else 0,
                 *[layer.count_params() for layer in model.recurrent], 0, model.head.count_params()]
     assert counts(stack) == expected
-    assert stack.params == network_diagram.parameter_count(config) == model.count_params()
+    assert stack.params == sizes.parameter_count(config) == model.count_params()
     assert stack.layers[1].shape == "(B, T, 5)" and stack.layers[-1].shape == f"(B, T, {V})"
 
 
 @pytest.mark.parametrize("tied_head", [True, False])
 def test_transformer_blocks_and_counts_equal_keras(tied_head):
     config, model = built("transformer", embedding_dim=8, heads=2, layers=3, context=6, tied_head=tied_head)
-    (stack,) = network_diagram.stacks(config)
+    (stack,) = sizes.stacks(config)
     assert [layer.name for layer in stack.layers] == [
         "Token embedding", "Position embedding", "Decoder block 1", "Decoder block 2", "Decoder block 3",
         "Layer norm", "Output (tied)" if tied_head else "Dense (output)"]
@@ -54,9 +55,9 @@ def test_transformer_blocks_and_counts_equal_keras(tied_head):
 
 def test_gan_draws_generator_and_discriminator_with_keras_counts():
     config, model = built("gan", units=5, embedding_dim=4, d_filters=3, d_widths=(2, 3), d_embedding=4)
-    generator, discriminator = network_diagram.stacks(config)
+    generator, discriminator = sizes.stacks(config)
     assert (generator.title, discriminator.title) == ("Generator", "Discriminator")
-    assert generator.params == network_diagram.parameter_count(config) == model.count_params()
+    assert generator.params == sizes.parameter_count(config) == model.count_params()
     keras_discriminator = build_discriminator(config)
     assert discriminator.params == keras_discriminator.count_params()
     assert [layer.name for layer in discriminator.layers] == [
@@ -67,21 +68,21 @@ def test_gan_draws_generator_and_discriminator_with_keras_counts():
 @pytest.mark.parametrize("embedding_dim", [0, 6])
 def test_naive_gan_counts_equal_keras(embedding_dim):
     config, model = built("gan-naive", noise_dim=7, units=5, layers=2, embedding_dim=embedding_dim)
-    generator, discriminator = network_diagram.stacks(config)
+    generator, discriminator = sizes.stacks(config)
     assert generator.params == model.count_params()
     assert discriminator.params == build_naive_discriminator(config).count_params()
 
 
 def test_svg_redraws_when_the_layer_count_changes():
     spec = architecture("lstm")
-    two = network_diagram.diagram_svg(spec.default_config(65, layers=2))
-    three = network_diagram.diagram_svg(spec.default_config(65, layers=3))
+    two = diagram.diagram_svg(spec.default_config(65, layers=2))
+    three = diagram.diagram_svg(spec.default_config(65, layers=3))
     assert two.startswith("<svg") and two.count("LSTM layer") == 2 and three.count("LSTM layer") == 3
     assert "875,202 parameters" not in two  # 65 tokens, not the shipped model's 66
-    assert f"{network_diagram.parameter_count(spec.default_config(65, layers=2)):,} parameters" in two
+    assert f"{sizes.parameter_count(spec.default_config(65, layers=2)):,} parameters" in two
 
 
 def test_gan_svg_has_two_columns():
-    svg = network_diagram.diagram_svg(architecture("gan").default_config(65))
+    svg = diagram.diagram_svg(architecture("gan").default_config(65))
     assert "Generator:" in svg and "Discriminator:" in svg
     assert svg.count("<svg") == 2 and svg.index("Generator:") < svg.index("Discriminator:")

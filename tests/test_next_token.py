@@ -9,10 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from playground import next_token
+from playground.generation import next_token
 from playground.errors import PlaygroundError
-from playground.next_token_chart import STAGES, next_token_figure
-from playground.sampling import GenerationLoop, SamplingSettings
+from playground.figures.next_token_chart import STAGES, next_token_figure
+from playground.generation.sampling import GenerationLoop, SamplingSettings
 
 from test_generation import StubModel
 import itertools

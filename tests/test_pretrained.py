@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from playground.evaluation import mean_loss
-from playground.pretrained import Catalog
-from playground.text_model import TextModel
+from playground.generation.evaluation import mean_loss
+from playground.runs.catalog import Catalog
+from playground.runs.bundle import load_text_model
 
 PRETRAINED = Path(__file__).resolve().parent.parent / "pretrained"
 BUNDLES = sorted(p.name for p in PRETRAINED.iterdir() if (p / "config.json").is_file())
@@ -24,7 +24,7 @@ def test_something_is_shipped_and_small():
 
 @pytest.mark.parametrize("name", BUNDLES)
 def test_bundle_loads_and_generates_from_its_vocabulary(name):
-    model = TextModel.load(PRETRAINED / name)
+    model = load_text_model(PRETRAINED / name)
     samples = model.generate("ROMEO:", [0.5, 1.0], 200, seed=0)
     vocabulary = set(model.tokenizer.vocabulary[1:])
     for sample in samples:
@@ -47,7 +47,7 @@ def test_shipped_quality(name):
 @pytest.mark.parametrize("name", BUNDLES)
 def test_the_shipped_weights_score_what_the_config_says(name):
     """The loaded weights, not only the stored figure: score pieces of the bundle's own held-out text."""
-    model = TextModel.load(PRETRAINED / name)
+    model = load_text_model(PRETRAINED / name)
     _, held_out = model.corpus_split()
     ids = model.tokenizer.encode(held_out)
     window = model.info["train"]["window"]

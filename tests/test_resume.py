@@ -53,13 +53,13 @@ def stopped_run(pretrained_server):
     row = runs["data"][0]
     name = row[runs["headers"].index("name")]
     assert row[runs["headers"].index("status")] == "stopped"
-    from playground import run_store
+    from playground.runs import store as run_store
     return api, name, run_store.runs_dir() / name, steps_in(final)
 
 
 def test_a_stopped_run_resumes_from_its_checkpoint_and_finishes(stopped_run, monkeypatch):
-    from playground import bundle
-    from playground.training_run import TrainingRun
+    from playground.runs import bundle
+    from playground.runs.training_run import TrainingRun
 
     api, name, folder, saved_steps = stopped_run
     ids = np.arange(12, dtype="int32").reshape(1, 12) % 5  # (B, T) tokens every corpus has
@@ -88,7 +88,7 @@ def test_a_stopped_run_resumes_from_its_checkpoint_and_finishes(stopped_run, mon
 
 
 def test_resume_refusals_say_why(stopped_run, pretrained_server):
-    from playground import bundle
+    from playground.runs import bundle
 
     api, name, folder, _ = stopped_run
     other = Client(pretrained_server[0], verbose=False)

@@ -6,11 +6,12 @@ import zipfile
 import keras
 import pytest
 
-from playground import corpus, run_store
+from playground.text import corpus
+from playground.runs import store as run_store
 from playground.errors import PlaygroundError
-from playground.text_model import TextModel
-from playground.training_run import TrainingRun
-from playground.training import TrainConfig
+from playground.runs.bundle import load_text_model
+from playground.runs.training_run import TrainingRun
+from playground.training.trainer import TrainConfig
 
 
 @pytest.fixture
@@ -40,7 +41,7 @@ def test_export_then_import_gives_the_same_model(saved_run, tmp_path):
     assert set(zipfile.ZipFile(archive).namelist()) >= {"config.json", "tokenizer.json", "model.keras",
                                                           "history.csv", "corpus.txt.gz"}
     target = run_store.import_bundle(archive, "copy")
-    original, copy = TextModel.load(saved_run.run_dir), TextModel.load(target)
+    original, copy = load_text_model(saved_run.run_dir), load_text_model(target)
     assert original.generate("the", [0.8], 30, seed=1)[0].text == copy.generate("the", [0.8], 30, seed=1)[0].text
     with pytest.raises(PlaygroundError, match="already exists"):
         run_store.import_bundle(archive, "copy")

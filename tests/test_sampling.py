@@ -7,7 +7,7 @@ import pytest
 import tensorflow as tf
 
 from playground.errors import PlaygroundError
-from playground.sampling import (CombinedSampler, MinPSampler, Sampler, SamplingSettings,
+from playground.generation.sampling import (CombinedSampler, MinPSampler, Sampler, SamplingSettings,
                                  TopKSampler, TopPSampler, check_temperatures, parse_temperatures)
 
 # Probabilities 1/8, 1/8, 2/8, 4/8 at temperature 1: cumulative 0.125, 0.25, 0.5, 1.0.

@@ -6,11 +6,12 @@ import inspect
 
 import pytest
 
-from playground import cli, setup_link
+from playground import cli
+from playground.lab import links as setup_link
 from playground.errors import PlaygroundError
 from playground.models import ARCHITECTURES, ModelConfig, architecture, page_settings
 from playground.settings import Setting, check, declared, fits, from_form, refusal, setting, shown
-from playground.training import TrainConfig, config_for, config_from_page, page_start
+from playground.training.trainer import TrainConfig, config_for, config_from_page, page_start
 
 CONFIGS = [spec.config_class for spec in ARCHITECTURES.values()] + [TrainConfig]
 

@@ -1,6 +1,6 @@
 import threading
 
-from playground.slots import TrainingSlots
+from playground.training.slots import TrainingSlots
 
 WAIT = 60  # seconds a handshake may take before the test fails; far more than it ever needs
 
@@ -50,7 +50,7 @@ def test_default_is_one_training_per_two_cores(monkeypatch):
 
 
 def test_training_steps_wait_while_someone_generates():
-    from playground.slots import Activity
+    from playground.training.slots import Activity
 
     activity = Activity()
     assert not activity.busy()

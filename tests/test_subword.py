@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 
 from conftest import make_text
-from playground import corpus
+from playground.text import corpus
 from playground.errors import PlaygroundError
-from playground.text_model import TextModel
-from playground.training_run import TrainingRun
+from playground.runs.bundle import load_text_model
+from playground.runs.training_run import TrainingRun
 from playground.session import Session
-from playground.training import TrainConfig
+from playground.training.trainer import TrainConfig
 
 
 def test_a_tiny_subword_model_trains_and_generates(tmp_path):
@@ -26,14 +26,14 @@ def test_a_tiny_subword_model_trains_and_generates(tmp_path):
     val_ids = run.tokenizer.encode(run.corpus.split(0.1)[1])
     total_bits = result.val_loss * (len(val_ids) - 1) / math.log(2)
     assert result.bits_per_character == pytest.approx(total_bits / len(run.tokenizer.decode(val_ids[1:])))
-    loaded = TextModel.load(tmp_path / "run")
+    loaded = load_text_model(tmp_path / "run")
     assert loaded.level == "subword" and loaded.tokenizer.vocabulary == run.tokenizer.vocabulary
     ids = np.asarray([run.tokenizer.encode("The cat sat")])
     np.testing.assert_allclose(loaded.model(ids), run.model(ids), atol=1e-5)
     samples = loaded.generate("The cat", [0.5, 1.0], 30, seed=1)
     assert all(len(sample.token_ids) == 30 and sample.text and "\ufffd" not in sample.text for sample in samples)
     assert "".join(samples[0].tokens) == samples[0].text
-    from playground.model_card import write_card
+    from playground.runs.card import write_card
 
     card = write_card(tmp_path / "run", "python -m playground train --level subword").read_text()
     assert f"**Bits per character**: {result.bits_per_character:.4f}" in card
@@ -53,7 +53,7 @@ def test_the_session_refuses_a_subword_vocabulary_the_text_cannot_support():
 def test_the_corpus_tab_shows_a_sentence_at_every_level():
     import types
 
-    from playground import token_view
+    from playground.text import levels as token_view
     from playground.ui import corpus_tab
 
     text = make_text(20_000)

@@ -2,11 +2,12 @@
 
 import pytest
 
-from playground import corpus, temperature_lab
+from playground.text import corpus
+from playground.lab import temperatures as temperature_lab
 from playground.errors import PlaygroundError
-from playground.text_model import TextModel
-from playground.training_run import TrainingRun
-from playground.training import TrainConfig
+from playground.runs.bundle import load_text_model
+from playground.runs.training_run import TrainingRun
+from playground.training.trainer import TrainConfig
 
 
 @pytest.fixture(scope="module")
@@ -17,7 +18,7 @@ def model(tmp_path_factory):
                       TrainConfig(epochs=2, batch_size=32, window=32, learning_rate=0.01),
                       run_dir=tmp_path_factory.mktemp("lab") / "run")
     run.execute(final_evaluation=False)
-    return TextModel.load(run.run_dir)
+    return load_text_model(run.run_dir)
 
 
 def test_bundle_keeps_its_corpus_for_the_lab(model):

@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
 
-from playground import tokenizers
+from playground.text import tokenizers
 from playground.errors import PlaygroundError
-from playground.tokenizers import CharTokenizer, SubwordTokenizer, WordTokenizer
+from playground.text.tokenizers import CharTokenizer, SubwordTokenizer, WordTokenizer
 
 
 def test_char_round_trip_and_json(small_text):

@@ -3,13 +3,16 @@ import threading
 
 import pytest
 
-from playground import bundle, corpus, events, tokenizers
+from playground.runs import bundle
+from playground.text import corpus
+from playground.training import events
+from playground.text import tokenizers
 from playground.errors import PlaygroundError
 from playground.models import architecture
-from playground.text_model import TextModel
-from playground.training_run import TrainingRun
+from playground.runs.bundle import load_text_model
+from playground.runs.training_run import TrainingRun
 from playground.session import Session
-from playground.training import History, RunHooks, TrainConfig, Trainer
+from playground.training.trainer import History, RunHooks, TrainConfig, Trainer
 
 from conftest import unigram_entropy
 
@@ -113,7 +116,7 @@ def test_text_model_empty_prompt_and_unknown_characters(tmp_path, small_text):
     run = TrainingRun(corpus.from_text(small_text), "lstm", TINY, TrainConfig(epochs=0.1, **FAST),
                       run_dir=tmp_path / "run")
     run.execute(final_evaluation=False)
-    model = TextModel.load(tmp_path / "run")
+    model = load_text_model(tmp_path / "run")
     assert model.start_ids("") == model.tokenizer.encode("\n").tolist()
     assert model.unknown_in("the Ωcat") == ["Ω"]
     samples = model.generate("the Ωcat", [0.2, 1.0], 15, seed=2)
@@ -135,7 +138,7 @@ def test_session_keeps_its_corpus_when_a_new_one_is_bad(small_text):
 def test_checkpoints_mark_a_run_as_running_until_it_ends(tmp_path, small_text):
     import json
 
-    from playground import run_store
+    from playground.runs import store as run_store
 
     statuses = []
     run = TrainingRun(corpus.from_text(small_text), "lstm", TINY, TrainConfig(epochs=2, **FAST),

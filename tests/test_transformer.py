@@ -5,12 +5,14 @@ import numpy as np
 import pytest
 
 import playground  # noqa: F401  (registers the model classes)
-from playground import bundle, corpus, tokenizers
+from playground.runs import bundle
+from playground.text import corpus
+from playground.text import tokenizers
 from playground.errors import PlaygroundError
 from playground.models import architecture, config_from_dict
-from playground.training_run import TrainingRun
-from playground.sampling import GenerationLoop
-from playground.training import History, TrainConfig
+from playground.runs.training_run import TrainingRun
+from playground.generation.sampling import GenerationLoop
+from playground.training.trainer import History, TrainConfig
 from conftest import unigram_entropy
 from test_models import assert_untrained_logits
 

@@ -14,9 +14,10 @@ import pandas as pd
 import pytest
 from conftest import make_text
 
-from playground import lesson_book, run_store
+from playground.lab import lessons as lesson_book
+from playground.runs import store as run_store
 from playground.errors import PlaygroundError
-from playground.pretrained import PREFIX, Catalog
+from playground.runs.catalog import PREFIX, Catalog
 from playground.session import LATEST, SessionStore
 from playground.ui import compare_tab, corpus_tab, generate_tab, inside_tab, lessons_tab, runs_tab
 from playground.ui.common import AppContext, session_of
@@ -327,7 +328,7 @@ def model_form(arch: str, **chosen) -> dict:
 
 def test_the_model_tab_counts_and_draws_the_chosen_network(context):
     from playground.models import architecture
-    from playground.network_diagram import parameter_count
+    from playground.models.sizes import parameter_count
     from playground.ui import model_tab
 
     explanation, size = model_tab.describe_model(context, model_form("gru", units=64, layers=1), request=browser())
@@ -369,7 +370,7 @@ def test_the_model_tab_shows_each_architecture_its_own_controls():
 # Train tab --------------------------------------------------------------------------------------------
 def train_form(arch: str = "lstm", **chosen) -> dict:
     """The Model and Train tabs' forms together, as the Train button sends them: a tiny model."""
-    from playground.training import page_start
+    from playground.training.trainer import page_start
 
     return {**model_form(arch, units=16, layers=1, embedding_dim=8), **page_start(arch), **chosen}
 

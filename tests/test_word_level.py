@@ -6,10 +6,11 @@ import random
 import numpy as np
 import pytest
 
-from playground import corpus, tokenizers
-from playground.text_model import TextModel
-from playground.training_run import TrainingRun
-from playground.training import TrainConfig
+from playground.text import corpus
+from playground.text import tokenizers
+from playground.runs.bundle import load_text_model
+from playground.runs.training_run import TrainingRun
+from playground.training.trainer import TrainConfig
 
 SENTENCES = (
     "the cat sat on the mat.",
@@ -66,7 +67,7 @@ def test_saved_word_model_restores_its_tokenizer_and_logits(word_run):
     _, run, _, directory = word_run
     saved = json.loads((directory / "tokenizer.json").read_text("utf-8"))
     assert saved["level"] == "word" and ["<unk>", *saved["vocabulary"]] == run.tokenizer.vocabulary
-    loaded = TextModel.load(directory)
+    loaded = load_text_model(directory)
     ids = run.tokenizer.encode("the cat sat on the mat.\nthe dog")[None, :]
     np.testing.assert_allclose(loaded.model(ids).numpy(), run.model(ids).numpy(), atol=1e-5)
     assert loaded.tokenizer.encode("a zebra sat").tolist() == run.tokenizer.encode("a zebra sat").tolist()
@@ -75,7 +76,7 @@ def test_saved_word_model_restores_its_tokenizer_and_logits(word_run):
 
 def test_word_model_generates_known_words_never_unk(word_run):
     _, run, _, directory = word_run
-    model = TextModel.load(directory)
+    model = load_text_model(directory)
     samples = model.generate("the cat", [0.2, 1.0, 1.5], 60, seed=3)
     known = set(model.tokenizer.vocabulary) - {"<unk>"}
     for sample in samples:

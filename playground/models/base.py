@@ -7,7 +7,7 @@ sampling it also exposes the same computation one token at a time:
   token after it ``(B, V)`` and whatever the model carries forward (a nest of tensors);
 * ``step(token, state) -> (logits, state)``: feed one token ``(B,)``.
 
-Those two are all the shared generation loop in :mod:`playground.sampling` needs, so one
+Those two are all the shared generation loop in :mod:`playground.generation.sampling` needs, so one
 compiled loop serves every architecture.
 """
 

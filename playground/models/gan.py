@@ -2,7 +2,7 @@
 
 The generator is an ordinary recurrent language model (Embedding -> LSTM/GRU -> logits), so
 it keeps the playground's contract and samples with the shared loop. What makes it a GAN is
-how :class:`playground.adversarial.AdversarialTrainer` trains it after a maximum-likelihood
+how :class:`playground.training.adversarial.AdversarialTrainer` trains it after a maximum-likelihood
 warm-up: it writes sequences token by token, hands the discriminator a *relaxed* version of
 each token (a softmax sharpened by the inverse temperature ``beta``) and learns from the
 discriminator's verdict. The discriminator is a separate Keras model built by
@@ -160,6 +160,6 @@ ARCHITECTURE = Architecture(
         "the reading tell you whether the game is balanced or has collapsed."
     ),
     train_defaults={"learning_rate": 3e-3, "batch_size": 64, "window": 128},
-    trainer="playground.adversarial:AdversarialTrainer",
+    trainer="playground.training.adversarial:AdversarialTrainer",
     has_discriminator=True,
 )

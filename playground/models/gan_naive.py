@@ -8,7 +8,7 @@ discriminator (LSTM -> BatchNorm -> one verdict per position) only has to notice
 rows contain a single 1 and generated rows do not, which it learns at once; the
 generator's only way to look less soft is to put all its probability on one token, and
 with the same input at every position the easiest such token is the same everywhere. The
-trainer (:class:`playground.adversarial.NaiveGANTrainer`) uses a correct explicit
+trainer (:class:`playground.training.adversarial.NaiveGANTrainer`) uses a correct explicit
 ``GradientTape`` step, so the failure is the design's, not a bug in the training loop.
 
 To sit in the playground, the generator keeps the language-model contract honestly: it
@@ -148,7 +148,7 @@ ARCHITECTURE = Architecture(
         "relaxation and a relativistic loss."
     ),
     train_defaults={"learning_rate": 1e-3, "batch_size": 64, "window": 64},
-    trainer="playground.adversarial:NaiveGANTrainer",
+    trainer="playground.training.adversarial:NaiveGANTrainer",
     has_discriminator=True,
     reads_prompt=False,
 )

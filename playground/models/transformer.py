@@ -242,7 +242,7 @@ class TransformerLanguageModel(LanguageModel):
 
     # Sampling state: (position, tokens (B, C), ((key (B, H, C, D), value (B, H, C, D)) per layer)).
     # ``position`` counts the tokens in the cache; all sizes but the batch stay fixed, as the
-    # compiled loop in playground.sampling needs.
+    # compiled loop in playground.generation.sampling needs.
 
     def _fill(self, ids):
         """Read up to ``context`` tokens ``(B, T)`` from position 0; return the last hidden vector and a state."""

@@ -6,9 +6,9 @@ import threading
 
 import gradio as gr
 
-from playground import run_store
+from playground.runs import store as run_store
 from playground.paths import workspace
-from playground.pretrained import Catalog
+from playground.runs.catalog import Catalog
 from playground.session import SessionStore
 from playground.ui import (compare_tab, corpus_tab, generate_tab, inside_tab, lessons_tab, model_tab, runs_tab, setup,
                            train_tab)

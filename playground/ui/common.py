@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 import gradio as gr
 
 from playground.errors import PlaygroundError
-from playground.pretrained import Catalog
+from playground.runs.catalog import Catalog
 from playground.session import Session, SessionStore
 from playground.settings import Declared, number
 

@@ -3,9 +3,11 @@
 import gradio as gr
 import pandas as pd
 
-from playground import charts, run_store, temperature_lab
-from playground.owners import Viewer
-from playground.sampling import parse_temperatures
+from playground.figures import charts
+from playground.runs import store as run_store
+from playground.lab import temperatures as temperature_lab
+from playground.runs.owners import Viewer
+from playground.generation.sampling import parse_temperatures
 from playground.ui.common import AppContext, bind, session_of, whole
 from playground.ui.generate_tab import quality_diversity_sliders
 

@@ -6,7 +6,9 @@ from collections.abc import Callable
 import gradio as gr
 import pandas as pd
 
-from playground import builtin, charts, token_view
+from playground.text import builtin
+from playground.figures import charts
+from playground.text import levels as token_view
 from playground.session import CorpusChoice
 from playground.ui.common import AppContext, bind, escape, number, session_of, whole
 

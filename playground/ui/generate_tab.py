@@ -8,11 +8,14 @@ from collections.abc import Callable
 import gradio as gr
 import pandas as pd
 
-from playground import charts, next_token, next_token_chart, temperature_lab
-from playground.text_model import Sample, TextModel
-from playground.sampling import SamplingSettings, parse_temperatures
+from playground.figures import charts
+from playground.generation import next_token
+from playground.figures import next_token_chart
+from playground.lab import temperatures as temperature_lab
+from playground.generation.text_model import Sample, TextModel
+from playground.generation.sampling import SamplingSettings, parse_temperatures
 from playground.session import LATEST, Session
-from playground.temperature_lab import GRID_COLUMNS, GRID_START_COLUMNS, GRID_TEMPERATURES, MEASURE_SAMPLES
+from playground.lab.temperatures import GRID_COLUMNS, GRID_START_COLUMNS, GRID_TEMPERATURES, MEASURE_SAMPLES
 from playground.settings import Setting, declared, from_form
 from playground.ui.common import AppContext, bind, control, escape, number, session_of, whole
 

@@ -3,8 +3,10 @@
 import gradio as gr
 import pandas as pd
 
-from playground import critic, inside, inside_charts
-from playground.charts import empty_figure
+from playground.lab import critic
+from playground.lab import inside
+from playground.figures import inside_charts
+from playground.figures.charts import empty_figure
 from playground.ui.common import AppContext, bind, session_of, whole
 from playground.ui.generate_tab import in_use_line, model_line
 

@@ -6,7 +6,7 @@ import dataclasses
 
 import gradio as gr
 
-from playground import lesson_book
+from playground.lab import lessons as lesson_book
 from playground.ui.common import AppContext, escape
 
 INTRO = """

@@ -9,7 +9,9 @@ import dataclasses
 
 import gradio as gr
 
-from playground import limits, network_diagram
+from playground.models import limits
+from playground.figures import diagram
+from playground.models import sizes
 from playground.models import ARCHITECTURES, architecture, page_settings
 from playground.settings import Declared, from_form
 from playground.ui.common import AppContext, bind, control, session_of, shown_as
@@ -84,7 +86,7 @@ def explain(arch: str, options: dict, vocabulary: int | None) -> tuple[str, str]
         vocabulary = DEFAULT_VOCABULARY
         where = f"for a {DEFAULT_VOCABULARY}-character vocabulary (load a corpus for yours)"
     # Counted from the config, as Keras would (tests/test_network_diagram.py): no model is built.
-    params = network_diagram.parameter_count(spec.default_config(vocabulary, **options))
+    params = sizes.parameter_count(spec.default_config(vocabulary, **options))
     size = f"**{params:,} parameters** {where}: about {params * 4 / 1e6:.1f} MB of weights."
     if params > limits.MAX_PARAMETERS:
         size += f" That is over this server's limit of {limits.MAX_PARAMETERS:,}: make it smaller to train it."
@@ -98,7 +100,7 @@ def draw_model(context: AppContext, values: dict, request: gr.Request = None) ->
 
 def picture(arch: str, options: dict, vocabulary: int | None) -> str:
     config = architecture(arch).default_config(vocabulary or DEFAULT_VOCABULARY, **options)
-    return f"<div class='pg-network-box'>{network_diagram.diagram_svg(config)}</div>"
+    return f"<div class='pg-network-box'>{diagram.diagram_svg(config)}</div>"
 
 
 def show_controls(context: AppContext, arch: str, request: gr.Request = None) -> list:

@@ -4,9 +4,9 @@ import asyncio
 
 import gradio as gr
 
-from playground import run_store
+from playground.runs import store as run_store
 from playground.errors import PlaygroundError
-from playground.owners import Viewer
+from playground.runs.owners import Viewer
 from playground.ui import train_tab
 from playground.ui.common import AppContext, bind, session_of
 

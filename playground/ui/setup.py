@@ -1,5 +1,5 @@
 """Set-up links in the page: fill the tabs from the address (or a lesson step), and share the
-current set-up as a link. The rules live in :mod:`playground.setup_link`; this wires them to the
+current set-up as a link. The rules live in :mod:`playground.lab.links`; this wires them to the
 tabs' components."""
 
 from __future__ import annotations
@@ -9,9 +9,9 @@ from typing import Any
 
 import gradio as gr
 
-from playground import setup_link
+from playground.lab import links as setup_link
 from playground.errors import PlaygroundError
-from playground.pretrained import PREFIX
+from playground.runs.catalog import PREFIX
 from playground.ui import generate_tab, model_tab, train_tab
 from playground.ui.common import AppContext, session_of
 

@@ -5,10 +5,10 @@ import dataclasses
 
 import gradio as gr
 
-from playground import charts
-from playground.monitor import Snapshot
+from playground.figures import charts
+from playground.training.monitor import Snapshot
 from playground.settings import on_page
-from playground.training import TrainConfig, config_from_page, measured_on_page, page_start
+from playground.training.trainer import TrainConfig, config_from_page, measured_on_page, page_start
 from playground.ui import model_tab
 from playground.ui.common import AppContext, bind, control, escape, session_of
 from playground.ui.model_tab import ModelControls, model_options

@@ -1,6 +1,6 @@
 """Training text GANs: the RelGAN-style adversarial trainer, the naive one, and their diagnostics.
 
-Both trainers plug into :class:`playground.training.Trainer` through its hooks, so the run
+Both trainers plug into :class:`playground.training.trainer.Trainer` through its hooks, so the run
 loop, the stop button, the validation curve and the saved bundle stay the same. What they
 add:
 
@@ -8,7 +8,7 @@ add:
   (so the chart's curve stays comparable with every other model), the discriminator's and
   generator's losses, the discriminator's accuracy and, for RelGAN, ``beta``. History
   writes them as extra columns, empty where they were not measured.
-* ``after_evaluation`` publishes :class:`playground.events.Diagnostics`: those numbers
+* ``after_evaluation`` publishes :class:`playground.training.events.Diagnostics`: those numbers
   averaged since the last evaluation, the generator's entropy, the diversity of a fixed
   set of samples, and a one-line reading chosen by simple rules (:func:`reading`).
 
@@ -31,11 +31,11 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from playground import events
-from playground.data import check_length, random_windows
-from playground.metrics import distinct_n, self_bleu
-from playground.sampling import GenerationLoop
-from playground.training import Trainer
+from playground.training import events
+from playground.text.windows import check_length, random_windows
+from playground.text.metrics import distinct_n, self_bleu
+from playground.generation.sampling import GenerationLoop
+from playground.training.trainer import Trainer
 
 LN2 = math.log(2.0)
 DIAGNOSTIC_SAMPLES = 16  # samples in the fixed diversity set

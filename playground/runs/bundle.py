@@ -25,12 +25,14 @@ from typing import Any
 
 import keras
 
-from playground import limits, tokenizers
+from playground.models import limits
+from playground.text import tokenizers
 from playground.errors import PlaygroundError
+from playground.generation.text_model import TextModel
 from playground.models import config_from_dict
 from playground.models.base import LanguageModel
-from playground.tokenizers import Tokenizer
-from playground.history import History
+from playground.text.tokenizers import Tokenizer
+from playground.training.history import History
 
 MEMBERS = ("config.json", "tokenizer.json", "model.keras", "history.csv")
 CORPUS = "corpus.txt.gz"
@@ -161,7 +163,7 @@ def saved_config(path: Path, label: str):
 def read_corpus(directory: str | os.PathLike, label: str | None = None) -> str | None:
     """The bundle's training corpus, or None if it was saved without one. Inflated piece by piece
     and refused past the corpus size limit, so a small file cannot expand into a huge text."""
-    from playground.corpus import max_corpus_bytes
+    from playground.text.corpus import max_corpus_bytes
 
     path = Path(directory) / CORPUS
     if not path.is_file():
@@ -186,3 +188,11 @@ def read_corpus(directory: str | os.PathLike, label: str | None = None) -> str |
 def _first_line(error: Exception) -> str:
     text = str(error).strip().splitlines()
     return text[0][:300] if text else type(error).__name__
+
+
+def load_text_model(directory: str | os.PathLike) -> TextModel:
+    """A saved run (or a shipped model) ready to generate; its corpus is read when first needed."""
+    directory = Path(directory)
+    loaded = load(directory)
+    return TextModel(loaded.model, loaded.tokenizer, loaded.info, name=directory.name, path=directory,
+                     read_corpus=lambda: read_corpus(directory))

@@ -10,10 +10,13 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from playground import model_card, quality_curves, run_store
+from playground.runs import card as model_card
+from playground.runs import quality_curves
+from playground.runs import store as run_store
 from playground.errors import PlaygroundError
-from playground.owners import EVERYONE, Viewer
-from playground.text_model import TextModel
+from playground.runs.owners import EVERYONE, Viewer
+from playground.generation.text_model import TextModel
+from playground.runs.bundle import load_text_model
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +27,7 @@ SHIPPED_STATUS = "shipped (read-only)"
 
 
 def pretrained_dir() -> Path:
-    return Path(os.environ.get("PLAYGROUND_PRETRAINED") or Path(__file__).resolve().parent.parent / "pretrained")
+    return Path(os.environ.get("PLAYGROUND_PRETRAINED") or Path(__file__).resolve().parents[2] / "pretrained")
 
 
 class Catalog:
@@ -53,7 +56,7 @@ class Catalog:
             if name not in self._loaded:
                 if name not in self.names():
                     raise PlaygroundError(f"No pretrained model called {name!r}.")
-                model = TextModel.load(self.directory / name)
+                model = load_text_model(self.directory / name)
                 model.name = PREFIX + name
                 self._loaded[name] = model
             return self._loaded[name]
@@ -75,7 +78,7 @@ class Catalog:
     def load(self, label: str, viewer: Viewer = EVERYONE) -> TextModel:
         """A shipped model (loaded once, shared) or a saved run ``viewer`` may see (loaded afresh)."""
         name = self.shipped(label)
-        return self.get(name) if name is not None else TextModel.load(run_store.run_path(label, viewer))
+        return self.get(name) if name is not None else load_text_model(run_store.run_path(label, viewer))
 
     def refuse_change(self, label: str, action: str) -> None:
         if label.startswith(PREFIX):

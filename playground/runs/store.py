@@ -23,11 +23,13 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from playground import baselines as baselines_module, bundle, limits
+from playground.text import baselines as baselines_module
+from playground.runs import bundle
+from playground.models import limits
 from playground.errors import PlaygroundError
-from playground.evaluation import bits
+from playground.generation.evaluation import bits
 from playground.models import config_from_dict
-from playground.owners import EVERYONE, LOCAL, Viewer, is_published, owner_of
+from playground.runs.owners import EVERYONE, LOCAL, Viewer, is_published, owner_of
 from playground.paths import workspace
 
 MAX_BUNDLE_BYTES = 100 * 1024 * 1024

@@ -3,7 +3,7 @@
 A model reads the prompt once and scores every token of its vocabulary (the logits ``z``).
 Sampling at temperature ``T`` draws from ``p ∝ exp(z / T)``, after top-k / top-p / min-p have
 cut the long tail. This module exposes each stage of that recipe for one position, computed by
-the very sampler that :mod:`playground.sampling` generates with, so the bars a student sees are
+the very sampler that :mod:`playground.generation.sampling` generates with, so the bars a student sees are
 exactly what a draw would use: greedy generation's first token is the top bar, and ``generate``
 at temperature T with seed S draws its first token from :attr:`NextToken.probability` with the
 same uniform number that :func:`draw_one` uses.
@@ -18,8 +18,8 @@ import numpy as np
 import tensorflow as tf
 
 from playground.errors import PlaygroundError
-from playground.sampling import CombinedSampler, Sampler, SamplingSettings, check_temperatures, forbidden_penalty, \
-    step_uniforms
+from playground.generation.sampling import (CombinedSampler, Sampler, SamplingSettings, check_temperatures,
+                                           forbidden_penalty, step_uniforms)
 
 MAX_TEMPERATURE = 2.0
 DEFAULT_TOP = 20

@@ -182,10 +182,11 @@ def held_out_passage(text_model, characters: int = 300) -> str:
 
 
 def inspect(text_model, prompt: str) -> dict:
-    """Everything the Inside tab shows for ``prompt`` on ``text_model`` (a :class:`playground.text_model.TextModel`),
-    as plain JSON values: ``tokens``, ``embedding_2d``, ``attention`` (transformers, else None),
-    ``activations`` and ``units`` (recurrent models, else None), ``expected`` (the top next tokens
-    after each token, with their probabilities) and a ``note`` on what was shown."""
+    """Everything the Inside tab shows for ``prompt`` on ``text_model`` (a
+    :class:`playground.generation.text_model.TextModel`), as plain JSON values: ``tokens``, ``embedding_2d``,
+    ``attention`` (transformers, else None), ``activations`` and ``units`` (recurrent models, else None),
+    ``expected`` (the top next tokens after each token, with their probabilities) and a ``note`` on what was
+    shown."""
     if text_model.ignores_prompt:
         raise PlaygroundError("The naive GAN writes from noise and ignores the prompt, so there is nothing inside "
                               "it to show for your text. Pick another model (an LSTM, GRU or transformer).")

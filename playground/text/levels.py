@@ -3,7 +3,7 @@ characters are many and simple, words few and numerous in kind, subwords in betw
 
 from __future__ import annotations
 
-from playground import tokenizers
+from playground.text import tokenizers
 
 SAMPLE_CHARS = 200_000  # the counts come from the start of the text: enough to be representative, fast
 

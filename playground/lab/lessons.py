@@ -11,7 +11,7 @@
     What to do and what to look at, in Markdown.
 
 Each ``##`` heading starts a step; its ``setup:`` line is a query string (see
-:mod:`playground.setup_link`) that the "Set it up for me" button applies, and its ``question:``
+:mod:`playground.lab.links`) that the "Set it up for me" button applies, and its ``question:``
 line is what to think about. The built-in lessons live in ``playground/lessons/``; a teacher adds
 their own by dropping files into ``$PLAYGROUND_HOME/lessons/``. A broken file is reported in one
 line and the other lessons still load.
@@ -22,11 +22,11 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from playground import setup_link
+from playground.lab import links as setup_link
 from playground.errors import PlaygroundError
 from playground.paths import workspace
 
-BUILT_IN = Path(__file__).resolve().parent / "lessons"
+BUILT_IN = Path(__file__).resolve().parents[1] / "lessons"
 MAX_LESSON_BYTES = 100_000
 
 

@@ -8,9 +8,10 @@ import os
 import platform
 from pathlib import Path
 
-from playground import baselines, bundle
+from playground.text import baselines
+from playground.runs import bundle
 from playground.errors import PlaygroundError
-from playground.evaluation import bits
+from playground.generation.evaluation import bits
 
 
 def hardware() -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from playground.next_token import NextToken, visible
+from playground.generation.next_token import NextToken, visible
 
 STAGES = {
     "logits": "1 · raw scores (logits)",

@@ -6,22 +6,23 @@ from __future__ import annotations
 
 import collections
 import dataclasses
-import os
 import threading
 from pathlib import Path
 from typing import Any
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import tensorflow as tf
 
-from playground import baselines, bundle, next_token, tokenizers
-from playground.corpus import Corpus
-from playground.evaluation import bits, bits_per_character, characters_per_token
+from playground.text import baselines
+from playground.generation import next_token
+from playground.text import tokenizers
+from playground.text.corpus import Corpus
+from playground.generation.evaluation import bits, bits_per_character, characters_per_token
 from playground.models import architecture
 from playground.models.base import LanguageModel
-from playground.sampling import MAX_PROMPT, GeneratedBatch, GenerationLoop, SamplingSettings
-from playground.tokenizers import Tokenizer
+from playground.generation.sampling import MAX_PROMPT, GeneratedBatch, GenerationLoop, SamplingSettings
+from playground.text.tokenizers import Tokenizer
 
 LOGITS_CACHE = 256  # prompts whose next-token scores a shared model keeps (a few KB each)
 
@@ -43,10 +44,13 @@ class TextModel:
     """A model with its tokenizer, ready to generate. The compiled loop is built once."""
 
     def __init__(self, model: LanguageModel, tokenizer: Tokenizer, info: dict[str, Any] | None = None,
-                 name: str = "model", corpus_text: str | None = None, path: Path | None = None):
+                 name: str = "model", corpus_text: str | None = None, path: Path | None = None,
+                 read_corpus: Callable[[], str | None] | None = None):
+        """``read_corpus`` reads the training text when it is first needed (a saved run's is on disk)."""
         self.model, self.tokenizer, self.info, self.name = model, tokenizer, info or {}, name
         self.path = path
         self._corpus_text = corpus_text
+        self._read_corpus = read_corpus
         self._generator: GenerationLoop | None = None
         self._index = None
         self._index_lock = threading.Lock()  # many sessions may share one model
@@ -55,15 +59,10 @@ class TextModel:
         self._logits: collections.OrderedDict[tuple[int, ...], np.ndarray] = collections.OrderedDict()
         self._logits_lock = threading.Lock()
 
-    @classmethod
-    def load(cls, directory: str | os.PathLike) -> TextModel:
-        loaded = bundle.load(directory)
-        return cls(loaded.model, loaded.tokenizer, loaded.info, name=Path(directory).name, path=Path(directory))
-
     def corpus_split(self) -> tuple[str, str] | None:
         """(training text, held-out text) as this model was trained, if its corpus is known."""
-        if self._corpus_text is None and self.path is not None:
-            self._corpus_text = bundle.read_corpus(self.path)
+        if self._corpus_text is None and self._read_corpus is not None:
+            self._corpus_text = self._read_corpus()
         if self._corpus_text is None:
             return None
         share = float(self.info.get("train", {}).get("validation_share", 0.1))
@@ -73,7 +72,7 @@ class TextModel:
         """N-gram index of the training text (built once), or None if the corpus is unknown."""
         with self._index_lock:
             if self._index is None:
-                from playground.metrics import memorisation_index
+                from playground.text.metrics import memorisation_index
 
                 split = self.corpus_split()
                 self._index = memorisation_index(split[0], self.level) if split else None
@@ -197,7 +196,7 @@ class TextModel:
 
 def evaluate_text(text_model: TextModel, text: str, window: int | None = None) -> dict[str, Any]:
     """Mean loss of a model over a whole text, as the CLI's ``evaluate`` reports it."""
-    from playground.evaluation import mean_loss
+    from playground.generation.evaluation import mean_loss
 
     window = window or int(text_model.info.get("train", {}).get("window", 128))
     ids = text_model.tokenizer.encode(text)

@@ -518,7 +518,7 @@ CHAR_NGRAM, WORD_NGRAM = 8, 3  # what "copied" means: a shared 8-character or 3-
 
 def memorisation_index(train_text: str, level: str) -> NgramIndex:
     """Index of the training text: 8-character n-grams, or 3-word n-grams at word level."""
-    from playground.tokenizers import WordTokenizer
+    from playground.text.tokenizers import WordTokenizer
 
     if level != "word":
         return NgramIndex(train_text, CHAR_NGRAM)

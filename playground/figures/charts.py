@@ -6,8 +6,8 @@ import math
 
 import plotly.graph_objects as go
 
-from playground.corpus import CorpusStats, printable
-from playground.monitor import OVERFIT_RISES, Snapshot
+from playground.text.corpus import CorpusStats, printable
+from playground.training.monitor import OVERFIT_RISES, Snapshot
 
 LN2 = math.log(2)
 

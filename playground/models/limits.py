@@ -24,9 +24,9 @@ MAX_MEMBER_BYTES = {"config.json": 1 * 2**20, "tokenizer.json": 8 * 2**20, "hist
 
 
 def parameter_count(config: ModelConfig) -> int:
-    from playground import network_diagram
+    from playground.models import sizes
 
-    return network_diagram.parameter_count(config)
+    return sizes.parameter_count(config)
 
 
 def check_model(config: ModelConfig) -> int:

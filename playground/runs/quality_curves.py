@@ -4,10 +4,10 @@ Measuring a curve samples hundreds of texts per model (a minute or more on two c
 slow for the moment a page opens. ``make pretrained`` therefore measures the shipped models once,
 after training, and writes each one's curve into its bundle as ``quality_diversity.csv`` (a few
 KB); the Compare tab reads those files at start. The models of one call are measured against
-the same held-out text, exactly as :func:`playground.temperature_lab.compare_models` does, so
+the same held-out text, exactly as :func:`playground.lab.temperatures.compare_models` does, so
 their curves can share one chart::
 
-    python -m playground.quality_curves pretrained/lstm pretrained/gru ...
+    python -m playground.runs.quality_curves pretrained/lstm pretrained/gru ...
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from playground import bundle
-from playground.text_model import TextModel
-from playground.temperature_lab import QualityDiversitySettings, compare_models
+from playground.runs import bundle
+from playground.runs.bundle import load_text_model
+from playground.lab.temperatures import QualityDiversitySettings, compare_models
 
 FILE = "quality_diversity.csv"
 COLUMNS = ["model", "temperature", "bleu", "self_bleu", "samples", "references"]
@@ -38,7 +38,7 @@ def measure(directories: Sequence[Path], settings: QualityDiversitySettings = Qu
     The ``model`` column holds the bundle's folder name; whoever shows the curve names it.
     """
     directories = [Path(d) for d in directories]
-    models = {d.name: TextModel.load(d) for d in directories}
+    models = {d.name: load_text_model(d) for d in directories}
     table = compare_models(models, settings)
     return {d: table[table["model"] == d.name].reset_index(drop=True) for d in directories}
 
@@ -72,7 +72,7 @@ def read(directory: Path, name: str | None = None) -> pd.DataFrame | None:
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
-        prog="python -m playground.quality_curves",
+        prog="python -m playground.runs.quality_curves",
         description="Measure the quality-diversity curves of bundles trained on the same corpus and save "
                     f"each one as {FILE} in its bundle.")
     parser.add_argument("bundles", nargs="+", type=Path, help="bundle folders, e.g. pretrained/lstm")

@@ -11,8 +11,8 @@ import dataclasses
 import math
 import threading
 
-from playground import events
-from playground.evaluation import bits
+from playground.training import events
+from playground.generation.evaluation import bits
 import itertools
 
 

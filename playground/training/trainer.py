@@ -22,15 +22,15 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from playground import events
-from playground.corpus import DEFAULT_VALIDATION_SHARE, VALIDATION_SHARE
-from playground.data import check_length
-from playground.distribute import STRATEGIES
+from playground.training import events
+from playground.text.corpus import DEFAULT_VALIDATION_SHARE, VALIDATION_SHARE
+from playground.text.windows import check_length
+from playground.training.distribute import STRATEGIES
 from playground.errors import PlaygroundError
-from playground.history import History
-from playground.evaluation import mean_loss, mean_window_loss, token_losses
+from playground.training.history import History
+from playground.generation.evaluation import mean_loss, mean_window_loss, token_losses
 from playground.models.base import LanguageModel
-from playground.sampling import GenerationLoop
+from playground.generation.sampling import GenerationLoop
 from playground.settings import check, from_form, on_page, setting
 
 log = logging.getLogger(__name__)

@@ -18,7 +18,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from playground.corpus import Corpus, check_text
+from playground.text.corpus import Corpus, check_text
 from playground.errors import PlaygroundError
 
 BABBLE_WORDS = (

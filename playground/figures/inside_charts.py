@@ -1,4 +1,4 @@
-"""The Inside tab's pictures, drawn from what :func:`playground.inside.inspect` returns.
+"""The Inside tab's pictures, drawn from what :func:`playground.lab.inside.inspect` returns.
 
 Plain functions from that dict to a plotly figure or an HTML string, so tests can read them.
 """
@@ -11,8 +11,8 @@ import numpy as np
 import plotly.graph_objects as go
 
 from playground.errors import PlaygroundError
-from playground.inside import FREQUENT_WORDS, KINDS, kind_of
-from playground.next_token import visible
+from playground.lab.inside import FREQUENT_WORDS, KINDS, kind_of
+from playground.generation.next_token import visible
 
 KIND_COLOURS = dict(zip(KINDS, ("#3b6fd4", "#d43b3b", "#2a9d4b", "#e08a00", "#7a7a7a", "#3b6fd4", "#9b59b6")))
 

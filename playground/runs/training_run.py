@@ -1,7 +1,7 @@
 """A training run from corpus to saved bundle: :class:`TrainingRun`.
 
 The CLI and the UI both go through it, so a run started from either behaves the same and leaves
-the same files behind; what it trained is a :class:`~playground.text_model.TextModel`.
+the same files behind; what it trained is a :class:`~playground.generation.text_model.TextModel`.
 """
 
 from __future__ import annotations
@@ -21,16 +21,21 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from playground import baselines, bundle, events, limits, owners, tokenizers
-from playground.corpus import Corpus
+from playground.text import baselines
+from playground.runs import bundle
+from playground.training import events
+from playground.models import limits
+from playground.runs import owners
+from playground.text import tokenizers
+from playground.text.corpus import Corpus
 from playground.errors import PlaygroundError
-from playground.evaluation import bits, bits_per_character, characters_per_token
+from playground.generation.evaluation import bits, bits_per_character, characters_per_token
 from playground.models import architecture
-from playground.owners import LOCAL
+from playground.runs.owners import LOCAL
 from playground.paths import workspace
-from playground.text_model import TextModel
-from playground.tokenizers import Tokenizer
-from playground.training import History, RunHooks, TrainConfig, Trainer
+from playground.generation.text_model import TextModel
+from playground.text.tokenizers import Tokenizer
+from playground.training.trainer import History, RunHooks, TrainConfig, Trainer
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +71,7 @@ class TrainingRun:
                  run_dir: str | os.PathLike | None = None, subword_vocab: int = 512,
                  publish: Callable[[events.Event], None] = lambda event: None,
                  resume_from: bundle.Bundle | None = None, owner: str = LOCAL):
-        from playground.distribute import make_strategy, precision_scope, use_mixed_precision
+        from playground.training.distribute import make_strategy, precision_scope, use_mixed_precision
 
         spec = architecture(arch)
         train_text, val_text = corpus.split(train_config.validation_share)
@@ -247,7 +252,7 @@ class TrainingRun:
         """A GAN keeps the discriminator it trained against, for the Inside tab's "is it fooled?"."""
         discriminator = getattr(self.trainer, "discriminator", None)
         if discriminator is not None:
-            from playground import critic
+            from playground.lab import critic
 
             try:
                 critic.save(discriminator, self.run_dir)

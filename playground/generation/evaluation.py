@@ -8,7 +8,7 @@ from collections.abc import Callable
 import numpy as np
 import tensorflow as tf
 
-from playground.data import check_length, scoring_windows
+from playground.text.windows import check_length, scoring_windows
 from playground.models.base import LanguageModel
 
 

@@ -19,12 +19,12 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from playground import metrics
+from playground.text import metrics
 from playground.errors import PlaygroundError
-from playground.text_model import Sample, TextModel
-from playground.sampling import SamplingSettings, check_temperatures
+from playground.generation.text_model import Sample, TextModel
+from playground.generation.sampling import SamplingSettings, check_temperatures
 from playground.settings import Setting, check, require, setting
-from playground.tokenizers import WordTokenizer
+from playground.text.tokenizers import WordTokenizer
 
 QD_TEMPERATURES = (0.2, 0.3, 0.5, 0.7, 0.85, 1.0, 1.2, 1.5)
 CHAR_NGRAM, WORD_NGRAM = metrics.CHAR_NGRAM, metrics.WORD_NGRAM

@@ -16,14 +16,14 @@ from typing import Any
 from collections.abc import Mapping
 from urllib.parse import parse_qsl, urlencode
 
-from playground import builtin
-from playground.corpus import DEFAULT_VALIDATION_SHARE
+from playground.text import builtin
+from playground.text.corpus import DEFAULT_VALIDATION_SHARE
 from playground.models import ARCHITECTURES, architecture, page_settings
-from playground.next_token import MAX_TEMPERATURE
-from playground.sampling import SamplingSettings
+from playground.generation.next_token import MAX_TEMPERATURE
+from playground.generation.sampling import SamplingSettings
 from playground.settings import Declared, declared, on_page, truth
-from playground.temperature_lab import GRID_COLUMNS, GRID_START, LENGTH_START, PROMPT_START
-from playground.training import TrainConfig, page_start
+from playground.lab.temperatures import GRID_COLUMNS, GRID_START, LENGTH_START, PROMPT_START
+from playground.training.trainer import TrainConfig, page_start
 
 TABS = ("corpus", "model", "train", "generate", "inside", "compare", "runs", "lessons")
 MAX_TEXT = 2000  # characters of a prompt in a link

@@ -1,0 +1,3 @@
+"""Runs on disk: a training run from start to saved bundle, the bundle format (save, load, export,
+import, all checked), the store of everyone's runs with their owners, the catalog of shipped
+models, model cards, and the quality curves measured for the shipped models."""
