@@ -23,7 +23,7 @@ from playground.text import corpus as corpus_module
 from playground.training import events
 from playground.models import ARCHITECTURES
 from playground.runs.training_run import TrainingRun
-from playground.training.trainer import config_for
+from playground.training.config import config_for
 
 
 def peak_rss_mb() -> float:

@@ -59,7 +59,7 @@ def setting_flags() -> list[tuple]:
     training's settings, then each architecture's, each flag once."""
     from playground.models import ARCHITECTURES
     from playground.settings import declared
-    from playground.training.trainer import TrainConfig
+    from playground.training.config import TrainConfig
 
     flags = {item.flag: (item, "") for item in declared(TrainConfig) if item.flag}
     owners: dict[str, list[str]] = {}
@@ -190,7 +190,7 @@ RESUME_CHANGES = ("learning_rate", "schedule", "warmup_steps")  # what a resumed
 
 def _add_resume(commands) -> None:
     from playground.settings import declared
-    from playground.training.trainer import TrainConfig
+    from playground.training.config import TrainConfig
 
     resume = commands.add_parser("resume", help="continue a saved run from its last checkpoint")
     resume.add_argument("--run", required=True, help="bundle directory of the run")
@@ -290,7 +290,7 @@ def train(args) -> dict:
     from playground.models import architecture
     from playground.runs.training_run import TrainingRun
     from playground.settings import declared
-    from playground.training.trainer import TrainConfig, config_for
+    from playground.training.config import TrainConfig, config_for
 
     source = builtin.load_builtin(args.builtin) if args.builtin else corpus.read_files(args.corpus)
     if args.like:
@@ -324,7 +324,7 @@ def _take_settings_of(args, text: str) -> None:
     from playground.models import architecture
     from playground.runs.training_run import corpus_sha256
     from playground.settings import declared
-    from playground.training.trainer import TrainConfig
+    from playground.training.config import TrainConfig
 
     info = run_store.read_info(Path(args.like)) if Path(args.like).is_dir() else None
     if not isinstance(info, dict) or not isinstance(info.get("model"), dict):

@@ -31,7 +31,7 @@ from playground.generation.text_model import TextModel
 from playground.runs.bundle import load_text_model
 from playground.runs.training_run import TrainingRun
 from playground.training.slots import Activity, TrainingSlots
-from playground.training.trainer import TrainConfig
+from playground.training.config import TrainConfig
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ WAIT = 300  # seconds any one wait may take before the test fails; far more than
 def server(tmp_path_factory):
     from playground.text import corpus
     from playground.runs.training_run import TrainingRun
-    from playground.training.trainer import TrainConfig
+    from playground.training.config import TrainConfig
 
     folder = tmp_path_factory.mktemp("api")
     # A tiny "pretrained" model so the app opens ready to generate, as it does with the shipped ones.

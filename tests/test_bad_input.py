@@ -14,7 +14,7 @@ from playground.text import corpus
 from playground.runs import store as run_store
 from playground.errors import PlaygroundError
 from playground.runs.training_run import TrainingRun
-from playground.training.trainer import TrainConfig
+from playground.training.config import TrainConfig
 
 
 

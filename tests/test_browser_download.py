@@ -31,7 +31,7 @@ def test_download_gives_a_real_bundle_from_a_workspace_under_home(home_workspace
     require_chromium()
     from playground.text import corpus
     from playground.runs.training_run import TrainingRun
-    from playground.training.trainer import TrainConfig
+    from playground.training.config import TrainConfig
 
     # A command-line run: on a server without a login it is the (single) user's own.
     TrainingRun(corpus.from_text(make_text(4000)), "lstm", {"units": 16, "layers": 1, "embedding_dim": 8},

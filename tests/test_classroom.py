@@ -24,7 +24,7 @@ from playground.runs.owners import Viewer
 from playground.runs.catalog import Catalog
 from playground.runs.training_run import TrainingRun
 from playground.generation.sampling import GenerationLoop
-from playground.training.trainer import TrainConfig
+from playground.training.config import TrainConfig
 from playground.ui.model_tab import model_options
 
 MEMBERS = ("config.json", "tokenizer.json", "model.keras", "history.csv", "corpus.txt.gz")

@@ -11,7 +11,7 @@ from playground.lab import critic
 from playground.errors import PlaygroundError
 from playground.runs.bundle import load_text_model
 from playground.runs.training_run import TrainingRun
-from playground.training.trainer import TrainConfig
+from playground.training.config import TrainConfig
 
 TINY_GAN = {"units": 32, "embedding_dim": 16, "d_filters": 8, "d_embedding": 16, "adversarial_length": 16,
             "pretrain_share": 0.5}

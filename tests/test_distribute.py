@@ -23,7 +23,7 @@ SCRIPT = textwrap.dedent("""
     from conftest import make_text, unigram_entropy
     from playground.text import corpus
     from playground.runs.training_run import TrainingRun
-    from playground.training.trainer import TrainConfig
+    from playground.training.config import TrainConfig
     text = make_text(30_000)
     run = TrainingRun(corpus.from_text(text), "gru", {"units": 32, "layers": 1, "embedding_dim": 16},
                       TrainConfig(epochs=1, batch_size=8, window=32, learning_rate=0.01, strategy="mirrored"),

@@ -16,7 +16,8 @@ from playground.runs import store as run_store
 from playground.errors import PlaygroundError
 from playground.runs.training_run import TrainingRun
 from playground.session import Session
-from playground.training.trainer import Trainer, TrainConfig
+from playground.training.config import TrainConfig
+from playground.training.trainer import Trainer
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = {"units": 16, "layers": 1, "embedding_dim": 8}

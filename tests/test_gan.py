@@ -12,7 +12,7 @@ from playground.training.adversarial import adversarial_fraction, beta_schedule,
 from playground.errors import PlaygroundError
 from playground.models import config_from_dict
 from playground.runs.training_run import TrainingRun
-from playground.training.trainer import TrainConfig
+from playground.training.config import TrainConfig
 
 from conftest import make_text, unigram_entropy
 

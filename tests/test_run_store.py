@@ -11,7 +11,7 @@ from playground.runs import store as run_store
 from playground.errors import PlaygroundError
 from playground.runs.bundle import load_text_model
 from playground.runs.training_run import TrainingRun
-from playground.training.trainer import TrainConfig
+from playground.training.config import TrainConfig
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from playground.lab import links as setup_link
 from playground.errors import PlaygroundError
 from playground.models import ARCHITECTURES, ModelConfig, architecture, page_settings
 from playground.settings import Setting, check, declared, fits, from_form, refusal, setting, shown
-from playground.training.trainer import TrainConfig, config_for, config_from_page, page_start
+from playground.training.config import TrainConfig, config_for, config_from_page, page_start
 
 CONFIGS = [spec.config_class for spec in ARCHITECTURES.values()] + [TrainConfig]
 

@@ -11,7 +11,7 @@ from playground.errors import PlaygroundError
 from playground.runs.bundle import load_text_model
 from playground.runs.training_run import TrainingRun
 from playground.session import Session
-from playground.training.trainer import TrainConfig
+from playground.training.config import TrainConfig
 
 
 def test_a_tiny_subword_model_trains_and_generates(tmp_path):

@@ -7,7 +7,7 @@ from playground.lab import temperatures as temperature_lab
 from playground.errors import PlaygroundError
 from playground.runs.bundle import load_text_model
 from playground.runs.training_run import TrainingRun
-from playground.training.trainer import TrainConfig
+from playground.training.config import TrainConfig
 
 
 @pytest.fixture(scope="module")

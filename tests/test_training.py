@@ -12,7 +12,8 @@ from playground.models import architecture
 from playground.runs.bundle import load_text_model
 from playground.runs.training_run import TrainingRun
 from playground.session import Session
-from playground.training.trainer import History, RunHooks, TrainConfig, Trainer
+from playground.training.config import TrainConfig
+from playground.training.trainer import History, RunHooks, Trainer
 
 from conftest import unigram_entropy
 

@@ -12,7 +12,8 @@ from playground.errors import PlaygroundError
 from playground.models import architecture, config_from_dict
 from playground.runs.training_run import TrainingRun
 from playground.generation.sampling import GenerationLoop
-from playground.training.trainer import History, TrainConfig
+from playground.training.config import TrainConfig
+from playground.training.trainer import History
 from conftest import unigram_entropy
 from test_models import assert_untrained_logits
 

@@ -370,7 +370,7 @@ def test_the_model_tab_shows_each_architecture_its_own_controls():
 # Train tab --------------------------------------------------------------------------------------------
 def train_form(arch: str = "lstm", **chosen) -> dict:
     """The Model and Train tabs' forms together, as the Train button sends them: a tiny model."""
-    from playground.training.trainer import page_start
+    from playground.training.config import page_start
 
     return {**model_form(arch, units=16, layers=1, embedding_dim=8), **page_start(arch), **chosen}
 

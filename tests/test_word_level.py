@@ -10,7 +10,7 @@ from playground.text import corpus
 from playground.text import tokenizers
 from playground.runs.bundle import load_text_model
 from playground.runs.training_run import TrainingRun
-from playground.training.trainer import TrainConfig
+from playground.training.config import TrainConfig
 
 SENTENCES = (
     "the cat sat on the mat.",

@@ -23,7 +23,7 @@ from playground.generation.next_token import MAX_TEMPERATURE
 from playground.generation.sampling import SamplingSettings
 from playground.settings import Declared, declared, on_page, truth
 from playground.lab.temperatures import GRID_COLUMNS, GRID_START, LENGTH_START, PROMPT_START
-from playground.training.trainer import TrainConfig, page_start
+from playground.training.config import TrainConfig, page_start
 
 TABS = ("corpus", "model", "train", "generate", "inside", "compare", "runs", "lessons")
 MAX_TEXT = 2000  # characters of a prompt in a link

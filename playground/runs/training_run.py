@@ -35,7 +35,8 @@ from playground.runs.owners import LOCAL
 from playground.paths import workspace
 from playground.generation.text_model import TextModel
 from playground.text.tokenizers import Tokenizer
-from playground.training.trainer import History, RunHooks, TrainConfig, Trainer
+from playground.training.config import TrainConfig
+from playground.training.trainer import History, RunHooks, Trainer
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ import gradio as gr
 from playground.figures import charts
 from playground.training.monitor import Snapshot
 from playground.settings import on_page
-from playground.training.trainer import TrainConfig, config_from_page, measured_on_page, page_start
+from playground.training.config import TrainConfig, config_from_page, measured_on_page, page_start
 from playground.ui import model_tab
 from playground.ui.common import AppContext, bind, control, escape, session_of
 from playground.ui.model_tab import ModelControls, model_options
