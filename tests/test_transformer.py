@@ -177,3 +177,20 @@ def test_a_short_run_learns(tmp_path, small_text):
 def test_a_training_window_longer_than_the_context_is_refused_before_training(small_text):
     with pytest.raises(PlaygroundError, match=f"longer than the model's context {CONTEXT}"):
         TrainingRun(corpus.from_text(small_text), "transformer", TINY, TrainConfig(window=2 * CONTEXT, epochs=1))
+
+
+def test_adamw_decays_the_matrices_and_leaves_biases_and_norms_alone():
+    model = tiny_model()
+    variables = model.trainable_variables
+    rate = 0.1
+    optimizer = TrainConfig(optimizer="adamw", learning_rate=rate).make_optimizer(variables=variables)
+    before = [np.array(v) for v in variables]
+    # With zero gradients Adam moves nothing, so any change is the decay alone: w <- w - rate * 0.01 * w.
+    optimizer.apply_gradients([(keras.ops.zeros_like(v), v) for v in variables])
+    matrices = [(np.array(v), old) for v, old in zip(variables, before) if old.ndim >= 2]
+    vectors = [(np.array(v), old) for v, old in zip(variables, before) if old.ndim < 2]
+    assert matrices and vectors  # kernels and embeddings; biases, layer-norm gains and offsets
+    for now, old in matrices:
+        np.testing.assert_allclose(now, old * (1 - rate * 0.01), rtol=1e-5, atol=1e-7)
+    for now, old in vectors:
+        np.testing.assert_array_equal(now, old)

@@ -271,8 +271,8 @@ class NaiveGANTrainer(_GANTrainer):
 
     def __init__(self, model, train_ids, val_ids, config, hooks, **kwargs):
         super().__init__(model, train_ids, val_ids, config, hooks, **kwargs)
-        self.generator_optimizer = config.make_optimizer()
-        self.discriminator_optimizer = config.make_optimizer()
+        self.generator_optimizer = config.make_optimizer(variables=model.trainable_variables)
+        self.discriminator_optimizer = config.make_optimizer(variables=self.discriminator.trainable_variables)
         self._naive_step = tf.function(self._naive_update, reduce_retracing=True)
 
     def train_batch(self, step, inputs, targets):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 from typing import Any
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import keras
 
@@ -78,8 +78,13 @@ class TrainConfig:
             object.__setattr__(self, "epochs", 1.0)
         check(self)
 
-    def make_optimizer(self, mixed: bool = False) -> keras.optimizers.Optimizer:
+    def make_optimizer(self, mixed: bool = False, variables: Sequence | None = None) -> keras.optimizers.Optimizer:
+        """The optimizer for ``variables``. AdamW's weight decay pulls only the matrices (weights of
+        two or more dimensions: kernels, embeddings) towards zero; biases and normalisation scales
+        and offsets are left alone, as a shrunken bias or gain only hurts the fit."""
         optimizer = self._base_optimizer()
+        if self.optimizer == "adamw" and variables is not None:
+            optimizer.exclude_from_weight_decay(var_list=[v for v in variables if len(v.shape) < 2])
         # float16 gradients underflow; the scaled loss keeps them representable.
         return keras.optimizers.LossScaleOptimizer(optimizer) if mixed else optimizer
 

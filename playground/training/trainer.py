@@ -146,7 +146,7 @@ class Trainer:
         self._plan()
         self._callback = self._new_callback(deadline=None)
         with self.strategy.scope():
-            self.optimizer = config.make_optimizer(mixed)
+            self.optimizer = config.make_optimizer(mixed, model.trainable_variables)
             # Slots made now, on every replica; made lazily inside a replica step they break.
             self.optimizer.build(model.trainable_variables)
         self._train_step = tf.function(self._distributed_step, jit_compile=config.jit_compile and
