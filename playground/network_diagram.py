@@ -4,6 +4,9 @@ Worked out from the model's config alone, with the same arithmetic Keras uses to
 weights, so the Model tab can redraw a 12-layer transformer as a slider moves without building
 one. ``tests/test_network_diagram.py`` checks every count against Keras's ``count_params``.
 
+Every architecture names its drawing in its registry entry (``Architecture.stacks``): the first
+network drawn is the saved model, and its count is what the server's limits check.
+
 Shapes name the batch ``B`` (windows per update) and the time ``T`` (tokens per window).
 """
 
@@ -11,9 +14,8 @@ from __future__ import annotations
 
 import dataclasses
 import html
-from collections.abc import Callable
 
-from playground.models import ModelConfig
+from playground.models.base import ModelConfig
 
 
 @dataclasses.dataclass(frozen=True)
@@ -75,6 +77,14 @@ def recurrent_stack(config, title: str = "Language model", cell: str | None = No
     layers.append(Layer("Dense (output)", f"a score for each of the {vocabulary} tokens", f"(B, T, {vocabulary})",
                         dense(config.units, vocabulary), "dense"))
     return Stack(title, "token ids (B, T)", tuple(layers), "next-token scores (B, T, V)")
+
+
+def recurrent_stacks(config) -> list[Stack]:
+    return [recurrent_stack(config)]
+
+
+def transformer_stacks(config) -> list[Stack]:
+    return [transformer_stack(config)]
 
 
 def transformer_stack(config) -> Stack:
@@ -145,25 +155,18 @@ def naive_gan_stacks(config) -> list[Stack]:
     return [generator, discriminator]
 
 
-# One line per architecture, as in the registry; an architecture without a line is not drawn.
-STACKS: dict[str, Callable[[ModelConfig], list[Stack]]] = {
-    "lstm": lambda config: [recurrent_stack(config)],
-    "gru": lambda config: [recurrent_stack(config)],
-    "transformer": lambda config: [transformer_stack(config)],
-    "gan": gan_stacks,
-    "gan-naive": naive_gan_stacks,
-}
-
-
 def stacks(config: ModelConfig) -> list[Stack]:
     """The networks of this config: one, or a GAN's generator and discriminator."""
-    return STACKS[config.arch](config) if config.arch in STACKS else []
+    from playground.models import architecture  # the registry imports the architectures, which name these
+
+    return architecture(config.arch).stacks(config)
 
 
 def parameter_count(config: ModelConfig) -> int:
     """The model's parameters (a GAN's generator: the discriminator is not part of the saved model)."""
-    found = stacks(config)
-    return found[0].params if found else 0
+    from playground.models import architecture
+
+    return architecture(config.arch).parameter_count(config)
 
 
 # Drawing: one column per stack, boxes top to bottom, an arrow between each.
@@ -221,5 +224,5 @@ def stack_svg(stack: Stack) -> str:
 
 def diagram_svg(config: ModelConfig) -> str:
     """The config's networks, one SVG each (a GAN: generator then discriminator), for a page to lay out
-    side by side or one under the other as its width allows; empty if the architecture has no drawing."""
+    side by side or one under the other as its width allows."""
     return "".join(stack_svg(stack) for stack in stacks(config))

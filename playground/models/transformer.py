@@ -30,6 +30,7 @@ import tensorflow as tf
 
 from playground.errors import PlaygroundError
 from playground.models import base
+from playground import network_diagram
 from playground.models.base import Architecture, LanguageModel, ModelConfig
 from playground.settings import setting
 
@@ -290,6 +291,7 @@ ARCHITECTURE = Architecture(
     name="transformer",
     label="Transformer decoder (mini-GPT)",
     model_class=TransformerLanguageModel,
+    stacks=network_diagram.transformer_stacks,
     # The training window matches the default context, so every position embedding gets trained.
     # Measured on 2 cores (benchmarks/train.py): 1.90 nats/char on Tiny Shakespeare in about 40 s.
     train_defaults={"batch_size": 32, "window": 64, "learning_rate": 5e-3, "optimizer": "adamw",
