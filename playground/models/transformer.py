@@ -28,9 +28,9 @@ import math
 import keras
 import tensorflow as tf
 
+from playground import network_diagram
 from playground.errors import PlaygroundError
 from playground.models import base
-from playground import network_diagram
 from playground.models.base import Architecture, LanguageModel, ModelConfig
 from playground.settings import setting
 
