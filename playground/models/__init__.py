@@ -7,9 +7,21 @@ from playground.models import gan, gan_naive, gru, lstm, transformer
 from playground.models.base import Architecture, LanguageModel, ModelConfig
 from playground.settings import Declared, on_page
 
-ARCHITECTURES: dict[str, Architecture] = {
-    module.ARCHITECTURE.name: module.ARCHITECTURE for module in (lstm, gru, transformer, gan, gan_naive)
-}
+
+def register(*entries: Architecture) -> dict[str, Architecture]:
+    """The registry: each architecture by its name, once each, and only one that counts its own
+    parameters (the limits check that count before a model is built; without it any size would pass)."""
+    registry: dict[str, Architecture] = {}
+    for entry in entries:
+        if entry.name in registry:
+            raise PlaygroundError(f"Two architectures are called {entry.name!r}; each needs a name of its own.")
+        entry.parameter_count(entry.default_config(vocab_size=2))  # refuses one with nothing to count
+        registry[entry.name] = entry
+    return registry
+
+
+ARCHITECTURES: dict[str, Architecture] = register(
+    *(module.ARCHITECTURE for module in (lstm, gru, transformer, gan, gan_naive)))
 
 
 def architecture(name: str) -> Architecture:
@@ -41,4 +53,4 @@ def page_settings() -> dict[str, dict[str, Declared]]:
 
 
 __all__ = ["ARCHITECTURES", "Architecture", "LanguageModel", "ModelConfig", "architecture", "config_from_dict",
-           "page_settings"]
+           "page_settings", "register"]

@@ -14,10 +14,12 @@ compiled loop serves every architecture.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 import keras
 
+from playground.errors import PlaygroundError
 from playground.settings import check, setting
 
 
@@ -103,6 +105,10 @@ class Architecture:
     label: str
     model_class: type[LanguageModel]
     explanation: str
+    # Its networks layer by layer, each layer's parameters counted from the config as Keras counts
+    # them (sizes.Stack), the saved model first: the server's limits check that count before
+    # anything is built, so an architecture cannot be registered without it.
+    stacks: Callable[[ModelConfig], list]
     # Training settings this architecture starts from (TrainConfig fields), chosen by measurement.
     train_defaults: dict = dataclasses.field(default_factory=dict)
     # The Trainer subclass that trains it, as "module:Class" ("": the standard maximum-likelihood
@@ -122,3 +128,11 @@ class Architecture:
 
     def build(self, config: ModelConfig) -> LanguageModel:
         return self.model_class(config, name=self.name).build_for_vocabulary()
+
+    def parameter_count(self, config: ModelConfig) -> int:
+        """The saved model's parameters (its first network's), counted without building it."""
+        networks = self.stacks(config) if callable(self.stacks) else []
+        if not networks:
+            raise PlaygroundError(f"The {self.name} architecture has no network to count its parameters from: "
+                                  "give its registry entry the stacks that draw it.")
+        return networks[0].params

@@ -16,6 +16,7 @@ from typing import ClassVar
 
 import keras
 
+from playground.models import sizes
 from playground.errors import PlaygroundError
 from playground.models import base
 from playground.models.base import Architecture, ModelConfig
@@ -141,6 +142,7 @@ ARCHITECTURE = Architecture(
     name="gan",
     label="Text GAN (RelGAN-style)",
     model_class=GANGenerator,
+    stacks=sizes.gan_stacks,
     explanation=(
         "A GAN pits two networks against each other: a generator writes text and a "
         "discriminator tries to tell it from real text. For images this works directly, but "

@@ -27,6 +27,7 @@ from typing import ClassVar
 import keras
 import tensorflow as tf
 
+from playground.models import sizes
 from playground.models import base
 from playground.models.base import Architecture, LanguageModel, ModelConfig
 from playground.settings import setting
@@ -130,6 +131,7 @@ ARCHITECTURE = Architecture(
     name="gan-naive",
     label="Naive text GAN (a lesson in failure)",
     model_class=NaiveGANGenerator,
+    stacks=sizes.naive_gan_stacks,
     explanation=(
         "This is the text GAN many tutorials sketch, built faithfully so you can watch it fail. "
         "The generator turns random noise into a whole sequence at once and ends in a softmax, so "

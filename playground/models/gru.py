@@ -4,6 +4,7 @@ import dataclasses
 
 import keras
 
+from playground.models import sizes
 from playground.models.base import Architecture
 from playground.models.recurrent import RecurrentConfig, RecurrentLM
 
@@ -23,6 +24,7 @@ ARCHITECTURE = Architecture(
     name="gru",
     label="GRU (gated recurrent unit)",
     model_class=GRULanguageModel,
+    stacks=sizes.recurrent_stacks,
     # Measured on 2 cores (benchmarks/train.py): 1.90 nats/char on Tiny Shakespeare in about 30 s.
     train_defaults={"batch_size": 64, "window": 64, "learning_rate": 0.005, "schedule": "cosine"},
     explanation=(

@@ -9,7 +9,7 @@ give the same answer and nothing is built first.
 from __future__ import annotations
 
 from playground.errors import PlaygroundError
-from playground.models import ModelConfig
+from playground.models import ModelConfig, architecture
 
 MAX_PARAMETERS = 50_000_000
 MAX_VOCABULARY = 50_000
@@ -24,9 +24,8 @@ MAX_MEMBER_BYTES = {"config.json": 1 * 2**20, "tokenizer.json": 8 * 2**20, "hist
 
 
 def parameter_count(config: ModelConfig) -> int:
-    from playground.models import sizes
-
-    return sizes.parameter_count(config)
+    """Counted from the config by the architecture's registry entry, which every architecture must have."""
+    return architecture(config.arch).parameter_count(config)
 
 
 def check_model(config: ModelConfig) -> int:

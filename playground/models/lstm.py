@@ -4,6 +4,7 @@ import dataclasses
 
 import keras
 
+from playground.models import sizes
 from playground.models.base import Architecture
 from playground.models.recurrent import RecurrentConfig, RecurrentLM
 
@@ -23,6 +24,7 @@ ARCHITECTURE = Architecture(
     name="lstm",
     label="LSTM (stacked long short-term memory)",
     model_class=LSTMLanguageModel,
+    stacks=sizes.recurrent_stacks,
     # Measured on 2 cores (benchmarks/train.py): short windows, wide batches and a high rate reach
     # 1.90 nats/char on Tiny Shakespeare in about a minute.
     train_defaults={"batch_size": 128, "window": 32, "learning_rate": 0.01, "schedule": "cosine"},

@@ -5,15 +5,17 @@ transformer as a slider moves without building one, and the server's size limit 
 network before it exists. ``tests/test_network_diagram.py`` checks every count against Keras's
 ``count_params``.
 
+Every architecture names its drawing in its registry entry (``Architecture.stacks``): the first
+network drawn is the saved model, and its count is what the server's limits check.
+
 Shapes name the batch ``B`` (windows per update) and the time ``T`` (tokens per window).
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
 
-from playground.models import ModelConfig
+from playground.models.base import ModelConfig
 
 
 @dataclasses.dataclass(frozen=True)
@@ -75,6 +77,14 @@ def recurrent_stack(config, title: str = "Language model", cell: str | None = No
     layers.append(Layer("Dense (output)", f"a score for each of the {vocabulary} tokens", f"(B, T, {vocabulary})",
                         dense(config.units, vocabulary), "dense"))
     return Stack(title, "token ids (B, T)", tuple(layers), "next-token scores (B, T, V)")
+
+
+def recurrent_stacks(config) -> list[Stack]:
+    return [recurrent_stack(config)]
+
+
+def transformer_stacks(config) -> list[Stack]:
+    return [transformer_stack(config)]
 
 
 def transformer_stack(config) -> Stack:
@@ -145,22 +155,15 @@ def naive_gan_stacks(config) -> list[Stack]:
     return [generator, discriminator]
 
 
-# One line per architecture, as in the registry; an architecture without a line is not drawn.
-STACKS: dict[str, Callable[[ModelConfig], list[Stack]]] = {
-    "lstm": lambda config: [recurrent_stack(config)],
-    "gru": lambda config: [recurrent_stack(config)],
-    "transformer": lambda config: [transformer_stack(config)],
-    "gan": gan_stacks,
-    "gan-naive": naive_gan_stacks,
-}
-
-
 def stacks(config: ModelConfig) -> list[Stack]:
     """The networks of this config: one, or a GAN's generator and discriminator."""
-    return STACKS[config.arch](config) if config.arch in STACKS else []
+    from playground.models import architecture  # the registry imports the architectures, which name these
+
+    return architecture(config.arch).stacks(config)
 
 
 def parameter_count(config: ModelConfig) -> int:
     """The model's parameters (a GAN's generator: the discriminator is not part of the saved model)."""
-    found = stacks(config)
-    return found[0].params if found else 0
+    from playground.models import architecture
+
+    return architecture(config.arch).parameter_count(config)

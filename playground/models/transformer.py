@@ -28,6 +28,7 @@ import math
 import keras
 import tensorflow as tf
 
+from playground.models import sizes
 from playground.errors import PlaygroundError
 from playground.models import base
 from playground.models.base import Architecture, LanguageModel, ModelConfig
@@ -290,6 +291,7 @@ ARCHITECTURE = Architecture(
     name="transformer",
     label="Transformer decoder (mini-GPT)",
     model_class=TransformerLanguageModel,
+    stacks=sizes.transformer_stacks,
     # The training window matches the default context, so every position embedding gets trained.
     # Measured on 2 cores (benchmarks/train.py): 1.90 nats/char on Tiny Shakespeare in about 40 s.
     train_defaults={"batch_size": 32, "window": 64, "learning_rate": 5e-3, "optimizer": "adamw",

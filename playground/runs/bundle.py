@@ -127,7 +127,7 @@ def load(directory: str | os.PathLike, label: str | None = None) -> Bundle:
     try:
         model = keras.models.load_model(directory / "model.keras", safe_mode=True, compile=False)
     except Exception as error:  # Keras raises many kinds for a damaged or unsafe file
-        raise PlaygroundError(f"{label}/model.keras could not be loaded safely: {_first_line(error)}") from None
+        raise PlaygroundError(f"{label}/model.keras could not be loaded safely: {_reason(error)}") from None
     if not isinstance(model, LanguageModel) or model.model_config != expected:
         raise PlaygroundError(f"{label}/model.keras does not match its config.json.")
     history_path = directory / "history.csv"
@@ -146,6 +146,8 @@ def saved_config(path: Path, label: str):
             if member.file_size > limits.MAX_MEMBER_BYTES["config.json"]:
                 raise PlaygroundError(f"{label}/model.keras has an oversized config; it was not read.")
             stored = json.loads(archive.read(member).decode("utf-8"))
+    except PlaygroundError:  # a ValueError too: it must not become the "not a Keras model file" below
+        raise
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, UnicodeDecodeError, RuntimeError, EOFError,
             zlib.error):
         raise PlaygroundError(f"{label}/model.keras could not be loaded safely: it is not a Keras model file.") \
@@ -183,6 +185,16 @@ def read_corpus(directory: str | os.PathLike, label: str | None = None) -> str |
         return b"".join(pieces).decode("utf-8")
     except (OSError, EOFError, UnicodeDecodeError, zlib.error):
         raise PlaygroundError(f"{label or Path(directory).name}/{CORPUS} is damaged.") from None
+
+
+def _reason(error: Exception) -> str:
+    """Why Keras would not load a model file, in a sentence. Safe mode's refusal of code in the file (a
+    ``Lambda`` layer's Python function) ends by telling how to turn safe mode off, which a student
+    cannot and should not do: they read what was refused instead."""
+    text = _first_line(error)
+    if "safe_mode" in str(error):
+        return f"it holds Python code, which Keras's safe mode refuses to run ({text.split('. ')[0].rstrip('.')})."
+    return text
 
 
 def _first_line(error: Exception) -> str:

@@ -293,9 +293,10 @@ def import_bundle(archive: Path, name: str | None = None, owner: str = LOCAL) ->
                 except (zipfile.BadZipFile, RuntimeError, OSError, zlib.error, EOFError):
                     raise PlaygroundError(f"The bundle is damaged: {member.filename} cannot be read.") from None
                 (staging / member.filename).write_bytes(data)
-            # The full check: sizes by arithmetic first, then the tokenizer, the weights with safe_mode.
+            # The corpus is inflated piece by piece and refused past the corpus limit, before any model
+            # is built; then the full check: sizes by arithmetic, the tokenizer, the weights with safe_mode.
+            bundle.read_corpus(staging, archive.name)
             bundle.load(staging, archive.name)
-            bundle.read_corpus(staging, archive.name)  # inflated piece by piece, refused past the corpus limit
             target = runs_dir() / check_name(name or archive.stem)
             if target.exists():
                 raise PlaygroundError(f"A run called {target.name!r} already exists; choose another name.")

@@ -7,7 +7,6 @@ import threading
 import gradio as gr
 
 from playground.runs import store as run_store
-from playground.paths import workspace
 from playground.runs.catalog import Catalog
 from playground.session import SessionStore
 from playground.ui import (compare_tab, corpus_tab, generate_tab, inside_tab, lessons_tab, model_tab, runs_tab, setup,
@@ -162,12 +161,10 @@ def create_app() -> tuple[gr.Blocks, AppContext]:
 
 def launch_options() -> dict:
     """Keyword arguments for ``launch()``; ``PLAYGROUND_AUTH=user:password[,user:password]`` asks for a login."""
-    exports = workspace() / "exports"
-    exports.mkdir(parents=True, exist_ok=True)
+    # No allowed_paths: Gradio would serve such a folder to anyone who names a file in it. A download
+    # is handed over from its cache under a one-time name instead (runs_tab.one_time_copy).
     options = {"css": CSS + generate_tab.CSS, "js": generate_tab.JS, "theme": gr.themes.Soft(),
-               "footer_links": ["api", "gradio"], "max_file_size": MAX_UPLOAD,
-               # Downloads come from the workspace's exports folder, wherever the workspace is.
-               "allowed_paths": [str(exports)]}
+               "footer_links": ["api", "gradio"], "max_file_size": MAX_UPLOAD}
     users = os.environ.get("PLAYGROUND_AUTH", "").strip()
     if users:
         pairs = [pair.split(":", 1) for pair in users.split(",") if pair.strip()]

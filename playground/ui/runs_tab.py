@@ -1,8 +1,12 @@
 """Runs tab: every saved run, and the shipped pretrained models with their cards."""
 
 import asyncio
+import secrets
+import shutil
+from pathlib import Path
 
 import gradio as gr
+import gradio.utils
 
 from playground.runs import store as run_store
 from playground.errors import PlaygroundError
@@ -68,9 +72,23 @@ def delete_run(context: AppContext, name: str, confirm: str, request: gr.Request
 
 
 def export_run(context: AppContext, name: str, request: gr.Request = None) -> str:
-    """The run as one .zip bundle file to download."""
+    """The run as one .zip bundle file to download (its owner's or a teacher's only)."""
     context.catalog.refuse_change(name, "downloaded here (its files are in the pretrained/ folder)")
-    return str(run_store.export_bundle(name, viewer=viewer_of(context, request)))
+    return str(one_time_copy(run_store.export_bundle(name, viewer=viewer_of(context, request))))
+
+
+def one_time_copy(path: Path) -> Path:
+    """``path`` copied into a folder of Gradio's cache named by 192 random bits, for one download.
+
+    Gradio serves its cache, and any folder named in ``allowed_paths``, to every request that names a
+    file there, with or without a session. A bundle holds its owner's corpus and run names are times
+    (easily guessed), so the workspace's export is served from nowhere; this copy is served as it is
+    (Gradio copies only what lies outside its cache), by an address only the person who asked is
+    given, a new one for each download, and goes with the cache's hourly cleaning.
+    """
+    folder = Path(gradio.utils.get_upload_folder()) / secrets.token_urlsafe(24)
+    folder.mkdir(parents=True)
+    return Path(shutil.copyfile(path, folder / path.name))
 
 
 def import_run(context: AppContext, bundle_file, name: str = "", request: gr.Request = None):
