@@ -36,6 +36,7 @@ def test_every_action_has_an_api_name(server):
             "/describe_model", "/measure_temperatures", "/quality_diversity", "/token_probabilities"} <= endpoints
 
 
+@pytest.mark.presses("/generate")
 def test_generate_works_on_the_first_call_with_the_pretrained_model(server):
     text, tokens, info = client(server[0]).predict("The", 30, 0.7, 1, 0, 1.0, 0.0, api_name="/generate")
     assert text.startswith("The") and len(text) == 33
@@ -43,6 +44,8 @@ def test_generate_works_on_the_first_call_with_the_pretrained_model(server):
     assert "pg-token" in tokens
 
 
+@pytest.mark.presses("/load_corpus", "/train", "/stop", "/compare_temperatures", "/measure_temperatures",
+                     "/quality_diversity", "/token_probabilities")
 def test_upload_train_stop_and_compare(server, tmp_path):
     url, context, _ = server
     path = tmp_path / "story.txt"
@@ -106,6 +109,7 @@ def test_clients_are_isolated_sessions(server):
 @pytest.mark.parametrize("content, message", [
     (b"", "empty"), (b"\x00\x01\x02binary" * 100, "binary"), (b"\xff\xfe\xfa bad" * 100, "not valid UTF-8"),
 ])
+@pytest.mark.presses("/describe_model")
 def test_bad_uploads_get_clear_messages_and_keep_the_corpus(server, tmp_path, content, message):
     api = client(server[0])
     api.predict("builtin", [], "", "markov-babble", "char", 0.1, 10_000, api_name="/load_corpus")
@@ -140,6 +144,8 @@ def test_nonsense_training_settings(server):
         api.predict(**train_kwargs(TINY_MODEL, 1, 0, 16, 4, 0.01, "adam", 0), api_name="/train")
 
 
+@pytest.mark.presses("/list_runs", "/rename_run", "/load_run", "/compare_runs", "/compare_quality", "/export_run",
+                     "/import_run", "/delete_run")
 def test_runs_and_compare_through_the_api(server, tmp_path):
     url, _, _ = server
     api = client(url)

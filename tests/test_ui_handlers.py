@@ -61,6 +61,7 @@ def copy_shipped(name: str, as_run: str) -> Path:
 
 
 # Generate tab ---------------------------------------------------------------------------------------
+@pytest.mark.presses("#compare")
 def test_the_grid_draws_one_card_per_temperature_from_the_model_in_use(context):
     model = context.catalog.get("lstm")
     grid, table, line = generate_tab.compare_temperatures(context, "ROMEO:", 20, "0.5, 1.0", 0, 0, 1.0, 0.0,
@@ -95,6 +96,7 @@ def test_the_grid_sliders_give_the_first_columns_temperatures():
     assert [s.visible for s in generate_tab.show_columns(2)] == [True, True] + [False] * 6
 
 
+@pytest.mark.presses("#measure")
 def test_measuring_temperatures_averages_the_samples_and_keeps_the_limit(context):
     chart, summary, note = generate_tab.measure_temperatures(context, "The ", 20, "0.5, 1.5", 0, 2, 0, 1.0, 0.0,
                                                              request=browser())
@@ -132,6 +134,7 @@ def test_without_a_model_every_view_says_how_to_get_one(empty_context):
     assert dropdown.value == LATEST and line == generate_tab.NO_MODEL
 
 
+@pytest.mark.presses("#generate")
 def test_one_sample_writes_after_the_prompt(context):
     model = context.catalog.get("lstm")
     text, tokens, line = generate_tab.generate(context, "ROMEO:", 15, 0.8, 3, 0, 1.0, 0.0, request=browser())
@@ -168,6 +171,7 @@ def test_the_next_token_view_offers_the_bars_it_shows(context):
     assert [t["token"] for t in distribution["tokens"]] == view.tokens[:3]
 
 
+@pytest.mark.presses("#step-back")
 def test_a_picked_token_must_be_one_the_model_writes(context):
     assert refused(generate_tab.pick_token, context, "ROMEO:", 1.0, 0, 1.0, 0.0, None, [],
                    request=browser()) == "Pick a token to append."
@@ -192,6 +196,7 @@ def test_the_model_line_says_what_a_model_is():
 
 
 # Runs tab ---------------------------------------------------------------------------------------------
+@pytest.mark.presses("#refresh-runs")
 def test_the_runs_table_lists_your_runs_then_the_shipped_models(context):
     table = runs_tab.list_runs(context, request=browser())
     assert table["name"].tolist() == [PREFIX + name for name in SHIPPED]
@@ -206,6 +211,7 @@ def test_the_runs_table_lists_your_runs_then_the_shipped_models(context):
         assert mine[column] == shipped[column], column
 
 
+@pytest.mark.presses("#rename-run", "#delete-run")
 def test_renaming_and_deleting_a_run(context):
     copy_shipped("gan", "my-gan")
     message, name, table = runs_tab.rename_run(context, "my-gan", "renamed-gan", request=browser())
@@ -247,6 +253,7 @@ def test_someone_elses_run_is_theirs(context):
     assert "their-gan" not in runs_tab.list_runs(context, request=student)["name"].tolist()
 
 
+@pytest.mark.presses("#load-run")
 def test_loading_a_run_makes_it_the_model_in_use(context):
     copy_shipped("gan", "my-gan")
     assert runs_tab.load_run(context, "my-gan", request=browser()) == \
@@ -260,6 +267,7 @@ def test_loading_a_run_makes_it_the_model_in_use(context):
         "There is no saved run called 'nothing'."
 
 
+@pytest.mark.presses("#publish-run", "#unpublish-run")
 def test_run_details_publishing_and_uploads(context):
     copy_shipped("gan", "my-gan")
     assert runs_tab.run_details(context, "pretrained/gan", request=browser()) == ""
@@ -278,6 +286,7 @@ def test_run_details_publishing_and_uploads(context):
 
 
 # Compare tab ------------------------------------------------------------------------------------------
+@pytest.mark.presses("#compare-runs-button")
 def test_comparing_runs_ranks_them_on_bits_per_character(context):
     names = ["pretrained/lstm", "pretrained/gru", "pretrained/words"]
     by_step, by_time, table = compare_tab.compare_runs(context, names, request=browser())
@@ -306,6 +315,7 @@ def test_comparing_nothing_or_an_unknown_run_is_refused(context):
         "Choose at least one model to measure."
 
 
+@pytest.mark.presses("#refresh-compare")
 def test_the_compare_list_offers_the_shipped_models_then_your_runs(context):
     shipped = [PREFIX + name for name in SHIPPED]
     assert compare_tab.refresh_choices(context, request=browser()).choices == [(n, n) for n in shipped]
@@ -385,6 +395,7 @@ def run_training(context, values: dict) -> list:
     return asyncio.run(collect())
 
 
+@pytest.mark.presses("#train", "#stop")
 def test_the_train_tab_trains_and_streams_what_the_page_shows(context):
     from playground.ui import train_tab
 
@@ -421,6 +432,7 @@ def test_the_train_tab_starts_where_the_architecture_was_measured_best():
 
 
 # Corpus tab -------------------------------------------------------------------------------------------
+@pytest.mark.presses("#load-corpus")
 def test_loading_pasted_text_describes_it(context):
     text = make_text(3000)
     summary, table, chart, preview = corpus_tab.load_corpus(context, "paste", None, text, "", "char", 0.1, 10_000,
@@ -458,6 +470,7 @@ def test_a_known_random_text_names_its_floor(context):
 
 
 # Inside tab -------------------------------------------------------------------------------------------
+@pytest.mark.presses("#look-inside")
 def test_looking_inside_the_model_in_use(context):
     views = inside_tab.look_inside(context, "KING:\nNow", request=browser())
     result, note = views[0], views[1]
