@@ -2,8 +2,10 @@
 
 Each handler parses its form values, calls the core once and formats the answer; these tests
 give it the values a page would send and assert what the page would show, or the sentence a
-student reads for a bad value. One section per tab. The shipped models in ``pretrained/`` are
-small and loaded once for the module; every test has its own empty workspace (conftest).
+student reads for a bad value. A test that calls what a button runs says so
+(``@pytest.mark.presses("#elem-id")``, checked by tests/pressing.py). One section per tab. The
+shipped models in ``pretrained/`` are small and loaded once for the module; every test has its own
+empty workspace (conftest).
 """
 
 import shutil
@@ -122,6 +124,17 @@ def test_quality_against_diversity_refuses_what_it_cannot_measure(context):
                    request=browser()) == "You have no finished model of your own yet: train one first."
 
 
+@pytest.mark.presses("#qd")
+def test_quality_against_diversity_measures_each_model_at_each_temperature(context):
+    chart, table = generate_tab.quality_diversity(context, ["lstm", "gru"], 2, 2, 20, "0.5, 1.0", 0,
+                                                  request=browser())
+    assert table[["model", "temperature"]].values.tolist() == [
+        ["pretrained/lstm", 0.5], ["pretrained/lstm", 1.0], ["pretrained/gru", 0.5], ["pretrained/gru", 1.0]]
+    assert table["samples"].tolist() == [2] * 4 and table["references"].tolist() == [2] * 4
+    assert table["bleu"].between(0, 1).all() and table["self_bleu"].between(0, 1).all()
+    assert [trace.name for trace in chart.data] == ["pretrained/lstm", "pretrained/gru"]
+
+
 def test_without_a_model_every_view_says_how_to_get_one(empty_context):
     no_model = "There is no model yet: train one (Train tab) or pick a pretrained model."
     assert refused(generate_tab.generate, empty_context, "The ", 10, 1.0, 0, 0, 1.0, 0.0,
@@ -180,6 +193,23 @@ def test_a_picked_token_must_be_one_the_model_writes(context):
                    request=browser()) == "That token is not one this model can write; pick another."
     back, path, view = generate_tab.step_back(context, "ROMEO:", [], request=browser())
     assert (back, path) == ("ROMEO:", []) and "Nothing drawn yet" in view
+
+
+@pytest.mark.presses("#draw-100")
+def test_a_hundred_draws_are_counted_over_the_bars(context):
+    from playground import next_token
+
+    figure, note = generate_tab.draw_hundred(context, "ROMEO:\nWhat ", 1.0, 3, 0, 1.0, 0.0, "final", 5, [],
+                                             request=browser())
+    # The same draws generation would make at this seed: the next token's first hundred.
+    view = context.catalog.get("lstm").next_token("ROMEO:\nWhat ", 1.0)
+    counts = next_token.draw_many(view, 3, 0)
+    assert counts.sum() == 100 and note == next_token.draws_note(view, counts)
+    assert note.startswith("**100 draws:** `")
+    assert note.endswith("Sampling follows the bars; more draws, a closer match.")
+    assert "share of 100 draws" in [trace.name for trace in figure.data]
+    assert refused(generate_tab.draw_hundred, context, "ROMEO:", 1.0, "x", 0, 1.0, 0.0, "final", 5, [],
+                   request=browser()) == "Seed must be a number (got 'x')."
 
 
 def test_the_model_line_says_what_a_model_is():
@@ -285,6 +315,22 @@ def test_run_details_publishing_and_uploads(context):
                                types.SimpleNamespace(index=[1, 0])) == "b"
 
 
+@pytest.mark.presses("#export-run", "#import-run")
+def test_a_run_downloaded_as_a_zip_comes_back_as_a_run_of_its_own(context):
+    import zipfile
+
+    copy_shipped("gan", "my-gan")
+    bundle_file = runs_tab.export_run(context, "my-gan", request=browser())
+    assert {"config.json", "model.keras", "tokenizer.json"} <= set(zipfile.ZipFile(bundle_file).namelist())
+    message, name, table = runs_tab.import_run(context, bundle_file, " from-a-friend ", request=browser())
+    assert (message, name) == ("Imported **from-a-friend**.", "from-a-friend")
+    rows = table.set_index("name")
+    for column in ("architecture", "parameters", "validation loss", "bits/character"):
+        assert rows.loc["from-a-friend", column] == rows.loc["my-gan", column], column
+    assert runs_tab.load_run(context, "from-a-friend", request=browser()) == \
+        "Loaded **from-a-friend** (gan): the Generate tab now uses it."
+
+
 # Compare tab ------------------------------------------------------------------------------------------
 @pytest.mark.presses("#compare-runs-button")
 def test_comparing_runs_ranks_them_on_bits_per_character(context):
@@ -313,6 +359,17 @@ def test_comparing_nothing_or_an_unknown_run_is_refused(context):
                    request=browser()) == "Use between 2 and 256 samples per temperature (got 300)."
     assert refused(compare_tab.compare_quality, context, [], 2, 2, 20, "1.0", request=browser()) == \
         "Choose at least one model to measure."
+
+
+@pytest.mark.presses("#compare-quality")
+def test_comparing_quality_measures_each_run_at_each_temperature(context):
+    chart, table = compare_tab.compare_quality(context, ["pretrained/lstm", "pretrained/gru"], 2, 2, 20, "0.5, 1.0",
+                                               request=browser())
+    assert list(table.columns) == compare_tab.QUALITY_COLUMNS
+    assert table[["model", "temperature"]].values.tolist() == [
+        ["pretrained/lstm", 0.5], ["pretrained/lstm", 1.0], ["pretrained/gru", 0.5], ["pretrained/gru", 1.0]]
+    assert table["bleu"].between(0, 1).all() and table["self_bleu"].between(0, 1).all()
+    assert [trace.name for trace in chart.data] == ["pretrained/lstm", "pretrained/gru"]
 
 
 @pytest.mark.presses("#refresh-compare")
@@ -492,6 +549,30 @@ def test_the_inside_tab_names_the_model_and_shows_the_discriminator_for_a_gan(co
     assert line.startswith("Using **pretrained/gan** (gan, ") and section.visible is True
 
 
+@pytest.mark.presses("#held-out")
+def test_held_out_text_becomes_the_prompt(context):
+    passage = inside_tab.held_out(context, request=browser())
+    _, held_out = context.catalog.get("lstm").corpus_split()
+    assert passage in held_out and passage.endswith("\n") and 150 < len(passage) <= 300
+
+
+@pytest.mark.presses("#discriminator-score")
+def test_the_discriminator_scores_held_out_text_and_samples(context):
+    from playground import critic
+
+    assert refused(inside_tab.discriminator_scores, context, request=browser()) == \
+        "Only a GAN has a discriminator: choose the GAN (or a GAN run) in the Generate tab."
+    generate_tab.choose_model(context, "gan", request=browser())
+    verdict, table = inside_tab.discriminator_scores(context, request=browser())
+    # The shipped GAN kept no discriminator: a fresh one is trained, and the sentence says so.
+    assert verdict.startswith(f"A fresh discriminator of the GAN's design, trained {critic.FRESH_STEPS} steps here "
+                              "(this run saved none) gives held-out text a mean realness of ")
+    assert list(table.columns) == ["text", "realness", "sample"]
+    assert table["text"].tolist() == ["held-out"] * 4 + [f"T = {t:g}" for t in critic.DEFAULT_TEMPERATURES
+                                                         for _ in range(4)]
+    assert table["realness"].between(0, 1).all() and all(table["sample"].str.len() > 0)
+
+
 # Lessons tab ------------------------------------------------------------------------------------------
 def test_a_lesson_step_by_step(context):
     lesson = lesson_book.load_all()[0][0]
@@ -505,3 +586,14 @@ def test_a_lesson_step_by_step(context):
     assert lessons_tab.move(context, lesson.name, 0, 1, request=None)[2] == min(1, count - 1)
     assert lessons_tab.step_view(context, "", 3, request=None) == ("Choose a lesson above.", "", 0)
     assert refused(lessons_tab.step_view, context, "nope", 0, request=None) == "There is no lesson called 'nope'."
+
+
+@pytest.mark.presses("#lesson-next", "#lesson-back")
+def test_the_lesson_buttons_step_forward_and_back(context):
+    lesson = lesson_book.load_all()[0][0]
+    view, setup, index = lessons_tab.next_step(context, lesson.name, 0, request=None)
+    assert index == 1 and setup == lesson.steps[1].setup
+    assert view.startswith(f"#### {lesson.title}: step 2 of {len(lesson.steps)}, {lesson.steps[1].title}")
+    assert lessons_tab.previous_step(context, lesson.name, 1, request=None) == \
+        lessons_tab.step_view(context, lesson.name, 0, request=None)
+    assert lessons_tab.previous_step(context, lesson.name, 0, request=None)[2] == 0  # the first step stays first
