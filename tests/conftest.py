@@ -17,6 +17,10 @@ import socket
 
 import pytest
 
+# pressing: each test is held to the endpoints and buttons it declares it presses (@pytest.mark.presses);
+# pytester: tests/test_coverage_of_actions.py runs small test files to show that check at work.
+pytest_plugins = ("pressing", "pytester")
+
 WORDS = ("the cat sat on a mat and the dog ran to the old red barn while a small bird sang "
          "in the green tree near the quiet river").split()
 
@@ -86,7 +90,10 @@ def running_app(**environment):
     os.environ.update({key: str(value) for key, value in environment.items()})
     from playground.ui.app import create_app, launch_options
 
+    from pressing import watch
+
     demo, context = create_app()
+    watch(demo)
     port = free_port()
     demo.queue().launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
                         **launch_options())

@@ -1,6 +1,8 @@
 """The app through its API, as a script would use it: gradio_client against the launched app."""
 
+import re
 import time
+import zipfile
 
 import pytest
 from gradio_client import Client, handle_file
@@ -36,6 +38,7 @@ def test_every_action_has_an_api_name(server):
             "/describe_model", "/measure_temperatures", "/quality_diversity", "/token_probabilities"} <= endpoints
 
 
+@pytest.mark.presses("/generate")
 def test_generate_works_on_the_first_call_with_the_pretrained_model(server):
     text, tokens, info = client(server[0]).predict("The", 30, 0.7, 1, 0, 1.0, 0.0, api_name="/generate")
     assert text.startswith("The") and len(text) == 33
@@ -43,6 +46,8 @@ def test_generate_works_on_the_first_call_with_the_pretrained_model(server):
     assert "pg-token" in tokens
 
 
+@pytest.mark.presses("/load_corpus", "/train", "/stop", "/compare_temperatures", "/measure_temperatures",
+                     "/quality_diversity", "/token_probabilities")
 def test_upload_train_stop_and_compare(server, tmp_path):
     url, context, _ = server
     path = tmp_path / "story.txt"
@@ -88,6 +93,55 @@ def test_upload_train_stop_and_compare(server, tmp_path):
     assert len(tokens) == 10 and len(tokens[0]["alternatives"]) == 5
 
 
+@pytest.mark.presses("/choose_model", "/generate")
+def test_the_chosen_model_is_named_and_generates(server):
+    api = client(server[0])
+    with pytest.raises(AppError, match=r"You have no finished model of your own yet: train one first\."):
+        api.predict("your latest trained model", api_name="/choose_model")
+    line = api.predict("lstm", api_name="/choose_model")
+    assert re.fullmatch(r"Using \*\*pretrained/lstm\*\* \(lstm, [\d,]+ parameters, char level, "
+                        r"validation loss \d+\.\d{3} nats/char\)\.", line), line
+    _, _, info = api.predict("The", 10, 0.7, 1, 0, 1.0, 0.0, api_name="/generate")
+    assert info == line
+
+
+@pytest.mark.presses("/draw_model", "/describe_model")
+def test_the_network_is_drawn_for_the_corpus_loaded(server):
+    api = client(server[0])
+    api.predict("builtin", [], "", "markov-babble", "char", 0.1, 10_000, api_name="/load_corpus")
+    _, size = api.predict(**TINY_MODEL, api_name="/describe_model")
+    count, vocabulary = re.search(r"\*\*([\d,]+) parameters\*\* for your corpus's (\d+) tokens", size).groups()
+    picture = api.predict(**TINY_MODEL, api_name="/draw_model")
+    assert picture.startswith("<div class='pg-network-box'><svg")
+    # The drawing and the count agree: the same network, for the same vocabulary.
+    assert f"Language model: {count} parameters" in picture
+    assert "Embedding: a learned vector of 16 per token" in picture and "LSTM layer 1: 32 units" in picture
+    assert f"Dense (output): a score for each of the {vocabulary} tokens" in picture
+
+
+@pytest.mark.presses("/import_run", "/publish_run", "/unpublish_run", "/list_runs")
+def test_publishing_a_run_and_taking_it_back(server, tmp_path):
+    url, _, folder = server
+    bundle_path = tmp_path / "mine.zip"
+    with zipfile.ZipFile(bundle_path, "w") as zipped:
+        for member in ("config.json", "tokenizer.json", "model.keras", "history.csv", "corpus.txt.gz"):
+            zipped.write(folder / "pretrained" / "lstm" / member, member)
+    api = client(url)
+    api.predict(handle_file(str(bundle_path)), "shared-lstm", api_name="/import_run")
+
+    def published(table) -> bool:
+        row = next(row for row in table["data"] if row[table["headers"].index("name")] == "shared-lstm")
+        return row[table["headers"].index("published")]
+
+    assert published(api.predict(api_name="/list_runs")) is False
+    message, table = api.predict("shared-lstm", api_name="/publish_run")
+    assert message == "**shared-lstm** is published: the whole class can load and compare it."
+    assert published(table) is True
+    message, table = api.predict("shared-lstm", api_name="/unpublish_run")
+    assert message == "**shared-lstm** is private again." and published(table) is False
+    assert published(api.predict(api_name="/list_runs")) is False
+
+
 def test_several_models_side_by_side_in_one_grid(server):
     grid, table, _ = client(server[0]).predict("The", 30, "0.5, 1.0", 0, 0, 1.0, 0.0, ["lstm", "lstm"],
                                                api_name="/compare_temperatures")
@@ -106,6 +160,7 @@ def test_clients_are_isolated_sessions(server):
 @pytest.mark.parametrize("content, message", [
     (b"", "empty"), (b"\x00\x01\x02binary" * 100, "binary"), (b"\xff\xfe\xfa bad" * 100, "not valid UTF-8"),
 ])
+@pytest.mark.presses("/describe_model")
 def test_bad_uploads_get_clear_messages_and_keep_the_corpus(server, tmp_path, content, message):
     api = client(server[0])
     api.predict("builtin", [], "", "markov-babble", "char", 0.1, 10_000, api_name="/load_corpus")
@@ -140,6 +195,8 @@ def test_nonsense_training_settings(server):
         api.predict(**train_kwargs(TINY_MODEL, 1, 0, 16, 4, 0.01, "adam", 0), api_name="/train")
 
 
+@pytest.mark.presses("/list_runs", "/rename_run", "/load_run", "/compare_runs", "/compare_quality", "/export_run",
+                     "/import_run", "/delete_run")
 def test_runs_and_compare_through_the_api(server, tmp_path):
     url, _, _ = server
     api = client(url)

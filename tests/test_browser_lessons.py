@@ -27,6 +27,7 @@ def wait_for_grid(page, temperatures: list[str]) -> None:
 
 
 @pytest.mark.timeout(600)
+@pytest.mark.presses("#share-setup")
 def test_a_link_fills_the_tabs_and_share_gives_it_back(browser, app_url):
     errors: list[str] = []
     link = (f"{app_url}?tab=generate&model=gru&prompt=KING&temperatures=0.3,1.4&seed=4&arch=transformer&layers=3"
@@ -58,6 +59,7 @@ def test_a_link_fills_the_tabs_and_share_gives_it_back(browser, app_url):
 
 
 @pytest.mark.timeout(600)
+@pytest.mark.presses("#lesson-next", "#lesson-setup-button")
 def test_a_lesson_step_sets_itself_up(browser, app_url):
     errors: list[str] = []
     with fresh_page(browser, app_url, errors) as page, screenshot_on_failure(page, "browser-lesson-failure"):

@@ -71,6 +71,7 @@ def test_the_verdict_says_where_it_is_fooled():
         "score lower.")
 
 
+@pytest.mark.presses("/discriminator_scores")
 def test_scores_through_the_api(gan_run):
     _, folder = gan_run
     with running_app(PLAYGROUND_PRETRAINED=folder.parent) as (url, _):

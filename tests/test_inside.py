@@ -246,6 +246,7 @@ def server(pretrained_server):
     return pretrained_server
 
 
+@pytest.mark.presses("/inspect")
 def test_the_api_returns_the_inspection_of_the_model_in_use(server):
     from gradio_client import Client
     from gradio_client.exceptions import AppError

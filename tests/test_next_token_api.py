@@ -13,6 +13,7 @@ def server(pretrained_server):
     return pretrained_server
 
 
+@pytest.mark.presses("/next_token_distribution")
 def test_the_distribution_through_the_api(server):
     client = Client(server[0], verbose=False)
     result = client.predict("ROMEO:\nWhat ", 0.7, 0, 0.9, 0.0, api_name="/next_token_distribution")
@@ -55,6 +56,7 @@ def handlers_session(context, key):
     return session_of(context, types.SimpleNamespace(session_hash=key))
 
 
+@pytest.mark.presses("#draw-one")
 def test_step_through_draws_picks_and_goes_back(server):
     from playground.ui import generate_tab
 

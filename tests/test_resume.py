@@ -57,6 +57,7 @@ def stopped_run(pretrained_server):
     return api, name, run_store.runs_dir() / name, steps_in(final)
 
 
+@pytest.mark.presses("/resume_run", "/list_runs")
 def test_a_stopped_run_resumes_from_its_checkpoint_and_finishes(stopped_run, monkeypatch):
     from playground.runs import bundle
     from playground.runs.training_run import TrainingRun

@@ -2,8 +2,10 @@
 
 Each handler parses its form values, calls the core once and formats the answer; these tests
 give it the values a page would send and assert what the page would show, or the sentence a
-student reads for a bad value. One section per tab. The shipped models in ``pretrained/`` are
-small and loaded once for the module; every test has its own empty workspace (conftest).
+student reads for a bad value. A test that calls what a button runs says so
+(``@pytest.mark.presses("#elem-id")``, checked by tests/pressing.py). One section per tab. The
+shipped models in ``pretrained/`` are small and loaded once for the module; every test has its own
+empty workspace (conftest).
 """
 
 import shutil
@@ -62,6 +64,7 @@ def copy_shipped(name: str, as_run: str) -> Path:
 
 
 # Generate tab ---------------------------------------------------------------------------------------
+@pytest.mark.presses("#compare")
 def test_the_grid_draws_one_card_per_temperature_from_the_model_in_use(context):
     model = context.catalog.get("lstm")
     grid, table, line = generate_tab.compare_temperatures(context, "ROMEO:", 20, "0.5, 1.0", 0, 0, 1.0, 0.0,
@@ -96,6 +99,7 @@ def test_the_grid_sliders_give_the_first_columns_temperatures():
     assert [s.visible for s in generate_tab.show_columns(2)] == [True, True] + [False] * 6
 
 
+@pytest.mark.presses("#measure")
 def test_measuring_temperatures_averages_the_samples_and_keeps_the_limit(context):
     chart, summary, note = generate_tab.measure_temperatures(context, "The ", 20, "0.5, 1.5", 0, 2, 0, 1.0, 0.0,
                                                              request=browser())
@@ -121,6 +125,17 @@ def test_quality_against_diversity_refuses_what_it_cannot_measure(context):
                    request=browser()) == "You have no finished model of your own yet: train one first."
 
 
+@pytest.mark.presses("#qd")
+def test_quality_against_diversity_measures_each_model_at_each_temperature(context):
+    chart, table = generate_tab.quality_diversity(context, ["lstm", "gru"], 2, 2, 20, "0.5, 1.0", 0,
+                                                  request=browser())
+    assert table[["model", "temperature"]].values.tolist() == [
+        ["pretrained/lstm", 0.5], ["pretrained/lstm", 1.0], ["pretrained/gru", 0.5], ["pretrained/gru", 1.0]]
+    assert table["samples"].tolist() == [2] * 4 and table["references"].tolist() == [2] * 4
+    assert table["bleu"].between(0, 1).all() and table["self_bleu"].between(0, 1).all()
+    assert [trace.name for trace in chart.data] == ["pretrained/lstm", "pretrained/gru"]
+
+
 def test_without_a_model_every_view_says_how_to_get_one(empty_context):
     no_model = "There is no model yet: train one (Train tab) or pick a pretrained model."
     assert refused(generate_tab.generate, empty_context, "The ", 10, 1.0, 0, 0, 1.0, 0.0,
@@ -133,6 +148,7 @@ def test_without_a_model_every_view_says_how_to_get_one(empty_context):
     assert dropdown.value == LATEST and line == generate_tab.NO_MODEL
 
 
+@pytest.mark.presses("#generate")
 def test_one_sample_writes_after_the_prompt(context):
     model = context.catalog.get("lstm")
     text, tokens, line = generate_tab.generate(context, "ROMEO:", 15, 0.8, 3, 0, 1.0, 0.0, request=browser())
@@ -169,6 +185,7 @@ def test_the_next_token_view_offers_the_bars_it_shows(context):
     assert [t["token"] for t in distribution["tokens"]] == view.tokens[:3]
 
 
+@pytest.mark.presses("#step-back")
 def test_a_picked_token_must_be_one_the_model_writes(context):
     assert refused(generate_tab.pick_token, context, "ROMEO:", 1.0, 0, 1.0, 0.0, None, [],
                    request=browser()) == "Pick a token to append."
@@ -177,6 +194,23 @@ def test_a_picked_token_must_be_one_the_model_writes(context):
                    request=browser()) == "That token is not one this model can write; pick another."
     back, path, view = generate_tab.step_back(context, "ROMEO:", [], request=browser())
     assert (back, path) == ("ROMEO:", []) and "Nothing drawn yet" in view
+
+
+@pytest.mark.presses("#draw-100")
+def test_a_hundred_draws_are_counted_over_the_bars(context):
+    from playground.generation import next_token
+
+    figure, note = generate_tab.draw_hundred(context, "ROMEO:\nWhat ", 1.0, 3, 0, 1.0, 0.0, "final", 5, [],
+                                             request=browser())
+    # The same draws generation would make at this seed: the next token's first hundred.
+    view = context.catalog.get("lstm").next_token("ROMEO:\nWhat ", 1.0)
+    counts = next_token.draw_many(view, 3, 0)
+    assert counts.sum() == 100 and note == next_token.draws_note(view, counts)
+    assert note.startswith("**100 draws:** `")
+    assert note.endswith("Sampling follows the bars; more draws, a closer match.")
+    assert "share of 100 draws" in [trace.name for trace in figure.data]
+    assert refused(generate_tab.draw_hundred, context, "ROMEO:", 1.0, "x", 0, 1.0, 0.0, "final", 5, [],
+                   request=browser()) == "Seed must be a number (got 'x')."
 
 
 def test_the_model_line_says_what_a_model_is():
@@ -193,6 +227,7 @@ def test_the_model_line_says_what_a_model_is():
 
 
 # Runs tab ---------------------------------------------------------------------------------------------
+@pytest.mark.presses("#refresh-runs")
 def test_the_runs_table_lists_your_runs_then_the_shipped_models(context):
     table = runs_tab.list_runs(context, request=browser())
     assert table["name"].tolist() == [PREFIX + name for name in SHIPPED]
@@ -207,6 +242,7 @@ def test_the_runs_table_lists_your_runs_then_the_shipped_models(context):
         assert mine[column] == shipped[column], column
 
 
+@pytest.mark.presses("#rename-run", "#delete-run")
 def test_renaming_and_deleting_a_run(context):
     copy_shipped("gan", "my-gan")
     message, name, table = runs_tab.rename_run(context, "my-gan", "renamed-gan", request=browser())
@@ -248,6 +284,7 @@ def test_someone_elses_run_is_theirs(context):
     assert "their-gan" not in runs_tab.list_runs(context, request=student)["name"].tolist()
 
 
+@pytest.mark.presses("#load-run")
 def test_loading_a_run_makes_it_the_model_in_use(context):
     copy_shipped("gan", "my-gan")
     assert runs_tab.load_run(context, "my-gan", request=browser()) == \
@@ -261,6 +298,7 @@ def test_loading_a_run_makes_it_the_model_in_use(context):
         "There is no saved run called 'nothing'."
 
 
+@pytest.mark.presses("#publish-run", "#unpublish-run")
 def test_run_details_publishing_and_uploads(context):
     copy_shipped("gan", "my-gan")
     assert runs_tab.run_details(context, "pretrained/gan", request=browser()) == ""
@@ -278,7 +316,24 @@ def test_run_details_publishing_and_uploads(context):
                                types.SimpleNamespace(index=[1, 0])) == "b"
 
 
+@pytest.mark.presses("#export-run", "#import-run")
+def test_a_run_downloaded_as_a_zip_comes_back_as_a_run_of_its_own(context):
+    import zipfile
+
+    copy_shipped("gan", "my-gan")
+    bundle_file = runs_tab.export_run(context, "my-gan", request=browser())
+    assert {"config.json", "model.keras", "tokenizer.json"} <= set(zipfile.ZipFile(bundle_file).namelist())
+    message, name, table = runs_tab.import_run(context, bundle_file, " from-a-friend ", request=browser())
+    assert (message, name) == ("Imported **from-a-friend**.", "from-a-friend")
+    rows = table.set_index("name")
+    for column in ("architecture", "parameters", "validation loss", "bits/character"):
+        assert rows.loc["from-a-friend", column] == rows.loc["my-gan", column], column
+    assert runs_tab.load_run(context, "from-a-friend", request=browser()) == \
+        "Loaded **from-a-friend** (gan): the Generate tab now uses it."
+
+
 # Compare tab ------------------------------------------------------------------------------------------
+@pytest.mark.presses("#compare-runs-button")
 def test_comparing_runs_ranks_them_on_bits_per_character(context):
     names = ["pretrained/lstm", "pretrained/gru", "pretrained/words"]
     by_step, by_time, table = compare_tab.compare_runs(context, names, request=browser())
@@ -307,6 +362,18 @@ def test_comparing_nothing_or_an_unknown_run_is_refused(context):
         "Choose at least one model to measure."
 
 
+@pytest.mark.presses("#compare-quality")
+def test_comparing_quality_measures_each_run_at_each_temperature(context):
+    chart, table = compare_tab.compare_quality(context, ["pretrained/lstm", "pretrained/gru"], 2, 2, 20, "0.5, 1.0",
+                                               request=browser())
+    assert list(table.columns) == compare_tab.QUALITY_COLUMNS
+    assert table[["model", "temperature"]].values.tolist() == [
+        ["pretrained/lstm", 0.5], ["pretrained/lstm", 1.0], ["pretrained/gru", 0.5], ["pretrained/gru", 1.0]]
+    assert table["bleu"].between(0, 1).all() and table["self_bleu"].between(0, 1).all()
+    assert [trace.name for trace in chart.data] == ["pretrained/lstm", "pretrained/gru"]
+
+
+@pytest.mark.presses("#refresh-compare")
 def test_the_compare_list_offers_the_shipped_models_then_your_runs(context):
     shipped = [PREFIX + name for name in SHIPPED]
     assert compare_tab.refresh_choices(context, request=browser()).choices == [(n, n) for n in shipped]
@@ -386,6 +453,7 @@ def run_training(context, values: dict) -> list:
     return asyncio.run(collect())
 
 
+@pytest.mark.presses("#train", "#stop")
 def test_the_train_tab_trains_and_streams_what_the_page_shows(context):
     from playground.ui import train_tab
 
@@ -422,6 +490,7 @@ def test_the_train_tab_starts_where_the_architecture_was_measured_best():
 
 
 # Corpus tab -------------------------------------------------------------------------------------------
+@pytest.mark.presses("#load-corpus")
 def test_loading_pasted_text_describes_it(context):
     text = make_text(3000)
     summary, table, chart, preview = corpus_tab.load_corpus(context, "paste", None, text, "", "char", 0.1, 10_000,
@@ -459,6 +528,7 @@ def test_a_known_random_text_names_its_floor(context):
 
 
 # Inside tab -------------------------------------------------------------------------------------------
+@pytest.mark.presses("#look-inside")
 def test_looking_inside_the_model_in_use(context):
     views = inside_tab.look_inside(context, "KING:\nNow", request=browser())
     result, note = views[0], views[1]
@@ -480,6 +550,30 @@ def test_the_inside_tab_names_the_model_and_shows_the_discriminator_for_a_gan(co
     assert line.startswith("Using **pretrained/gan** (gan, ") and section.visible is True
 
 
+@pytest.mark.presses("#held-out")
+def test_held_out_text_becomes_the_prompt(context):
+    passage = inside_tab.held_out(context, request=browser())
+    _, held_out = context.catalog.get("lstm").corpus_split()
+    assert passage in held_out and passage.endswith("\n") and 150 < len(passage) <= 300
+
+
+@pytest.mark.presses("#discriminator-score")
+def test_the_discriminator_scores_held_out_text_and_samples(context):
+    from playground.lab import critic
+
+    assert refused(inside_tab.discriminator_scores, context, request=browser()) == \
+        "Only a GAN has a discriminator: choose the GAN (or a GAN run) in the Generate tab."
+    generate_tab.choose_model(context, "gan", request=browser())
+    verdict, table = inside_tab.discriminator_scores(context, request=browser())
+    # The shipped GAN kept no discriminator: a fresh one is trained, and the sentence says so.
+    assert verdict.startswith(f"A fresh discriminator of the GAN's design, trained {critic.FRESH_STEPS} steps here "
+                              "(this run saved none) gives held-out text a mean realness of ")
+    assert list(table.columns) == ["text", "realness", "sample"]
+    assert table["text"].tolist() == ["held-out"] * 4 + [f"T = {t:g}" for t in critic.DEFAULT_TEMPERATURES
+                                                         for _ in range(4)]
+    assert table["realness"].between(0, 1).all() and all(table["sample"].str.len() > 0)
+
+
 # Lessons tab ------------------------------------------------------------------------------------------
 def test_a_lesson_step_by_step(context):
     lesson = lesson_book.load_all()[0][0]
@@ -493,3 +587,14 @@ def test_a_lesson_step_by_step(context):
     assert lessons_tab.move(context, lesson.name, 0, 1, request=None)[2] == min(1, count - 1)
     assert lessons_tab.step_view(context, "", 3, request=None) == ("Choose a lesson above.", "", 0)
     assert refused(lessons_tab.step_view, context, "nope", 0, request=None) == "There is no lesson called 'nope'."
+
+
+@pytest.mark.presses("#lesson-next", "#lesson-back")
+def test_the_lesson_buttons_step_forward_and_back(context):
+    lesson = lesson_book.load_all()[0][0]
+    view, setup, index = lessons_tab.next_step(context, lesson.name, 0, request=None)
+    assert index == 1 and setup == lesson.steps[1].setup
+    assert view.startswith(f"#### {lesson.title}: step 2 of {len(lesson.steps)}, {lesson.steps[1].title}")
+    assert lessons_tab.previous_step(context, lesson.name, 1, request=None) == \
+        lessons_tab.step_view(context, lesson.name, 0, request=None)
+    assert lessons_tab.previous_step(context, lesson.name, 0, request=None)[2] == 0  # the first step stays first

@@ -85,7 +85,7 @@ def render(context: AppContext, demo: gr.Blocks) -> gr.Dropdown:
         # Runs come and go while the app runs; the handlers check every name they are given.
         names = gr.Dropdown(choices(context), value=names_shown, multiselect=True, label="Runs to compare",
                             elem_id="compare-runs", scale=4, min_width=300, allow_custom_value=True)
-        refresh = gr.Button("Refresh", scale=1, min_width=100)
+        refresh = gr.Button("Refresh", scale=1, min_width=100, elem_id="refresh-compare")
     compare_button = gr.Button("Compare loss curves", variant="primary", elem_id="compare-runs-button")
     with gr.Row(equal_height=False):
         by_step = gr.Plot(by_step_shown, elem_id="compare-steps", show_label=False, min_width=300)

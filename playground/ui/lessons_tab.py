@@ -7,7 +7,7 @@ import dataclasses
 import gradio as gr
 
 from playground.lab import lessons as lesson_book
-from playground.ui.common import AppContext, escape
+from playground.ui.common import AppContext, bind, escape
 
 INTRO = """
 ### 7 · Lessons: guided tours for a class
@@ -42,6 +42,14 @@ def move(context: AppContext, name: str, index: float, by: int, request: gr.Requ
     return step_view(context, name, int(index or 0) + by, request)
 
 
+def previous_step(context: AppContext, name: str, index: float, request: gr.Request = None):
+    return move(context, name, index, -1, request)
+
+
+def next_step(context: AppContext, name: str, index: float, request: gr.Request = None):
+    return move(context, name, index, 1, request)
+
+
 def render(context: AppContext) -> LessonsControls:
     gr.Markdown(INTRO)
     lessons, problems = lesson_book.load_all()
@@ -61,6 +69,6 @@ def render(context: AppContext) -> LessonsControls:
         forward = gr.Button("Next step ▶", elem_id="lesson-next")
     outputs = [step, setup_query, position]
     chosen.change(lambda name: step_view(context, name, 0), chosen, outputs, api_visibility="private")
-    back.click(lambda name, i: move(context, name, i, -1), [chosen, position], outputs, api_visibility="private")
-    forward.click(lambda name, i: move(context, name, i, 1), [chosen, position], outputs, api_visibility="private")
+    back.click(bind(context, previous_step), [chosen, position], outputs, api_visibility="private")
+    forward.click(bind(context, next_step), [chosen, position], outputs, api_visibility="private")
     return LessonsControls(setup_button, setup_query)

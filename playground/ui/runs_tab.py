@@ -146,10 +146,10 @@ def render(context: AppContext, demo: gr.Blocks, train_outputs: list) -> gr.Data
     with gr.Accordion("Rename or delete", open=False):
         with gr.Row():
             new_name = gr.Textbox(label="New name")
-            rename_button = gr.Button("Rename")
+            rename_button = gr.Button("Rename", elem_id="rename-run")
         with gr.Row():
             confirm = gr.Textbox(label="Type the run's name to confirm deleting it")
-            delete_button = gr.Button("Delete", variant="stop")
+            delete_button = gr.Button("Delete", variant="stop", elem_id="delete-run")
     with gr.Accordion("Upload a bundle", open=False):
         with gr.Row():
             upload = gr.File(label="Bundle (.zip) exported from the playground", file_types=[".zip"],
