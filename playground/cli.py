@@ -80,9 +80,7 @@ def _add_generate(commands) -> None:
     generate.add_argument("--length", type=int, default=200, help="generated tokens")
     generate.add_argument("--temperatures", default="0.2,0.5,0.7,1.0,1.2,1.5")
     generate.add_argument("--seed", type=int, default=0)
-    generate.add_argument("--top-k", type=int, default=0)
-    generate.add_argument("--top-p", type=float, default=1.0)
-    generate.add_argument("--min-p", type=float, default=0.0)
+    _add_filters(generate)
     generate.add_argument("--json", action="store_true")
 
 
@@ -91,11 +89,18 @@ def _add_next(commands) -> None:
     following.add_argument("--model", required=True, help="bundle directory")
     following.add_argument("--prompt", default="")
     following.add_argument("--temperature", type=float, default=1.0, help="0 (greedy) to 2")
-    following.add_argument("--top-k", type=int, default=0)
-    following.add_argument("--top-p", type=float, default=1.0)
-    following.add_argument("--min-p", type=float, default=0.0)
+    _add_filters(following)
     following.add_argument("--top", type=int, default=20, help="how many of the most likely tokens to list")
     following.add_argument("--json", action="store_true")
+
+
+def _add_filters(parser) -> None:
+    """The sampling filters' flags (--top-k, --top-p, --min-p), as they are declared; left out, a filter is off."""
+    from playground.generation.sampling import SamplingSettings
+    from playground.settings import declared
+
+    for item in declared(SamplingSettings):
+        _add_setting(parser, item, item.help)
 
 
 def _sampling(args):
@@ -103,12 +108,14 @@ def _sampling(args):
     stderr for prompt symbols the model never saw."""
     from playground.runs.bundle import load_text_model
     from playground.generation.sampling import SamplingSettings
+    from playground.settings import declared
 
     model = load_text_model(args.model)
     unknown = model.unknown_in(args.prompt)
     if unknown:
         print(f"note: the model has never seen {''.join(unknown)!r}; those become <unk>", file=sys.stderr)
-    return model, SamplingSettings(top_k=args.top_k, top_p=args.top_p, min_p=args.min_p)
+    given = {item.name: getattr(args, item.name) for item in declared(SamplingSettings)}
+    return model, SamplingSettings(**{name: value for name, value in given.items() if value is not None})
 
 
 def next_token(args) -> dict:

@@ -18,8 +18,8 @@ import numpy as np
 import tensorflow as tf
 
 from playground.errors import PlaygroundError
-from playground.generation.sampling import (CombinedSampler, Sampler, SamplingSettings, check_temperatures,
-                                           forbidden_penalty, step_uniforms)
+from playground.generation.sampling import (Sampler, SamplingSettings, check_temperatures, forbidden_penalty,
+                                           step_uniforms)
 
 MAX_TEMPERATURE = 2.0
 DEFAULT_TOP = 20
@@ -122,7 +122,7 @@ def distribution(logits: np.ndarray, token_texts: list[str], temperature: float,
     vocab = len(logits)
     z = tf.cast(logits, tf.float32)[None, :] + forbidden_penalty(vocab, forbid)  # (1, V)
     t = tf.constant([temperature], tf.float32)
-    sampler = CombinedSampler(settings.top_k, settings.top_p, settings.min_p)
+    sampler = settings.sampler()
     tempered = sampler.compute_probabilities(z, t)  # (1, V)
     if temperature > 0:
         kept = sampler.keep(tempered)
