@@ -85,10 +85,13 @@ def _add_generate(commands) -> None:
 
 
 def _add_next(commands) -> None:
+    from playground.generation.sampling import TEMPERATURE
+
     following = commands.add_parser("next", help="the model's distribution over the token after a prompt")
     following.add_argument("--model", required=True, help="bundle directory")
     following.add_argument("--prompt", default="")
-    following.add_argument("--temperature", type=float, default=1.0, help="0 (greedy) to 2")
+    following.add_argument("--temperature", type=float, default=1.0,
+                           help=f"0 (greedy) to {TEMPERATURE.page[1]:g}")
     _add_filters(following)
     following.add_argument("--top", type=int, default=20, help="how many of the most likely tokens to list")
     following.add_argument("--json", action="store_true")

@@ -23,12 +23,23 @@ import tensorflow as tf
 
 from playground.errors import PlaygroundError
 from playground.models.base import LanguageModel
-from playground.settings import check, setting
+from playground.settings import Setting, check, require, setting
 
 MAX_LENGTH = 5000
 MAX_PROMPT = 10_000
 MAX_ROWS = 512
+MAX_TEMPERATURES = 16  # in one call
 TOP_ALTERNATIVES = 5
+GREEDY_GAP = 0.05  # temperatures above 0 and below this are too close to greedy to mean anything else
+
+# What a student sets to generate, besides the prompt and the filters; the page's sliders offer a
+# part of each range (``page``), the generation loop accepts all of it.
+TEMPERATURE = Setting("Temperature", 0.0, 5.0, page=(0.0, 2.0, GREEDY_GAP),  # no slider step lands in the gap
+                      help="0 is greedy (always the favourite); low sharpens the odds, high flattens them.")
+LENGTH = Setting("Length (tokens to generate)", 1, MAX_LENGTH, page=(10, 1000, 10),
+                 rule="Length must be between {low} and {high} tokens (got {value}).")
+SEED = Setting("Random seed", 0, 2**31 - 1, page=(), help="Same seed, same text.",
+               rule="The seed must be a whole number from 0 to 2,147,483,647 (got {value}).")
 
 
 class Sampler:
@@ -165,20 +176,36 @@ def filter_dtype(field: dataclasses.Field) -> tf.DType:
     return tf.int32 if isinstance(field.default, int) else tf.float32
 
 
+@dataclasses.dataclass(frozen=True)
+class GenerationSettings(SamplingSettings):
+    """Everything a student sets to generate but the prompt, each setting declared once: the
+    filters, how many tokens, how hot and which random numbers. The Generate tab's controls,
+    its handlers, the web API and links read these declarations."""
+
+    length: int = setting(300, LENGTH)
+    temperature: float = setting(1.0, TEMPERATURE)
+    seed: int = setting(0, SEED)
+
+    def __post_init__(self) -> None:
+        check_temperatures([self.temperature])  # the greedy gap and its own sentences, before the range
+        super().__post_init__()
+
+
 def check_temperatures(temperatures: Sequence[float]) -> list[float]:
+    """Temperatures the generation loop accepts (:data:`TEMPERATURE`): 0 (greedy), or from 0.05 up."""
     values = [float(t) for t in temperatures]
     if not values:
         raise PlaygroundError("Give at least one temperature.")
-    if len(values) > 16:
-        raise PlaygroundError(f"At most 16 temperatures at once (got {len(values)}).")
+    if len(values) > MAX_TEMPERATURES:
+        raise PlaygroundError(f"At most {MAX_TEMPERATURES} temperatures at once (got {len(values)}).")
     for t in values:
-        if math.isnan(t) or math.isinf(t) or t < 0:
+        if math.isnan(t) or math.isinf(t) or t < TEMPERATURE.low:
             raise PlaygroundError(f"Temperature must be a number >= 0 (0 means greedy); got {t}.")
-        if 0 < t < 0.05:
-            raise PlaygroundError(
-                f"Temperatures between 0 and 0.05 are too close to greedy; use 0 for greedy (got {t}).")
-        if t > 5:
-            raise PlaygroundError(f"Temperature {t} is far too high to be useful; use at most 5.")
+        if 0 < t < GREEDY_GAP:
+            raise PlaygroundError(f"Temperatures between 0 and {GREEDY_GAP:g} are too close to greedy; use 0 for "
+                                  f"greedy (got {t}).")
+        if t > TEMPERATURE.high:
+            raise PlaygroundError(f"Temperature {t} is far too high to be useful; use at most {TEMPERATURE.high:g}.")
     return values
 
 
@@ -277,8 +304,7 @@ class GenerationLoop:
         samples_per_temperature: int = 1,
     ) -> GeneratedBatch:
         temperatures = check_temperatures(temperatures)
-        if not 1 <= int(length) <= MAX_LENGTH:
-            raise PlaygroundError(f"Length must be between 1 and {MAX_LENGTH} tokens (got {length}).")
+        require("length", length, LENGTH, int)
         rows = len(temperatures) * samples_per_temperature
         if not 1 <= rows <= MAX_ROWS:
             raise PlaygroundError(f"At most {MAX_ROWS} samples in one call (asked for {rows}).")

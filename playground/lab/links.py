@@ -19,10 +19,9 @@ from urllib.parse import parse_qsl, urlencode
 from playground.text import builtin
 from playground.text.corpus import DEFAULT_VALIDATION_SHARE
 from playground.models import ARCHITECTURES, architecture, page_settings
-from playground.generation.next_token import MAX_TEMPERATURE
-from playground.generation.sampling import SamplingSettings
+from playground.generation.sampling import TEMPERATURE, GenerationSettings, SamplingSettings
 from playground.settings import Declared, declared, on_page, truth
-from playground.lab.temperatures import GRID_COLUMNS, GRID_START, LENGTH_START, PROMPT_START
+from playground.lab.temperatures import GRID_COLUMNS, GRID_START, PROMPT_START
 from playground.training.config import TrainConfig, page_start
 
 TABS = ("corpus", "model", "train", "generate", "inside", "compare", "runs", "lessons")
@@ -73,8 +72,8 @@ def _fields() -> dict[str, Field]:
         *model, *train,
         Field("model", "text", label="model to generate with"),
         Field("prompt", "text"), Field("seed", "int", 0, 2**31 - 1), Field("length", "int", 10, 1000),
-        Field("temperature", "float", 0.0, MAX_TEMPERATURE, label="next-token temperature"),
-        Field("temperatures", "temperatures", 0.0, MAX_TEMPERATURE, label="grid temperatures"),
+        Field("temperature", "float", *TEMPERATURE.page[:2], label="next-token temperature"),
+        Field("temperatures", "temperatures", *TEMPERATURE.page[:2], label="grid temperatures"),
         *(_declared_field(item.name, [item]) for item in declared(SamplingSettings)),
     ]
     return {field.name: field for field in rows}
@@ -86,9 +85,8 @@ MODEL_FIELDS = tuple(page_settings())
 # Link name -> the Train tab's setting key.
 TRAIN_FIELDS = {TRAIN_LINK_NAMES.get(item.key, item.key): item.key for item in TRAIN_PAGE}
 GENERAL_DEFAULTS = {"builtin": "python-docs", "level": "char", "validation": DEFAULT_VALIDATION_SHARE,
-                    "arch": "lstm", "prompt": PROMPT_START, "seed": 0, "length": LENGTH_START, "temperature": 1.0,
-                    "temperatures": GRID_START,
-                    **{item.name: item.default for item in declared(SamplingSettings)}}
+                    "arch": "lstm", "prompt": PROMPT_START, "temperatures": GRID_START,
+                    **{item.name: item.default for item in declared(GenerationSettings)}}
 
 
 def defaults(arch: str = "lstm") -> dict[str, Any]:

@@ -34,7 +34,7 @@ memorisation_index = metrics.memorisation_index
 GRID_TEMPERATURES = (0.2, 0.5, 0.7, 1.0, 1.2, 1.5, 1.8, 2.0)  # the columns' first temperatures
 GRID_START_COLUMNS = 6  # columns shown before a student adds any
 GRID_START = GRID_TEMPERATURES[:GRID_START_COLUMNS]
-PROMPT_START, LENGTH_START = "The ", 300  # what the Generate tab starts with
+PROMPT_START = "The "  # what the Generate tab starts with
 GRID_COLUMNS = Setting("Columns", 1, len(GRID_TEMPERATURES), page=(1, len(GRID_TEMPERATURES), 1),
                        rule="The grid has {low} to {high} columns (got {value}).")
 MEASURE_SAMPLES = Setting("Samples per temperature", 1, 64, page=(1, 64, 1),

@@ -13,7 +13,7 @@ from playground.generation import next_token
 from playground.figures import next_token_chart
 from playground.lab import temperatures as temperature_lab
 from playground.generation.text_model import Sample, TextModel
-from playground.generation.sampling import SamplingSettings, parse_temperatures
+from playground.generation.sampling import TEMPERATURE, GenerationSettings, SamplingSettings, parse_temperatures
 from playground.session import LATEST, Session
 from playground.lab.temperatures import GRID_COLUMNS, GRID_START_COLUMNS, GRID_TEMPERATURES, MEASURE_SAMPLES
 from playground.settings import Setting, declared, from_form
@@ -31,7 +31,7 @@ difference between the columns is the temperature itself.
 DEFAULT_GRID = temperature_lab.GRID_START
 DEFAULT_TEMPERATURES = ", ".join(f"{t:.1f}" for t in DEFAULT_GRID)
 MAX_COLUMNS = len(GRID_TEMPERATURES)
-DEFAULT_PROMPT, DEFAULT_LENGTH = temperature_lab.PROMPT_START, temperature_lab.LENGTH_START
+DEFAULT_PROMPT, DEFAULT_LENGTH = temperature_lab.PROMPT_START, GenerationSettings.length
 NO_MODEL = "No model yet: train one (Train tab), or load a saved run (Runs tab)."
 GRID_EMPTY = ("<p class='pg-muted'>No model to draw from yet. Train one (Train tab) or load a saved run (Runs tab), "
               "then press <b>Compare temperatures</b>: one card per temperature appears here.</p>")
@@ -442,7 +442,7 @@ def render(context: AppContext) -> GenerateControls:
         with gr.Tab("Next token", id="next-token"):
             gr.Markdown(NEXT_TOKEN_INTRO)
             with gr.Row():
-                lab_temperature = gr.Slider(0.0, next_token.MAX_TEMPERATURE, value=1.0, step=0.05,
+                lab_temperature = gr.Slider(*TEMPERATURE.page[:2], value=1.0, step=TEMPERATURE.page[2],
                                             label="Temperature T (0 = greedy)", elem_id="next-temperature", scale=3)
                 top = gr.Slider(2, 60, value=next_token.DEFAULT_TOP, step=1, label="Bars shown", scale=1)
             stage = gr.Radio(list(next_token_chart.STAGES.values()), value=next_token_chart.STAGES["final"],
@@ -463,7 +463,7 @@ def render(context: AppContext) -> GenerateControls:
         with gr.Tab("Temperature grid", id="grid-tab"):
             gr.Markdown(GRID_HELP)
             with gr.Row():
-                sliders = [gr.Slider(0.0, next_token.MAX_TEMPERATURE, value=t, step=0.05, label=f"Column {i + 1}",
+                sliders = [gr.Slider(*TEMPERATURE.page[:2], value=t, step=TEMPERATURE.page[2], label=f"Column {i + 1}",
                                      elem_classes=["grid-temperature"], elem_id=f"grid-temperature-{i + 1}",
                                      visible=i < len(DEFAULT_GRID), min_width=110)
                            for i, t in enumerate(GRID_TEMPERATURES)]
@@ -508,7 +508,8 @@ def render(context: AppContext) -> GenerateControls:
             qd_chart = gr.Plot(elem_id="qd-chart", show_label=False)
             qd_table = gr.Dataframe(QD_TABLE_EMPTY, label="Per model and temperature", interactive=False)
         with gr.Tab("One sample"):
-            temperature = gr.Slider(0.0, 2.0, value=0.8, step=0.05, label="Temperature (0 = greedy)")
+            temperature = gr.Slider(*TEMPERATURE.page[:2], value=0.8, step=TEMPERATURE.page[2],
+                                    label="Temperature (0 = greedy)")
             generate_button = gr.Button("Generate", variant="primary", elem_id="generate")
             text = gr.Textbox(label="Generated text", lines=10, elem_id="generated",
                               placeholder="Press Generate: the prompt and what the model writes after it appear here.")
