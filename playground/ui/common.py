@@ -11,7 +11,7 @@ import gradio as gr
 from playground.errors import PlaygroundError
 from playground.runs.catalog import Catalog
 from playground.session import Session, SessionStore
-from playground.settings import Declared, number
+from playground.settings import Declared, Setting, declared, number
 
 
 @dataclasses.dataclass
@@ -104,6 +104,32 @@ def control(item: Declared, value=None):
     low, high = s.page or (None, None)
     return gr.Number(value=value, minimum=low, maximum=high, precision=0 if item.kind is int else None,
                      **common)
+
+
+def controls(config_class: type) -> list:
+    """The page's control for each declared setting of ``config_class`` that the page shows."""
+    return [control(item) for item in declared(config_class) if item.setting.page is not None]
+
+
+def declared_slider(setting: Setting, value: float, **options) -> gr.Slider:
+    """A slider over the part of a declared setting's range the page offers."""
+    low, high, step = setting.page
+    return gr.Slider(low, high, value=value, step=step, label=setting.label, **options)
+
+
+def gated(handler: Callable, outputs: int) -> Callable:
+    """``handler`` behind a first boolean input: when it is false, nothing is recomputed or redrawn."""
+    parameters = list(inspect.signature(handler).parameters.values())
+
+    @functools.wraps(handler)
+    def run(when: bool, *args, **kwargs):
+        if not when:
+            return tuple(gr.skip() for _ in range(outputs)) if outputs > 1 else gr.skip()
+        return handler(*args, **kwargs)
+
+    run.__signature__ = inspect.Signature(
+        [inspect.Parameter("when", inspect.Parameter.POSITIONAL_OR_KEYWORD), *parameters])
+    return run
 
 
 def label_of(item: Declared) -> str:

@@ -12,7 +12,8 @@ import gradio as gr
 from playground.lab import links as setup_link
 from playground.errors import PlaygroundError
 from playground.runs.catalog import PREFIX
-from playground.ui import generate_tab, model_tab, train_tab
+from playground.session import LATEST
+from playground.ui import model_tab, train_tab
 from playground.ui.common import AppContext, session_of
 
 TRAIN_NAMES = setup_link.TRAIN_FIELDS  # link name -> the Train tab's setting key
@@ -26,7 +27,7 @@ class SetupTargets:
     corpus: dict  # builtin, level, validation
     model: Any  # model_tab.ModelControls
     train: Any  # train_tab.TrainControls
-    generate: Any  # generate_tab.GenerateControls
+    generate: Any  # playground.ui.generate.GenerateControls
     note: gr.Markdown
     applied: gr.Checkbox  # true when the set-up changed anything, so the grid and bars are redrawn
 
@@ -101,7 +102,7 @@ def share(context: AppContext, targets: SetupTargets, page: str, *values, reques
               and (name not in setup_link.MODEL_FIELDS or name in fields)}
     columns = int(given.get("columns") or len(targets.generate.sliders))
     chosen["temperatures"] = tuple(float(given[f"column {i}"]) for i in range(columns))
-    if chosen.get("model") == generate_tab.LATEST:
+    if chosen.get("model") == LATEST:
         chosen.pop("model")  # a student's own model cannot travel in a link
     query = setup_link.to_query(_typed(chosen))
     address = (page or "").split("?")[0]
