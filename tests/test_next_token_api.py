@@ -60,18 +60,20 @@ def test_step_through_draws_picks_and_goes_back(server):
 
     context = server[1]
     request = types.SimpleNamespace(session_hash="step-through")
-    prompt, path, _ = next_token_tab.draw_one(context, "ROMEO:", 0.8, 3, 0, 1.0, 0.0, [], request=request)
+    draw = {"prompt": "ROMEO:", "temperature": 0.8, "seed": 3, "top_k": 0, "top_p": 1.0, "min_p": 0.0, "path": []}
+    prompt, path, _ = next_token_tab.draw_one(context, draw, request=request)
     assert prompt.startswith("ROMEO:") and len(prompt) == len("ROMEO:") + 1
     assert path[0]["prompt"] == "ROMEO:" and 0 < path[0]["probability"] <= 1
     # The same seed and step draw the same token: generation at that seed writes it first.
-    again, _, _ = next_token_tab.draw_one(context, "ROMEO:", 0.8, 3, 0, 1.0, 0.0, [], request=request)
+    again, _, _ = next_token_tab.draw_one(context, draw, request=request)
     assert again == prompt
     model = context.catalog.get("lstm")
     first = model.generate("ROMEO:", [0.8], 1, seed=3)[0].text
     assert prompt == "ROMEO:" + first
     newline = model.tokenizer.encode("\n")[0]
-    picked, path, view = next_token_tab.pick_token(context, prompt, 0.8, 0, 1.0, 0.0, int(newline), path,
-                                                 request=request)
+    pick = {"prompt": prompt, "temperature": 0.8, "top_k": 0, "top_p": 1.0, "min_p": 0.0, "token_id": int(newline),
+            "path": path}
+    picked, path, view = next_token_tab.pick_token(context, pick, request=request)
     assert picked == prompt + "\n" and len(path) == 2 and "↵" in view
     back, path, _ = next_token_tab.step_back(context, picked, path, request=request)
     assert back == prompt and len(path) == 1

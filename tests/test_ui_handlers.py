@@ -60,6 +60,9 @@ def refused(call, *args, **kwargs) -> str:
     return str(error.value)
 
 
+OFF = {"top_k": 0, "top_p": 1.0, "min_p": 0.0}  # the Generate tab's filters as it starts: all off
+
+
 def copy_shipped(name: str, as_run: str) -> Path:
     """A shipped bundle copied into the workspace as a run of one's own (no owner: the local user's)."""
     target = run_store.runs_dir() / as_run
@@ -70,8 +73,8 @@ def copy_shipped(name: str, as_run: str) -> Path:
 # Generate tab ---------------------------------------------------------------------------------------
 def test_the_grid_draws_one_card_per_temperature_from_the_model_in_use(context):
     model = context.catalog.get("lstm")
-    grid, table, line = grid_tab.compare_temperatures(context, "ROMEO:", 20, "0.5, 1.0", 0, 0, 1.0, 0.0,
-                                                          request=browser())
+    grid, table, line = grid_tab.compare_temperatures(
+        context, {"prompt": "ROMEO:", "length": 20, "temperatures": "0.5, 1.0", "seed": 0, **OFF}, request=browser())
     expected = model.generate("ROMEO:", [0.5, 1.0], 20, 0)
     assert grid.count("class='pg-card'") == 2 and "<h4>" not in grid
     assert "T = 0.5 · balanced: mostly likely tokens, some variety" in grid
@@ -85,8 +88,9 @@ def test_the_grid_draws_one_card_per_temperature_from_the_model_in_use(context):
 
 
 def test_the_grid_puts_chosen_models_side_by_side(context):
-    grid, table, line = grid_tab.compare_temperatures(context, "The ", 10, "0.7", 0, 0, 1.0, 0.0,
-                                                          ["lstm", "gru"], request=browser())
+    grid, table, line = grid_tab.compare_temperatures(
+        context, {"prompt": "The ", "length": 10, "temperatures": "0.7", "seed": 0, **OFF, "models": ["lstm", "gru"]},
+        request=browser())
     assert grid.count("<h4>") == 2 and grid.index("<h4>pretrained/lstm</h4>") < grid.index("<h4>pretrained/gru</h4>")
     assert table["model"].tolist() == ["pretrained/lstm", "pretrained/gru"]
     assert line == "Side by side: **pretrained/lstm**, **pretrained/gru** (each with its own tokens and loss scale)."
@@ -103,37 +107,44 @@ def test_the_grid_sliders_give_the_first_columns_temperatures():
 
 
 def test_measuring_temperatures_averages_the_samples_and_keeps_the_limit(context):
-    chart, summary, note = measure_tab.measure_temperatures(context, "The ", 20, "0.5, 1.5", 0, 2, 0, 1.0, 0.0,
-                                                             request=browser())
+    measure = {"prompt": "The ", "length": 20, "temperatures": "0.5, 1.5", "seed": 0, "samples": 2, **OFF}
+    chart, summary, note = measure_tab.measure_temperatures(context, measure, request=browser())
     assert summary["temperature"].tolist() == [0.5, 1.5]
     assert note.startswith("Means over 2 samples of 20 tokens per temperature.")
     assert "**copied**: share of 8-character n-grams found in the training text" in note
-    assert refused(measure_tab.measure_temperatures, context, "The ", 20, "1.0", 0, 65, 0, 1.0, 0.0,
+    assert refused(measure_tab.measure_temperatures, context, {**measure, "temperatures": "1.0", "samples": 65},
                    request=browser()) == "Use between 1 and 64 samples per temperature (got 65)."
-    assert refused(measure_tab.measure_temperatures, context, "The ", 20, "1.0", 0, 0, 0, 1.0, 0.0,
+    assert refused(measure_tab.measure_temperatures, context, {**measure, "temperatures": "1.0", "samples": 0},
                    request=browser()) == "Use between 1 and 64 samples per temperature (got 0)."
 
 
 def test_quality_against_diversity_refuses_what_it_cannot_measure(context):
-    assert refused(quality_tab.quality_diversity, context, ["lstm"], 1, 16, 50, "1.0", 0,
+    def form(models, samples, references, length):
+        return {"models": models, "samples": samples, "references": references, "length": length,
+                "temperatures": "1.0", "seed": 0}
+
+    assert refused(quality_tab.quality_diversity, context, form(["lstm"], 1, 16, 50),
                    request=browser()) == "Use between 2 and 256 samples per temperature (got 1)."
-    assert refused(quality_tab.quality_diversity, context, ["lstm"], 4, 600, 50, "1.0", 0,
+    assert refused(quality_tab.quality_diversity, context, form(["lstm"], 4, 600, 50),
                    request=browser()) == "Use between 1 and 512 references (got 600)."
-    assert refused(quality_tab.quality_diversity, context, ["lstm"], 4, 4, 10, "1.0", 0,
+    assert refused(quality_tab.quality_diversity, context, form(["lstm"], 4, 4, 10),
                    request=browser()) == "Sample length must be between 20 and 1000 tokens (got 10)."
-    assert refused(quality_tab.quality_diversity, context, [], 4, 4, 50, "1.0", 0,
+    assert refused(quality_tab.quality_diversity, context, form([], 4, 4, 50),
                    request=browser()) == "Choose at least one model to measure."
-    assert refused(quality_tab.quality_diversity, context, [LATEST], 4, 4, 50, "1.0", 0,
+    assert refused(quality_tab.quality_diversity, context, form([LATEST], 4, 4, 50),
                    request=browser()) == "You have no finished model of your own yet: train one first."
 
 
 def test_without_a_model_every_view_says_how_to_get_one(empty_context):
     no_model = "There is no model yet: train one (Train tab) or pick a pretrained model."
-    assert refused(single_tab.generate, empty_context, "The ", 10, 1.0, 0, 0, 1.0, 0.0,
+    assert refused(single_tab.generate, empty_context,
+                   {"prompt": "The ", "length": 10, "temperature": 1.0, "seed": 0, **OFF},
                    request=browser()) == no_model
-    assert refused(grid_tab.compare_temperatures, empty_context, "The ", 10, "1.0", 0, 0, 1.0, 0.0,
+    assert refused(grid_tab.compare_temperatures, empty_context,
+                   {"prompt": "The ", "length": 10, "temperatures": "1.0", "seed": 0, **OFF},
                    request=browser()) == no_model
-    assert refused(next_token_tab.next_token_view, empty_context, "The ", 1.0, 0, 1.0, 0.0, "final", 20,
+    assert refused(next_token_tab.next_token_view, empty_context,
+                   {"prompt": "The ", "temperature": 1.0, **OFF, "stage": "final", "top": 20},
                    request=browser()) == no_model
     dropdown, line = model_list.model_in_use(empty_context, request=browser())
     assert dropdown.value == LATEST and line == model_line.NO_MODEL
@@ -141,14 +152,17 @@ def test_without_a_model_every_view_says_how_to_get_one(empty_context):
 
 def test_one_sample_writes_after_the_prompt(context):
     model = context.catalog.get("lstm")
-    text, tokens, line = single_tab.generate(context, "ROMEO:", 15, 0.8, 3, 0, 1.0, 0.0, request=browser())
+    text, tokens, line = single_tab.generate(
+        context, {"prompt": "ROMEO:", "length": 15, "temperature": 0.8, "seed": 3, **OFF}, request=browser())
     assert text == "ROMEO:" + model.generate("ROMEO:", [0.8], 15, 3)[0].text
     assert tokens.count("class='pg-token'") == 15 and line.startswith("Using **pretrained/lstm**")
-    assert refused(single_tab.generate, context, "The ", 10, "hot", 0, 0, 1.0, 0.0,
+    one = {"prompt": "The ", "length": 10, "temperature": 1.0, "seed": 0, **OFF}
+    assert refused(single_tab.generate, context, {**one, "temperature": "hot"},
                    request=browser()) == "Temperature must be a number (got 'hot')."
-    assert refused(single_tab.generate, context, "The ", 10, 1.0, 0, 0, 0.0, 0.0,
+    assert refused(single_tab.generate, context, {**one, "top_p": 0.0},
                    request=browser()) == "top-p must be in (0, 1], 1 for off (got 0.0)."
-    probabilities = single_tab.token_probabilities(context, "ROMEO:", 6, 0.8, 3, request=browser())
+    probabilities = single_tab.token_probabilities(
+        context, {"prompt": "ROMEO:", "length": 6, "temperature": 0.8, "seed": 3}, request=browser())
     assert [p["token"] for p in probabilities] == model.generate("ROMEO:", [0.8], 6, 3)[0].tokens
 
 
@@ -161,25 +175,27 @@ def test_choosing_a_model_changes_the_model_in_use(context):
 
 
 def test_the_next_token_view_offers_the_bars_it_shows(context):
-    figure, stats, picks, note = next_token_tab.next_token_view(context, "ROMEO:", 1.0, 0, 1.0, 0.0, "final", 5,
-                                                              request=browser())
+    bars = {"prompt": "ROMEO:", "temperature": 1.0, **OFF, "stage": "final", "top": 5}
+    figure, stats, picks, note = next_token_tab.next_token_view(context, bars, request=browser())
     view = context.catalog.get("lstm").next_token("ROMEO:", 1.0)
     assert [value for _, value in picks.choices] == [int(i) for i in view.token_ids[:5]]
     assert picks.choices[0][0].endswith(f"{view.probability[0]:.0%}") and note == ""
     assert stats.startswith(f"**Entropy** {view.entropy_bits:.2f} bits")
     vocabulary = context.catalog.get("lstm").model.model_config.vocab_size
-    assert refused(next_token_tab.next_token_view, context, "ROMEO:", 1.0, 0, 1.0, 0.0, "final", vocabulary + 1,
+    assert refused(next_token_tab.next_token_view, context, {**bars, "top": vocabulary + 1},
                    request=browser()) == (f"Show between 1 and {vocabulary} tokens, the size of this model's "
                                           f"vocabulary (got {vocabulary + 1}).")
-    distribution = next_token_tab.next_token_distribution(context, "ROMEO:", 1.0, top=3, request=browser())
+    distribution = next_token_tab.next_token_distribution(context, {"prompt": "ROMEO:", "temperature": 1.0, "top": 3},
+                                                          request=browser())
     assert [t["token"] for t in distribution["tokens"]] == view.tokens[:3]
 
 
 def test_a_picked_token_must_be_one_the_model_writes(context):
-    assert refused(next_token_tab.pick_token, context, "ROMEO:", 1.0, 0, 1.0, 0.0, None, [],
+    pick = {"prompt": "ROMEO:", "temperature": 1.0, **OFF, "path": []}
+    assert refused(next_token_tab.pick_token, context, {**pick, "token_id": None},
                    request=browser()) == "Pick a token to append."
     # <unk> (id 0) is never generated, so it is not among the bars.
-    assert refused(next_token_tab.pick_token, context, "ROMEO:", 1.0, 0, 1.0, 0.0, 0, [],
+    assert refused(next_token_tab.pick_token, context, {**pick, "token_id": 0},
                    request=browser()) == "That token is not one this model can write; pick another."
     back, path, view = next_token_tab.step_back(context, "ROMEO:", [], request=browser())
     assert (back, path) == ("ROMEO:", []) and "Nothing drawn yet" in view

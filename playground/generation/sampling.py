@@ -34,8 +34,7 @@ GREEDY_GAP = 0.05  # temperatures above 0 and below this are too close to greedy
 
 # What a student sets to generate, besides the prompt and the filters; the page's sliders offer a
 # part of each range (``page``), the generation loop accepts all of it.
-TEMPERATURE = Setting("Temperature", 0.0, 5.0, page=(0.0, 2.0, GREEDY_GAP),  # no slider step lands in the gap
-                      help="0 is greedy (always the favourite); low sharpens the odds, high flattens them.")
+TEMPERATURE = Setting("Temperature", 0.0, 5.0, page=(0.0, 2.0, GREEDY_GAP))  # no slider step lands in the gap
 LENGTH = Setting("Length (tokens to generate)", 1, MAX_LENGTH, page=(10, 1000, 10),
                  rule="Length must be between {low} and {high} tokens (got {value}).")
 SEED = Setting("Random seed", 0, 2**31 - 1, page=(), help="Same seed, same text.",

@@ -22,7 +22,7 @@ import pandas as pd
 from playground.text import metrics
 from playground.errors import PlaygroundError
 from playground.generation.text_model import Sample, TextModel
-from playground.generation.sampling import SamplingSettings, check_temperatures
+from playground.generation.sampling import SEED, SamplingSettings, check_temperatures
 from playground.settings import Setting, check, require, setting
 from playground.text.tokenizers import WordTokenizer
 
@@ -113,7 +113,7 @@ class QualityDiversitySettings:
                               rule="Use between {low} and {high} references (got {value}).")
     length: int = setting(200, "Sample length (tokens)", 20, 1000, page=(20, 500, 10),
                           rule="Sample length must be between {low} and {high} tokens (got {value}).")
-    seed: int = 0
+    seed: int = setting(0, dataclasses.replace(SEED, page=None))  # the Generate tab's seed, above the sub-tabs
 
     def __post_init__(self) -> None:
         check_temperatures(self.temperatures)

@@ -12,12 +12,10 @@ from pathlib import Path
 
 import gradio as gr
 
-from playground.generation.sampling import GenerationSettings, SamplingSettings
 from playground.lab.temperatures import PROMPT_START
-from playground.settings import declared
 from playground.ui.common import AppContext, bind, control
 from playground.ui.generate import grid, measure, model_list, next_token, quality, single
-from playground.ui.generate.form import Shared
+from playground.ui.generate.form import DECLARED, Shared, filter_controls, filters_label
 
 INTRO = """
 ### 4 · Generate: let the model write
@@ -54,11 +52,10 @@ def shared_controls(context: AppContext) -> tuple[Shared, gr.Checkbox]:
     chosen, model_info = model_list.render(context)
     prompt = gr.Textbox(label="Prompt (the text the model continues)", value=PROMPT_START, elem_id="prompt")
     with gr.Row():
-        length = gr.Slider(10, 1000, value=GenerationSettings.length, step=10, label="Length (tokens to generate)")
-        seed = gr.Number(value=0, precision=0, label="Random seed", info="Same seed, same text.")
+        length, seed = control(DECLARED["length"]), control(DECLARED["seed"])
         large = gr.Checkbox(False, label="Large text (for a projector)", elem_id="large-text")
-    with gr.Accordion("Filters: top-k, top-p, min-p", open=False), gr.Row():
-        filters = [control(item) for item in declared(SamplingSettings)]
+    with gr.Accordion(filters_label(), open=False), gr.Row():
+        filters = filter_controls()
     return Shared(chosen, model_info, prompt, length, seed, filters), large
 
 
@@ -80,9 +77,7 @@ def render(context: AppContext) -> GenerateControls:
     lab.refresh(shared.chosen.input(bind(context, model_list.choose_model), shared.chosen, shared.model_info,
                                     api_name="choose_model")).then(lambda: [], None, lab.path, api_visibility="private")
     large.change(None, large, None, js=LARGE_TEXT)
-    top_k, top_p, min_p = shared.filters
-    settings = {"model": shared.chosen, "prompt": shared.prompt, "seed": shared.seed, "length": shared.length,
-                "top_k": top_k, "top_p": top_p, "min_p": min_p, "temperature": lab.temperature,
+    settings = {"model": shared.chosen, "prompt": shared.prompt, **shared.settings(), "temperature": lab.temperature,
                 "columns": grid_tab.columns}
     return GenerateControls(shared.chosen, shared.model_info, lab.path, lab.refresh, settings, grid_tab.sliders,
                             grid_tab.redraw)

@@ -7,13 +7,13 @@ from collections.abc import Callable
 import gradio as gr
 import pandas as pd
 
-from playground.generation.sampling import TEMPERATURE, GenerationSettings, SamplingSettings, parse_temperatures
+from playground.generation.sampling import GenerationSettings, parse_temperatures
 from playground.generation.text_model import Sample, TextModel
 from playground.lab import temperatures as temperature_lab
 from playground.lab.temperatures import GRID_COLUMNS, GRID_START, GRID_START_COLUMNS, GRID_TEMPERATURES, PROMPT_START
-from playground.ui.common import AppContext, bind, declared_slider, escape, gated, number, session_of, whole
+from playground.ui.common import AppContext, bind, control, declared_slider, escape, gated, number, session_of, whole
 from playground.ui.generate import model_list
-from playground.ui.generate.form import Shared, settings_of
+from playground.ui.generate.form import DECLARED, FILTERS, Shared, prompt_of, settings_from
 from playground.ui.generate.views import unknown_note
 from playground.ui.model_line import model_line
 
@@ -25,33 +25,34 @@ EMPTY = ("<p class='pg-muted'>No model to draw from yet. Train one (Train tab) o
          "then press <b>Compare temperatures</b>: one card per temperature appears here.</p>")
 TABLE_EMPTY = pd.DataFrame(columns=["model", "temperature", "text", "distinct_2", "repetition_rate",
                                     "copied_share", "mean_logprob"])
+# The web API's arguments, in the inputs' order: the temperatures as one comma-separated string
+# (the sliders write it), then the models to put side by side (empty: the model in use).
+FORM = ("prompt", "length", "temperatures", "seed", *FILTERS, "models")
 
 
-def compare_temperatures(context: AppContext, prompt: str, length: float, temperatures: str, seed: float,
-                         top_k: float, top_p: float, min_p: float, models: list | None = None,
-                         request: gr.Request = None):
-    """The same prompt and seed at several temperatures, in one batched call per model.
+def compare_temperatures(context: AppContext, form: dict, request: gr.Request = None):
+    """The same prompt and seed at several temperatures, in one batched call per model (``form``: :data:`FORM`).
 
-    ``models``: names from the Model list to put side by side (empty: the model in use).
     Returns (HTML grid, table with one row per model and temperature and its metrics, model line).
     """
-    values, settings = parse_temperatures(temperatures), settings_of(top_k, top_p, min_p)
-    length, seed = whole(length, "Length"), whole(seed, "Seed", 0)
-    session = session_of(context, request)
+    temperatures, settings = parse_temperatures(form["temperatures"]), settings_from(form)
+    session, models = session_of(context, request), form.get("models")
     chosen = session.resolve_all(models, context.catalog) if models else {"": session.current_model()}
-    return temperature_grid(context, chosen, prompt or "", values, length, seed, settings)
+    return temperature_grid(context, chosen, prompt_of(form), temperatures, settings)
 
 
-def temperature_grid(context: AppContext, chosen: dict[str, TextModel], prompt: str, values: list[float],
-                     length: int, seed: int, settings: SamplingSettings):
+def temperature_grid(context: AppContext, chosen: dict[str, TextModel], prompt: str, temperatures: list[float],
+                     settings: GenerationSettings):
     """The grid's cards (a heading per named model) and its table, for models by name ("": the one in use)."""
     sections, rows_by_model = [], {}
     for name, model in chosen.items():
         with context.store.activity.generating():
-            samples, rows = temperature_lab.grid(model, prompt, values, length, seed, settings)
+            samples, rows = temperature_lab.grid(model, prompt, temperatures, settings.length, settings.seed,
+                                                 settings)
         cards = [sample_card(prompt, sample, row, model) for sample, row in zip(samples, rows)]
         heading = f"<h4>{escape(name)}</h4>" if name else ""
-        sections.append(f"{heading}<div class='pg-grid' style='--pg-columns: {len(values)}'>{''.join(cards)}</div>")
+        sections.append(f"{heading}<div class='pg-grid' style='--pg-columns: {len(temperatures)}'>"
+                        f"{''.join(cards)}</div>")
         rows_by_model[name or model.name] = rows
     table = temperature_lab.grid_table(rows_by_model)
     grid = f"<div id='temperature-grid'>{''.join(sections)}</div>"
@@ -93,8 +94,7 @@ def first_grid(context: AppContext):
     model = context.store.default_model
     if model is None:
         return EMPTY, TABLE_EMPTY
-    grid, table, _ = temperature_grid(context, {"": model}, PROMPT_START, list(GRID_START),
-                                      GenerationSettings.length, 0, SamplingSettings())
+    grid, table, _ = temperature_grid(context, {"": model}, PROMPT_START, list(GRID_START), GenerationSettings())
     return grid, table
 
 
@@ -110,9 +110,8 @@ class GridControls:
 
 def temperature_sliders() -> list[gr.Slider]:
     """One slider per column, each starting at its column's temperature; the first columns shown."""
-    return [gr.Slider(*TEMPERATURE.page[:2], value=t, step=TEMPERATURE.page[2], label=f"Column {i + 1}",
-                      elem_classes=["grid-temperature"], elem_id=f"grid-temperature-{i + 1}",
-                      visible=i < GRID_START_COLUMNS, min_width=110)
+    return [control(DECLARED["temperature"], t, label=f"Column {i + 1}", elem_classes=["grid-temperature"],
+                    elem_id=f"grid-temperature-{i + 1}", visible=i < GRID_START_COLUMNS, min_width=110)
             for i, t in enumerate(GRID_TEMPERATURES)]
 
 
@@ -134,10 +133,10 @@ def render(context: AppContext, shared: Shared) -> GridControls:
     table = gr.Dataframe(table_shown, label="Each sample measured", interactive=False, wrap=True,
                          elem_id="grid-table")
 
-    inputs = [shared.prompt, shared.length, temperatures, shared.seed, *shared.filters, models]
+    inputs = shared.inputs(FORM, temperatures=temperatures, models=models)
     outputs = [grid, table, shared.model_info]
     sync = dict(fn=slider_temperatures, inputs=[columns, *sliders], outputs=temperatures, api_visibility="private")
-    compare = bind(context, compare_temperatures)
+    compare = bind(context, compare_temperatures, FORM)
     button.click(**sync).then(compare, inputs, outputs, api_name="compare_temperatures")
     for slider in sliders:
         slider.release(**sync).then(compare, inputs, outputs, api_visibility="private")

@@ -8,7 +8,7 @@ from playground.generation.sampling import parse_temperatures
 from playground.lab import temperatures as temperature_lab
 from playground.lab.temperatures import MEASURE_SAMPLES, MEASURE_START_SAMPLES
 from playground.ui.common import AppContext, bind, declared_slider, session_of, whole
-from playground.ui.generate.form import Shared, settings_of
+from playground.ui.generate.form import FILTERS, Shared, prompt_of, settings_from
 from playground.ui.generate.grid import START_TEMPERATURES
 
 INTRO = ("Draw several samples at each temperature and measure them, to see *where* the model starts repeating "
@@ -18,18 +18,19 @@ WAITING = ("Press **Measure** to draw the samples; a chart of each measure again
            "means appear here.")
 TABLE_EMPTY = pd.DataFrame(columns=["temperature", "distinct_1", "distinct_2", "repetition_rate", "mean_logprob",
                                     "copied_share"])
+FORM = ("prompt", "length", "temperatures", "seed", "samples", *FILTERS)  # the web API's arguments, in order
 
 
-def measure_temperatures(context: AppContext, prompt: str, length: float, temperatures: str, seed: float,
-                         samples: float, top_k: float, top_p: float, min_p: float, request: gr.Request = None):
-    """Several samples per temperature, each measured; returns (chart of means, table of means, note)."""
+def measure_temperatures(context: AppContext, form: dict, request: gr.Request = None):
+    """Several samples per temperature, each measured (``form``: :data:`FORM`); returns (chart of
+    means, table of means, note)."""
     model = session_of(context, request).current_model()
-    count, length = whole(samples, "Samples per temperature"), whole(length, "Length")
+    count, settings = whole(form.get("samples"), MEASURE_SAMPLES.label), settings_from(form)
     index = model.memorisation_index()
-    rows = temperature_lab.measure_temperatures(model, prompt or "", parse_temperatures(temperatures), length,
-                                                whole(seed, "Seed", 0), count, settings_of(top_k, top_p, min_p), index)
+    rows = temperature_lab.measure_temperatures(model, prompt_of(form), parse_temperatures(form["temperatures"]),
+                                                settings.length, settings.seed, count, settings, index)
     summary = temperature_lab.summary_by_temperature(rows)
-    note = (f"Means over {count} samples of {length} tokens per temperature. "
+    note = (f"Means over {count} samples of {settings.length} tokens per temperature. "
             "**distinct-n**: share of n-grams that are different (low = repetitive). "
             "**repeated 4-grams**: share of 4-grams already used earlier in the same sample. "
             "**mean log-prob**: how likely the model itself finds its text (0 is certain). "
@@ -46,6 +47,6 @@ def render(context: AppContext, shared: Shared) -> None:
     note = gr.Markdown(WAITING)
     chart = gr.Plot(elem_id="metrics-chart", show_label=False)
     table = gr.Dataframe(TABLE_EMPTY, label="Means per temperature", interactive=False)
-    button.click(bind(context, measure_temperatures),
-                 [shared.prompt, shared.length, temperatures, shared.seed, samples, *shared.filters],
+    button.click(bind(context, measure_temperatures, FORM), shared.inputs(FORM, temperatures=temperatures,
+                                                                          samples=samples),
                  [chart, table, note], api_name="measure_temperatures")

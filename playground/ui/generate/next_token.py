@@ -8,12 +8,11 @@ import gradio as gr
 
 from playground.figures import next_token_chart
 from playground.generation import next_token as lab
-from playground.generation.sampling import TEMPERATURE
+from playground.generation.sampling import GenerationSettings
 from playground.generation.text_model import TextModel
 from playground.lab.temperatures import PROMPT_START
-from playground.session import Session
-from playground.ui.common import AppContext, bind, escape, gated, number, session_of, whole
-from playground.ui.generate.form import Shared, settings_of
+from playground.ui.common import AppContext, bind, control, escape, gated, session_of, whole
+from playground.ui.generate.form import DECLARED, FILTERS, Shared, parameters, prompt_of, settings_from
 from playground.ui.generate.views import token_span, unknown_note
 from playground.ui.model_line import NO_MODEL
 
@@ -27,13 +26,23 @@ sampling follows the bars.
 PICK_LABEL = "Pick the next token yourself: click a bar, or a token here (with its probability now)"
 
 
-def lab_view(context: AppContext, session: Session, prompt: str, temperature, top_k, top_p, min_p):
-    model = session.current_model()
-    return model, model.next_token(prompt or "", number(temperature, "Temperature"), settings_of(top_k, top_p, min_p))
+# The forms (the web API's arguments, in the inputs' order); the picked token is the pick list's value.
+VIEW_FORM = ("prompt", "temperature", *FILTERS, "stage", "top")
+DISTRIBUTION_FORM = parameters("prompt", "temperature", *FILTERS, "top", top=lab.DEFAULT_TOP)
+DRAW_FORM = ("prompt", "temperature", "seed", *FILTERS, "path")
+PICK_FORM = ("prompt", "temperature", *FILTERS, "token_id", "path")
+HUNDRED_FORM = ("prompt", "temperature", "seed", *FILTERS, "stage", "top", "path")
 
 
-def bars_shown(top, model: TextModel) -> int:
-    return lab.check_top(whole(top, "Bars shown"), model.model.model_config.vocab_size)
+def lab_view(context: AppContext, form: dict, request) -> tuple[TextModel, GenerationSettings, lab.NextToken]:
+    """The model in use, the form's settings and every stage of the distribution after the form's prompt."""
+    model = session_of(context, request).current_model()
+    settings = settings_from(form)
+    return model, settings, model.next_token(prompt_of(form), settings.temperature, settings)
+
+
+def bars_shown(form: dict, model: TextModel) -> int:
+    return lab.check_top(whole(form.get("top", lab.DEFAULT_TOP), "Bars shown"), model.model.model_config.vocab_size)
 
 
 def lab_notes(model: TextModel, prompt: str) -> str:
@@ -43,25 +52,23 @@ def lab_notes(model: TextModel, prompt: str) -> str:
     return notes
 
 
-def next_token_view(context: AppContext, prompt: str, temperature: float, top_k: float, top_p: float, min_p: float,
-                    stage: str, top: float, request: gr.Request = None):
-    """The bars, the numbers beside them and the tokens a student can pick; ``stage`` picks the bars."""
-    model, view = lab_view(context, session_of(context, request), prompt, temperature, top_k, top_p, min_p)
-    count = bars_shown(top, model)
+def next_token_view(context: AppContext, form: dict, request: gr.Request = None):
+    """The bars, the numbers beside them and the tokens a student can pick (``form``: :data:`VIEW_FORM`;
+    its ``stage`` picks the bars)."""
+    model, _, view = lab_view(context, form, request)
+    count = bars_shown(form, model)
     picks = [(f"{lab.visible(token)}  {p:.0%}", int(i))
              for token, p, i in zip(view.tokens[:count], view.probability[:count], view.token_ids[:count])]
-    return (next_token_chart.next_token_figure(view, stage, count), lab.describe(view),
-            gr.Radio(choices=picks, value=None), lab_notes(model, prompt or ""))
+    return (next_token_chart.next_token_figure(view, form["stage"], count), lab.describe(view),
+            gr.Radio(choices=picks, value=None), lab_notes(model, prompt_of(form)))
 
 
-def next_token_distribution(context: AppContext, prompt: str = "", temperature: float = 1.0, top_k: int = 0,
-                            top_p: float = 1.0, min_p: float = 0.0, top: int = lab.DEFAULT_TOP,
-                            request: gr.Request = None) -> dict:
+def next_token_distribution(context: AppContext, form: dict, request: gr.Request = None) -> dict:
     """The model's distribution over the token after ``prompt``: the ``top`` highest-scoring tokens
     with their logit, probability at T = 1, probability of being drawn at these settings and whether
     the filters keep them; plus the entropy (bits) and effective choices of what a draw uses."""
-    model, view = lab_view(context, session_of(context, request), prompt, temperature, top_k, top_p, min_p)
-    return view.to_json(bars_shown(top, model))
+    model, _, view = lab_view(context, form, request)
+    return view.to_json(bars_shown(form, model))
 
 
 def path_view(path: list[dict]) -> str:
@@ -82,22 +89,22 @@ def append_step(model: TextModel, prompt: str, path: list[dict], token_id: int, 
     return model.append(prompt, token), steps, path_view(steps)
 
 
-def draw_one(context: AppContext, prompt: str, temperature: float, seed: float, top_k: float, top_p: float,
-             min_p: float, path: list, request: gr.Request = None):
-    """Draw the next token as generation with this seed would, and append it to the prompt."""
-    model, view = lab_view(context, session_of(context, request), prompt, temperature, top_k, top_p, min_p)
-    path = list(path or [])
-    i = lab.draw_one(view, whole(seed, "Seed", 0), len(path))
-    return append_step(model, prompt or "", path, int(view.token_ids[i]), view.probability[i],
+def draw_one(context: AppContext, form: dict, request: gr.Request = None):
+    """Draw the next token as generation with this seed would, and append it to the prompt (``form``:
+    :data:`DRAW_FORM`)."""
+    model, settings, view = lab_view(context, form, request)
+    path = list(form.get("path") or [])
+    i = lab.draw_one(view, settings.seed, len(path))
+    return append_step(model, prompt_of(form), path, int(view.token_ids[i]), view.probability[i],
                        f"drawn at T = {view.temperature:g}")
 
 
-def pick_token(context: AppContext, prompt: str, temperature: float, top_k: float, top_p: float, min_p: float,
-               token_id, path: list, request: gr.Request = None):
-    """Append the token the student picked from the bars."""
-    model, view = lab_view(context, session_of(context, request), prompt, temperature, top_k, top_p, min_p)
-    probability = view.probability_of(token_id)
-    return append_step(model, prompt or "", list(path or []), int(token_id), probability, "picked by you")
+def pick_token(context: AppContext, form: dict, request: gr.Request = None):
+    """Append the token the student picked from the bars (``form``: :data:`PICK_FORM`)."""
+    model, _, view = lab_view(context, form, request)
+    probability = view.probability_of(form.get("token_id"))
+    return append_step(model, prompt_of(form), list(form.get("path") or []), int(form["token_id"]), probability,
+                       "picked by you")
 
 
 def step_back(context: AppContext, prompt: str, path: list, request: gr.Request = None):
@@ -109,12 +116,11 @@ def step_back(context: AppContext, prompt: str, path: list, request: gr.Request 
     return last["prompt"], path, path_view(path)
 
 
-def draw_hundred(context: AppContext, prompt: str, temperature: float, seed: float, top_k: float, top_p: float,
-                 min_p: float, stage: str, top: float, path: list, request: gr.Request = None):
-    """100 draws at these settings, their shares drawn over the bars."""
-    model, view = lab_view(context, session_of(context, request), prompt, temperature, top_k, top_p, min_p)
-    counts = lab.draw_many(view, whole(seed, "Seed", 0), len(path or []))
-    return (next_token_chart.next_token_figure(view, stage, bars_shown(top, model), draws=counts),
+def draw_hundred(context: AppContext, form: dict, request: gr.Request = None):
+    """100 draws at these settings, their shares drawn over the bars (``form``: :data:`HUNDRED_FORM`)."""
+    model, settings, view = lab_view(context, form, request)
+    counts = lab.draw_many(view, settings.seed, len(form.get("path") or []))
+    return (next_token_chart.next_token_figure(view, form["stage"], bars_shown(form, model), draws=counts),
             lab.draws_note(view, counts))
 
 
@@ -140,8 +146,8 @@ class NextTokenControls:
 def render(context: AppContext, shared: Shared) -> NextTokenControls:
     gr.Markdown(INTRO)
     with gr.Row():
-        temperature = gr.Slider(*TEMPERATURE.page[:2], value=1.0, step=TEMPERATURE.page[2],
-                                label="Temperature T (0 = greedy)", elem_id="next-temperature", scale=3)
+        temperature = control(DECLARED["temperature"], label="Temperature T (0 = greedy)", elem_id="next-temperature",
+                              scale=3)
         top = gr.Slider(2, 60, value=lab.DEFAULT_TOP, step=1, label="Bars shown", scale=1)
     stage = gr.Radio(list(next_token_chart.STAGES.values()), value=next_token_chart.STAGES["final"],
                      label="Stage of the recipe", elem_id="next-stage")
@@ -159,27 +165,26 @@ def render(context: AppContext, shared: Shared) -> NextTokenControls:
     drawn = gr.HTML(path_view([]))
     path = gr.State([])
 
-    prompt, seed, filters = shared.prompt, shared.seed, shared.filters
-    inputs = [prompt, temperature, *filters, stage, top]
-    outputs = [chart, stats, picks, note]
-    steps = [prompt, path, drawn]
+    def inputs(form):
+        return shared.inputs(form, temperature=temperature, stage=stage, top=top, token_id=picks, path=path)
+
+    view, outputs = bind(context, next_token_view, VIEW_FORM), [chart, stats, picks, note]
+    steps = [shared.prompt, path, drawn]
     quiet = dict(show_progress="hidden", trigger_mode="always_last", api_visibility="private")
 
     def refresh(event, when=None):
         """Chain a redraw of the bars after ``event`` (a Gradio event's return value); with ``when``
         (a component), only if its value is true."""
         if when is None:
-            return event.then(bind(context, next_token_view), inputs, outputs, **quiet)
-        return event.then(gated(bind(context, next_token_view), len(outputs)), [when, *inputs], outputs, **quiet)
+            return event.then(view, inputs(VIEW_FORM), outputs, **quiet)
+        return event.then(gated(view, len(outputs)), [when, *inputs(VIEW_FORM)], outputs, **quiet)
 
-    for component in inputs:
-        component.change(bind(context, next_token_view), inputs, outputs, **quiet)
-    gr.api(bind(context, next_token_distribution), api_name="next_token_distribution")
-    draw_button.click(bind(context, draw_one), [prompt, temperature, seed, *filters, path], steps,
-                      api_visibility="private")
-    picks.input(bind(context, pick_token), [prompt, temperature, *filters, picks, path], steps,
-                api_visibility="private")
-    back_button.click(bind(context, step_back), [prompt, path], steps, api_visibility="private")
-    hundred_button.click(bind(context, draw_hundred), [prompt, temperature, seed, *filters, stage, top, path],
-                         [chart, note], api_visibility="private")
+    for component in inputs(VIEW_FORM):
+        component.change(view, inputs(VIEW_FORM), outputs, **quiet)
+    gr.api(bind(context, next_token_distribution, DISTRIBUTION_FORM), api_name="next_token_distribution")
+    draw_button.click(bind(context, draw_one, DRAW_FORM), inputs(DRAW_FORM), steps, api_visibility="private")
+    picks.input(bind(context, pick_token, PICK_FORM), inputs(PICK_FORM), steps, api_visibility="private")
+    back_button.click(bind(context, step_back), [shared.prompt, path], steps, api_visibility="private")
+    hundred_button.click(bind(context, draw_hundred, HUNDRED_FORM), inputs(HUNDRED_FORM), [chart, note],
+                         api_visibility="private")
     return NextTokenControls(temperature, path, refresh)

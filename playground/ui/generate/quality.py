@@ -8,7 +8,8 @@ from playground.figures import charts
 from playground.generation.sampling import parse_temperatures
 from playground.lab import temperatures as temperature_lab
 from playground.session import LATEST
-from playground.ui.common import AppContext, bind, controls, session_of, whole
+from playground.settings import from_form
+from playground.ui.common import AppContext, bind, controls, session_of
 from playground.ui.generate import model_list
 from playground.ui.generate.form import Shared
 
@@ -19,15 +20,16 @@ INTRO = (
     "temperature buys quality with diversity; a better model has a curve further up and to the right. "
     "Press **Measure quality and diversity** to draw the curves here.")
 TABLE_EMPTY = pd.DataFrame(columns=["model", "temperature", "bleu", "self_bleu", "samples", "references"])
+FORM = ("models", "samples", "references", "length", "temperatures", "seed")  # the web API's arguments, in order
 
 
-def quality_diversity(context: AppContext, models: list, samples: float, references: float, length: float,
-                      temperatures: str, seed: float, request: gr.Request = None):
-    """Quality (BLEU) against diversity (1 - self-BLEU) across temperatures, one curve per model."""
-    chosen = session_of(context, request).resolve_all(models or [], context.catalog)
+def quality_diversity(context: AppContext, form: dict, request: gr.Request = None):
+    """Quality (BLEU) against diversity (1 - self-BLEU) across temperatures, one curve per model
+    (``form``: :data:`FORM`)."""
+    chosen = session_of(context, request).resolve_all(form.get("models") or [], context.catalog)
     settings = temperature_lab.QualityDiversitySettings(
-        tuple(parse_temperatures(temperatures)), whole(samples, "Samples per temperature"),
-        whole(references, "Held-out references"), whole(length, "Sample length"), whole(seed, "Seed", 0))
+        tuple(parse_temperatures(form["temperatures"])),
+        **from_form(temperature_lab.QualityDiversitySettings, form, by_label=True))
     table = temperature_lab.compare_models(chosen, settings)
     return charts.quality_diversity_figure(table), table
 
@@ -45,5 +47,6 @@ def render(context: AppContext, shared: Shared) -> None:
     button = gr.Button("Measure quality and diversity", variant="primary", elem_id="qd")
     chart = gr.Plot(elem_id="qd-chart", show_label=False)
     table = gr.Dataframe(TABLE_EMPTY, label="Per model and temperature", interactive=False)
-    button.click(bind(context, quality_diversity), [models, samples, references, length, temperatures, shared.seed],
-                 [chart, table], api_name="quality_diversity")
+    button.click(bind(context, quality_diversity, FORM),
+                 shared.inputs(FORM, models=models, samples=samples, references=references, length=length,
+                               temperatures=temperatures), [chart, table], api_name="quality_diversity")
