@@ -63,6 +63,11 @@ def refused(call, *args, **kwargs) -> str:
 OFF = {"top_k": 0, "top_p": 1.0, "min_p": 0.0}  # the Generate tab's filters as it starts: all off
 
 
+def corpus_form(*values) -> dict:
+    """The Corpus tab's form from its values in the page's order (the web API's)."""
+    return dict(zip(corpus_tab.FORM, values))
+
+
 def copy_shipped(name: str, as_run: str) -> Path:
     """A shipped bundle copied into the workspace as a run of one's own (no owner: the local user's)."""
     target = run_store.runs_dir() / as_run
@@ -361,7 +366,8 @@ def test_the_model_tab_counts_and_draws_the_chosen_network(context):
     assert model_tab.draw_model(context, model_form("gru", units=64, layers=1), request=browser()).startswith(
         "<div class='pg-network-box'><svg")
     # A loaded corpus recounts it for its own vocabulary.
-    corpus_tab.load_corpus(context, "paste", None, make_text(3000), "", "char", 0.1, 10_000, request=browser())
+    corpus_tab.load_corpus(context, corpus_form("paste", None, make_text(3000), "", "char", 0.1, 10_000),
+                           request=browser())
     _, size = model_tab.describe_model(context, model_form("gru", units=64, layers=1), request=browser())
     assert "for your corpus's " in size
 
@@ -411,7 +417,8 @@ def run_training(context, values: dict) -> list:
 def test_the_train_tab_trains_and_streams_what_the_page_shows(context):
     from playground.ui import train_tab
 
-    corpus_tab.load_corpus(context, "paste", None, make_text(6000), "", "char", 0.1, 10_000, request=browser())
+    corpus_tab.load_corpus(context, corpus_form("paste", None, make_text(6000), "", "char", 0.1, 10_000),
+                           request=browser())
     updates = run_training(context, train_form(epochs=1, minutes=0, batch_size=8, window=16, seed=3))
     status, chart, samples, diagnostics = updates[-1]
     assert status.startswith("**Finished after") and "Samples after epoch" in samples
@@ -427,7 +434,8 @@ def test_the_train_tab_trains_and_streams_what_the_page_shows(context):
 def test_the_train_tab_refuses_before_anything_starts(context):
     assert refused(run_training, context, train_form(epochs=1)) == \
         "Load a corpus first (Corpus tab)."
-    corpus_tab.load_corpus(context, "paste", None, make_text(3000), "", "char", 0.1, 10_000, request=browser())
+    corpus_tab.load_corpus(context, corpus_form("paste", None, make_text(3000), "", "char", 0.1, 10_000),
+                           request=browser())
     assert refused(run_training, context, train_form(epochs=0, minutes=0)) == \
         "Set a number of epochs or of minutes (or both: whichever comes first)."
     assert refused(run_training, context, train_form(learning_rate=2)).startswith("Learning rate must be in (0, 1]")
@@ -446,8 +454,8 @@ def test_the_train_tab_starts_where_the_architecture_was_measured_best():
 # Corpus tab -------------------------------------------------------------------------------------------
 def test_loading_pasted_text_describes_it(context):
     text = make_text(3000)
-    summary, table, chart, preview = corpus_tab.load_corpus(context, "paste", None, text, "", "char", 0.1, 10_000,
-                                                            request=browser())
+    summary, table, chart, preview = corpus_tab.load_corpus(
+        context, corpus_form("paste", None, text, "", "char", 0.1, 10_000), request=browser())
     held_out = len(text) - int(len(text) * 0.9)
     assert summary.startswith(f"**Loaded pasted text**: {len(text):,} characters, {len(set(text))} distinct "
                               f"characters, {len(text.split()):,} words. Tokens: **characters**.")
@@ -462,21 +470,21 @@ def test_loading_pasted_text_describes_it(context):
 def test_the_corpus_form_takes_defaults_and_refuses_bad_values(context):
     text = make_text(3000)
     # A cleared box sends None: the defaults stand in.
-    corpus_tab.load_corpus(context, "paste", None, text, "", "word", None, None, None, request=browser())
+    corpus_tab.load_corpus(context, corpus_form("paste", None, text, "", "word", None, None, None), request=browser())
     choice = session_of(context, browser()).choice
     assert (choice.validation_share, choice.max_words, choice.subword_vocab) == (0.1, 10_000, 512)
-    assert refused(corpus_tab.load_corpus, context, "paste", None, text, "", "char", 0.6, 10_000,
+    assert refused(corpus_tab.load_corpus, context, corpus_form("paste", None, text, "", "char", 0.6, 10_000),
                    request=browser()) == "The validation share must be between 0 and 0.5 (got 0.6)."
-    assert refused(corpus_tab.load_corpus, context, "paste", None, text, "", "char", 0.1, 2.5,
+    assert refused(corpus_tab.load_corpus, context, corpus_form("paste", None, text, "", "char", 0.1, 2.5),
                    request=browser()) == "Word vocabulary cap must be a whole number (got 2.5)."
-    assert refused(corpus_tab.load_corpus, context, "email", None, text, "", "char", 0.1, 10_000,
+    assert refused(corpus_tab.load_corpus, context, corpus_form("email", None, text, "", "char", 0.1, 10_000),
                    request=browser()) == "Corpus source must be upload, paste or builtin (got 'email')."
     assert session_of(context, browser()).choice is choice  # a refused load keeps the corpus
 
 
 def test_a_known_random_text_names_its_floor(context):
-    summary, _, _, _ = corpus_tab.load_corpus(context, "builtin", None, "", "markov-babble", "char", 0.1, 10_000,
-                                              request=browser())
+    summary, _, _, _ = corpus_tab.load_corpus(
+        context, corpus_form("builtin", None, "", "markov-babble", "char", 0.1, 10_000), request=browser())
     assert "no model can get below" in summary and "nats/char" in summary
 
 

@@ -22,7 +22,7 @@ import pandas as pd
 from playground.text import metrics
 from playground.errors import PlaygroundError
 from playground.generation.text_model import Sample, TextModel
-from playground.generation.sampling import SEED, SamplingSettings, check_temperatures
+from playground.generation.sampling import MAX_ROWS, SEED, SamplingSettings, check_temperatures
 from playground.settings import Setting, check, require, setting
 from playground.text.tokenizers import WordTokenizer
 
@@ -118,9 +118,9 @@ class QualityDiversitySettings:
     def __post_init__(self) -> None:
         check_temperatures(self.temperatures)
         check(self)
-        if len(self.temperatures) * self.samples > 512:
-            raise PlaygroundError(
-                f"{len(self.temperatures)} temperatures x {self.samples} samples is over 512 samples; use fewer.")
+        if len(self.temperatures) * self.samples > MAX_ROWS:
+            raise PlaygroundError(f"{len(self.temperatures)} temperatures x {self.samples} samples is over "
+                                  f"{MAX_ROWS} samples; use fewer.")
 
 
 def bleu_words(text: str) -> list[str]:
