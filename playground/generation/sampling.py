@@ -170,6 +170,11 @@ def filters() -> tuple[dataclasses.Field, ...]:
     return tuple(field for field in dataclasses.fields(SamplingSettings) if "sampler" in field.metadata)
 
 
+def filter_names() -> list[str]:
+    """The filters as the page names them: top-k, top-p, min-p."""
+    return [field.name.replace("_", "-") for field in filters()]
+
+
 def filter_dtype(field: dataclasses.Field) -> tf.DType:
     """How the compiled loop receives a filter's value: whole numbers as int32, others as float32."""
     return tf.int32 if isinstance(field.default, int) else tf.float32

@@ -12,7 +12,7 @@ import inspect
 
 import gradio as gr
 
-from playground.generation.sampling import GenerationSettings, SamplingSettings
+from playground.generation.sampling import GenerationSettings, SamplingSettings, filter_names
 from playground.settings import declared, from_form
 from playground.ui.common import control
 
@@ -57,7 +57,7 @@ def filter_controls() -> list:
 
 
 def filters_label() -> str:
-    return "Filters: " + ", ".join(key.replace("_", "-") for key in FILTERS)
+    return "Filters: " + ", ".join(filter_names())
 
 
 def parameters(*names: str, **starts) -> list[inspect.Parameter]:
