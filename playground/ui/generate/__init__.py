@@ -3,7 +3,7 @@
 One module per sub-tab (``next_token``, ``grid``, ``measure``, ``quality``, ``single``), each with
 its handlers and a ``render`` that lays it out; the controls above the sub-tabs are in ``form``,
 the Model list in ``model_list``, the HTML they share in ``views``, the page's style and script in
-``style.css`` and ``script.js``. No sub-tab imports another's render.
+``style.css`` and ``script.js``. No sub-tab imports another.
 """
 
 import dataclasses

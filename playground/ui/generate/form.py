@@ -13,11 +13,13 @@ import inspect
 import gradio as gr
 
 from playground.generation.sampling import GenerationSettings, SamplingSettings, filter_names
+from playground.lab.temperatures import GRID_START
 from playground.settings import declared, from_form
 from playground.ui.common import control
 
 DECLARED = {item.key: item for item in declared(GenerationSettings)}
 FILTERS = tuple(item.key for item in declared(SamplingSettings))  # the filters' names, in declaration order
+START_TEMPERATURES = ", ".join(f"{t:.1f}" for t in GRID_START)  # the grid's and the measuring's first list
 
 
 @dataclasses.dataclass

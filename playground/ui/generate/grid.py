@@ -13,13 +13,12 @@ from playground.lab import temperatures as temperature_lab
 from playground.lab.temperatures import GRID_COLUMNS, GRID_START, GRID_START_COLUMNS, GRID_TEMPERATURES, PROMPT_START
 from playground.ui.common import AppContext, bind, control, declared_slider, escape, gated, number, session_of, whole
 from playground.ui.generate import model_list
-from playground.ui.generate.form import DECLARED, FILTERS, Shared, prompt_of, settings_from
+from playground.ui.generate.form import DECLARED, FILTERS, START_TEMPERATURES, Shared, prompt_of, settings_from
 from playground.ui.generate.views import unknown_note
 from playground.ui.model_line import model_line
 
 HELP = ("One slider per column (0 = greedy). Releasing a slider redraws the grid with the same prompt and "
         "random numbers, so only that column changes.")
-START_TEMPERATURES = ", ".join(f"{t:.1f}" for t in GRID_START)
 MAX_COLUMNS = len(GRID_TEMPERATURES)
 EMPTY = ("<p class='pg-muted'>No model to draw from yet. Train one (Train tab) or load a saved run (Runs tab), "
          "then press <b>Compare temperatures</b>: one card per temperature appears here.</p>")

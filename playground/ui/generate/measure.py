@@ -8,8 +8,7 @@ from playground.generation.sampling import parse_temperatures
 from playground.lab import temperatures as temperature_lab
 from playground.lab.temperatures import MEASURE_SAMPLES, MEASURE_START_SAMPLES
 from playground.ui.common import AppContext, bind, declared_slider, session_of, whole
-from playground.ui.generate.form import FILTERS, Shared, prompt_of, settings_from
-from playground.ui.generate.grid import START_TEMPERATURES
+from playground.ui.generate.form import FILTERS, START_TEMPERATURES, Shared, prompt_of, settings_from
 
 INTRO = ("Draw several samples at each temperature and measure them, to see *where* the model starts repeating "
          "itself (distinct-n falls, repetition rises) and where it starts making things up (its own "
