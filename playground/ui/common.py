@@ -101,7 +101,7 @@ def control(item: Declared, value=None, **options):
     (a label of its own, an ``elem_id``, ...)."""
     s = item.setting
     value = item.start if value is None else value
-    common = dict(label=label_of(item), info=s.help) | options
+    common = dict(label=label_of(item), info=s.help or None) | options
     if item.kind is bool:
         return gr.Checkbox(value, **common)
     if s.choices:
