@@ -29,10 +29,8 @@ def _add_train(commands) -> None:
     source.add_argument("--builtin", help="a built-in corpus: python-docs or markov-babble")
     train.add_argument("--arch", default="lstm", help="lstm, gru, transformer, gan or gan-naive")
     train.add_argument("--out", help="bundle directory (default: a new run under $PLAYGROUND_HOME/runs)")
-    train.add_argument("--level", choices=["char", "subword", "word"],
-                       help="tokens: char (default), subword (byte-pair encoding) or word")
-    train.add_argument("--max-words", type=int, help="word-level vocabulary cap (default 10,000)")
-    train.add_argument("--vocab", type=int, help="subword level: the BPE vocabulary size (default 512)")
+    for item in tokenizer_flags():
+        _add_setting(train, item, f"{item.help} (default {item.default:,})" if item.kind is int else item.help)
     # Every declared setting of training and of the architectures (playground.settings); left
     # unset, a setting comes from the architecture's measured defaults, then the config's own.
     for item, where in setting_flags():
@@ -52,6 +50,14 @@ def _add_setting(parser, item, help: str) -> None:
         parser.add_argument(item.flag, dest=item.name, action="store_const", const=not item.default, help=help)
     else:
         parser.add_argument(item.flag, dest=item.name, type=item.kind, help=help)
+
+
+def tokenizer_flags() -> tuple:
+    """The declared settings of how the corpus becomes tokens: --level, --max-words, --vocab."""
+    from playground.settings import declared
+    from playground.text.tokenizers import TokenizerSettings
+
+    return tuple(declared(TokenizerSettings))
 
 
 def setting_flags() -> list[tuple]:
@@ -80,22 +86,30 @@ def _add_generate(commands) -> None:
     generate.add_argument("--length", type=int, default=200, help="generated tokens")
     generate.add_argument("--temperatures", default="0.2,0.5,0.7,1.0,1.2,1.5")
     generate.add_argument("--seed", type=int, default=0)
-    generate.add_argument("--top-k", type=int, default=0)
-    generate.add_argument("--top-p", type=float, default=1.0)
-    generate.add_argument("--min-p", type=float, default=0.0)
+    _add_filters(generate)
     generate.add_argument("--json", action="store_true")
 
 
 def _add_next(commands) -> None:
+    from playground.generation.sampling import TEMPERATURE
+
     following = commands.add_parser("next", help="the model's distribution over the token after a prompt")
     following.add_argument("--model", required=True, help="bundle directory")
     following.add_argument("--prompt", default="")
-    following.add_argument("--temperature", type=float, default=1.0, help="0 (greedy) to 2")
-    following.add_argument("--top-k", type=int, default=0)
-    following.add_argument("--top-p", type=float, default=1.0)
-    following.add_argument("--min-p", type=float, default=0.0)
+    following.add_argument("--temperature", type=float, default=1.0,
+                           help=f"0 (greedy) to {TEMPERATURE.page[1]:g}")
+    _add_filters(following)
     following.add_argument("--top", type=int, default=20, help="how many of the most likely tokens to list")
     following.add_argument("--json", action="store_true")
+
+
+def _add_filters(parser) -> None:
+    """The sampling filters' flags (--top-k, --top-p, --min-p), as they are declared; left out, a filter is off."""
+    from playground.generation.sampling import SamplingSettings
+    from playground.settings import declared
+
+    for item in declared(SamplingSettings):
+        _add_setting(parser, item, item.help)
 
 
 def _sampling(args):
@@ -103,12 +117,14 @@ def _sampling(args):
     stderr for prompt symbols the model never saw."""
     from playground.runs.bundle import load_text_model
     from playground.generation.sampling import SamplingSettings
+    from playground.settings import declared
 
     model = load_text_model(args.model)
     unknown = model.unknown_in(args.prompt)
     if unknown:
         print(f"note: the model has never seen {''.join(unknown)!r}; those become <unk>", file=sys.stderr)
-    return model, SamplingSettings(top_k=args.top_k, top_p=args.top_p, min_p=args.min_p)
+    given = {item.name: getattr(args, item.name) for item in declared(SamplingSettings)}
+    return model, SamplingSettings(**{name: value for name, value in given.items() if value is not None})
 
 
 def next_token(args) -> dict:
@@ -290,6 +306,7 @@ def train(args) -> dict:
     from playground.models import architecture
     from playground.runs.training_run import TrainingRun
     from playground.settings import declared
+    from playground.text.tokenizers import TokenizerSettings
     from playground.training.config import TrainConfig, config_for
 
     source = builtin.load_builtin(args.builtin) if args.builtin else corpus.read_files(args.corpus)
@@ -303,9 +320,10 @@ def train(args) -> dict:
     options = {name: getattr(args, name) for name in model_names if getattr(args, name, None) is not None}
     mixed = {"auto": None, "on": True, "off": False}[args.mixed_precision]
     config = config_for(args.arch, {name: getattr(args, name) for name in train_names}, mixed_precision=mixed)
-    run = TrainingRun(source, args.arch, options, config, level=args.level or "char",
-                      max_words=10_000 if args.max_words is None else args.max_words,
-                      subword_vocab=512 if args.vocab is None else args.vocab, run_dir=args.out, publish=_progress)
+    tokens = TokenizerSettings(**{item.name: getattr(args, item.name) for item in tokenizer_flags()
+                                  if getattr(args, item.name) is not None})
+    run = TrainingRun(source, args.arch, options, config, level=tokens.level, max_words=tokens.max_words,
+                      subword_vocab=tokens.subword_vocab, run_dir=args.out, publish=_progress)
     result = run.execute().as_json()
     if not args.json:
         print(f"saved {result['run_dir']}: validation loss {result['val_loss']:.4f} nats/token "
@@ -348,8 +366,8 @@ def _take_settings_of(args, text: str) -> None:
         args.level = info.get("level")
     if args.max_words is None:
         args.max_words = info.get("max_words")
-    if args.vocab is None and info.get("level") == "subword":  # a subword run's vocabulary is its BPE size
-        args.vocab = info["model"].get("vocab_size")
+    if args.subword_vocab is None and info.get("level") == "subword":  # a subword run's vocabulary is its BPE size
+        args.subword_vocab = info["model"].get("vocab_size")
 
 
 def generate(args) -> dict:

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from playground.text import builtin
 from playground.text import corpus as corpus_module
 from playground.runs import store as run_store
-from playground.text.corpus import Corpus, CorpusStats
+from playground.text.corpus import Corpus, CorpusSettings, CorpusStats
 from playground.errors import PlaygroundError
 from playground.models import architecture
 from playground.training.monitor import TrainingMonitor
@@ -40,13 +40,11 @@ SAVED = "run: "  # how the Model list names a run loaded from the Runs tab
 IDENTITY = re.compile(r"^[0-9a-f]{32}$")  # what a browser keeps to be recognised again
 
 
-@dataclasses.dataclass
-class CorpusChoice:
-    corpus: Corpus
-    level: str = "char"
-    validation_share: float = corpus_module.DEFAULT_VALIDATION_SHARE
-    max_words: int = 10_000
-    subword_vocab: int = 512
+@dataclasses.dataclass(frozen=True)
+class CorpusChoice(CorpusSettings):
+    """A corpus and the settings it was chosen with (its tokens, its held-out share)."""
+
+    corpus: Corpus = dataclasses.field(kw_only=True)
 
     @functools.cached_property
     def statistics(self) -> CorpusStats:
@@ -93,13 +91,12 @@ class Session:
 
     # Corpus ---------------------------------------------------------------------------
     def load_corpus(self, source: str, files: Sequence[str] | None = None, text: str = "", name: str = "",
-                    level: str = "char", validation_share: float = corpus_module.DEFAULT_VALIDATION_SHARE,
-                    max_words: int = 10_000, subword_vocab: int = 512) -> CorpusChoice:
+                    level: str = CorpusSettings.level, validation_share: float = CorpusSettings.validation_share,
+                    max_words: int = CorpusSettings.max_words,
+                    subword_vocab: int = CorpusSettings.subword_vocab) -> CorpusChoice:
         """Replace the corpus only once the new one is known to be good."""
-        from playground.text import tokenizers
-
-        tokenizers.check_level(level)
-        corpus_module.check_validation_share(validation_share)
+        settings = CorpusSettings(level=level, max_words=max_words, subword_vocab=subword_vocab,
+                                  validation_share=validation_share)
         if source == "upload":
             loaded = corpus_module.read_files([f for f in (files or []) if f])
         elif source == "paste":
@@ -108,7 +105,7 @@ class Session:
             loaded = builtin.load_builtin(name)
         else:
             raise PlaygroundError(f"Corpus source must be upload, paste or builtin (got {source!r}).")
-        choice = CorpusChoice(loaded, level, float(validation_share), int(max_words), int(subword_vocab))
+        choice = CorpusChoice(**dataclasses.asdict(settings), corpus=loaded)
         if level == "subword":  # a vocabulary the text cannot support is said now, not when training starts
             _ = choice.vocabulary_size
         self.choice = choice

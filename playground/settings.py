@@ -206,29 +206,32 @@ def truth(value: Any) -> bool | None:
     return TRUE_WORDS.get(str(value).strip().lower())
 
 
-def convert(item: Declared, value: Any) -> Any:
-    """A form's or API caller's value as the setting's type (the range is :func:`check`'s job)."""
+def convert(item: Declared, value: Any, by_label: bool = False) -> Any:
+    """A form's or API caller's value as the setting's type (the range is :func:`check`'s job); a
+    refusal names the setting by its field name, or ``by_label``."""
+    called = item.setting.label if by_label else item.name
     if item.kind is bool:
         if truth(value) is None:
-            raise PlaygroundError(f"{item.name} must be true or false (got {value!r}).")
+            raise PlaygroundError(f"{called} must be true or false (got {value!r}).")
         return truth(value)
     if item.kind is str:
         return str(value)
-    result = number(value, item.name)
+    result = number(value, called)
     if item.kind is int:
         if result != int(result):
-            raise PlaygroundError(f"{item.name} must be a whole number (got {value!r}).")
+            raise PlaygroundError(f"{called} must be a whole number (got {value!r}).")
         return int(result)
     return result
 
 
-def from_form(config_class: type, values: dict[str, Any]) -> dict[str, Any]:
+def from_form(config_class: type, values: dict[str, Any], by_label: bool = False) -> dict[str, Any]:
     """Keyword arguments for ``config_class`` from form or API values keyed by setting key: only
     the settings it declares, converted to their types; ``None`` or an empty box (not given) is
-    left out."""
+    left out. ``by_label``: a refusal names a setting by its label (the page's words) rather than
+    by its name (the API's)."""
     options = {}
     for item in declared(config_class):
         value = values.get(item.key)
         if value is not None and not (isinstance(value, str) and not value.strip()):
-            options[item.name] = convert(item, value)
+            options[item.name] = convert(item, value, by_label)
     return options

@@ -112,3 +112,25 @@ def test_core_does_not_import_gradio():
                             cwd=Path(__file__).resolve().parent.parent)
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip().splitlines()[-1] == "False"
+
+
+def test_the_generate_tabs_sub_tabs_import_no_other_tab():
+    """A sub-tab reads what the sub-tabs share (``form``, ``views``, ``model_list``) and never another
+    sub-tab; no other tab imports the Generate tab (what two tabs show alike lives in a helper module)."""
+    ui = PACKAGE / "ui"
+    sub_tabs = {"next_token", "grid", "measure", "quality", "single"}
+    found = []
+    for path in sorted(ui.rglob("*.py")):
+        module = ".".join(path.relative_to(PACKAGE).with_suffix("").parts)
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            names = [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            if isinstance(node, ast.ImportFrom) and node.module == "playground.ui.generate":
+                names = [f"playground.ui.generate.{alias.name}" for alias in node.names]
+            for name in names:
+                target = name.removeprefix("playground.")
+                inside = module.startswith("ui.generate")
+                if (inside and module.split(".")[-1] in sub_tabs and target.split(".")[-1] in sub_tabs
+                        and target != module) or (not inside and target.startswith("ui.generate")
+                                                  and module != "ui.app"):
+                    found.append(f"{module} imports {target}")
+    assert found == []

@@ -58,41 +58,43 @@ def handlers_session(context, key):
 
 @pytest.mark.presses("#draw-one")
 def test_step_through_draws_picks_and_goes_back(server):
-    from playground.ui import generate_tab
+    from playground.ui.generate import next_token as next_token_tab
 
     context = server[1]
     request = types.SimpleNamespace(session_hash="step-through")
-    prompt, path, _ = generate_tab.draw_one(context, "ROMEO:", 0.8, 3, 0, 1.0, 0.0, [], request=request)
+    draw = {"prompt": "ROMEO:", "temperature": 0.8, "seed": 3, "top_k": 0, "top_p": 1.0, "min_p": 0.0, "path": []}
+    prompt, path, _ = next_token_tab.draw_one(context, draw, request=request)
     assert prompt.startswith("ROMEO:") and len(prompt) == len("ROMEO:") + 1
     assert path[0]["prompt"] == "ROMEO:" and 0 < path[0]["probability"] <= 1
     # The same seed and step draw the same token: generation at that seed writes it first.
-    again, _, _ = generate_tab.draw_one(context, "ROMEO:", 0.8, 3, 0, 1.0, 0.0, [], request=request)
+    again, _, _ = next_token_tab.draw_one(context, draw, request=request)
     assert again == prompt
     model = context.catalog.get("lstm")
     first = model.generate("ROMEO:", [0.8], 1, seed=3)[0].text
     assert prompt == "ROMEO:" + first
     newline = model.tokenizer.encode("\n")[0]
-    picked, path, view = generate_tab.pick_token(context, prompt, 0.8, 0, 1.0, 0.0, int(newline), path,
-                                                 request=request)
+    pick = {"prompt": prompt, "temperature": 0.8, "top_k": 0, "top_p": 1.0, "min_p": 0.0, "token_id": int(newline),
+            "path": path}
+    picked, path, view = next_token_tab.pick_token(context, pick, request=request)
     assert picked == prompt + "\n" and len(path) == 2 and "↵" in view
-    back, path, _ = generate_tab.step_back(context, picked, path, request=request)
+    back, path, _ = next_token_tab.step_back(context, picked, path, request=request)
     assert back == prompt and len(path) == 1
 
 
 def test_the_model_list_names_the_model_in_use(server):
     from playground.session import LATEST
-    from playground.ui import generate_tab
+    from playground.ui.generate import model_list
 
     context = server[1]
     request = types.SimpleNamespace(session_hash="model-in-use")
     session = handlers_session(context, "model-in-use")
-    dropdown, line = generate_tab.model_in_use(context, request=request)
+    dropdown, line = model_list.model_in_use(context, request=request)
     assert dropdown.value == "lstm" and "pretrained/lstm" in line
     # A finished run of this session's own becomes the model in use.
     gru = context.catalog.get("gru")
     session.run = types.SimpleNamespace(text_model=gru, run_dir=Path("gru-20261202"))
     session.model = gru
-    dropdown, _ = generate_tab.model_in_use(context, request=request)
+    dropdown, _ = model_list.model_in_use(context, request=request)
     assert dropdown.value == LATEST
     # A run loaded in the Runs tab is named and offered.
     session.run, session.model = None, types.SimpleNamespace(name="my-run", arch="lstm")

@@ -165,7 +165,8 @@ def test_a_new_setting_is_one_declaration():
         WithWidth(vocab_size=10, width=9)
     assert from_form(WithWidth, {"width": "4"}) == {"width": 4}
     (item,) = [i for i in declared(WithWidth) if i.name == "width"]
-    assert setup_link._declared_field("width", [item]) == setup_link.Field("width", "int", 1, 5, label="width")
+    linked = setup_link.linked("width", [item])
+    assert (linked.name, linked.kind, linked.setting.low, linked.setting.high) == ("width", int, 1, 5)
     slider = control(item)
     assert (slider.minimum, slider.maximum, slider.step, slider.value, slider.label, slider.info) == \
         (1, 5, 1, 3, "Width", "How wide.")

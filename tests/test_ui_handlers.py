@@ -21,7 +21,13 @@ from playground.runs import store as run_store
 from playground.errors import PlaygroundError
 from playground.runs.catalog import PREFIX, Catalog
 from playground.session import LATEST, SessionStore
-from playground.ui import compare_tab, corpus_tab, generate_tab, inside_tab, lessons_tab, runs_tab
+from playground.ui import compare_tab, corpus_tab, inside_tab, lessons_tab, model_line, runs_tab
+from playground.ui.generate import grid as grid_tab
+from playground.ui.generate import measure as measure_tab
+from playground.ui.generate import model_list
+from playground.ui.generate import next_token as next_token_tab
+from playground.ui.generate import quality as quality_tab
+from playground.ui.generate import single as single_tab
 from playground.ui.common import AppContext, session_of
 
 PRETRAINED = Path(__file__).resolve().parent.parent / "pretrained"
@@ -56,6 +62,14 @@ def refused(call, *args, **kwargs) -> str:
     return str(error.value)
 
 
+OFF = {"top_k": 0, "top_p": 1.0, "min_p": 0.0}  # the Generate tab's filters as it starts: all off
+
+
+def corpus_form(*values) -> dict:
+    """The Corpus tab's form from its values in the page's order (the web API's)."""
+    return dict(zip(corpus_tab.FORM, values))
+
+
 def copy_shipped(name: str, as_run: str) -> Path:
     """A shipped bundle copied into the workspace as a run of one's own (no owner: the local user's)."""
     target = run_store.runs_dir() / as_run
@@ -67,8 +81,8 @@ def copy_shipped(name: str, as_run: str) -> Path:
 @pytest.mark.presses("#compare")
 def test_the_grid_draws_one_card_per_temperature_from_the_model_in_use(context):
     model = context.catalog.get("lstm")
-    grid, table, line = generate_tab.compare_temperatures(context, "ROMEO:", 20, "0.5, 1.0", 0, 0, 1.0, 0.0,
-                                                          request=browser())
+    grid, table, line = grid_tab.compare_temperatures(
+        context, {"prompt": "ROMEO:", "length": 20, "temperatures": "0.5, 1.0", "seed": 0, **OFF}, request=browser())
     expected = model.generate("ROMEO:", [0.5, 1.0], 20, 0)
     assert grid.count("class='pg-card'") == 2 and "<h4>" not in grid
     assert "T = 0.5 · balanced: mostly likely tokens, some variety" in grid
@@ -82,8 +96,9 @@ def test_the_grid_draws_one_card_per_temperature_from_the_model_in_use(context):
 
 
 def test_the_grid_puts_chosen_models_side_by_side(context):
-    grid, table, line = generate_tab.compare_temperatures(context, "The ", 10, "0.7", 0, 0, 1.0, 0.0,
-                                                          ["lstm", "gru"], request=browser())
+    grid, table, line = grid_tab.compare_temperatures(
+        context, {"prompt": "The ", "length": 10, "temperatures": "0.7", "seed": 0, **OFF, "models": ["lstm", "gru"]},
+        request=browser())
     assert grid.count("<h4>") == 2 and grid.index("<h4>pretrained/lstm</h4>") < grid.index("<h4>pretrained/gru</h4>")
     assert table["model"].tolist() == ["pretrained/lstm", "pretrained/gru"]
     assert line == "Side by side: **pretrained/lstm**, **pretrained/gru** (each with its own tokens and loss scale)."
@@ -91,44 +106,49 @@ def test_the_grid_puts_chosen_models_side_by_side(context):
 
 def test_the_grid_sliders_give_the_first_columns_temperatures():
     sliders = (0.2, 0.5, 0.7, 1.0, 1.2, 1.5, 1.8, 2.0)
-    assert generate_tab.slider_temperatures(3, *sliders) == "0.2, 0.5, 0.7"
-    assert generate_tab.slider_temperatures(8.0, *sliders) == "0.2, 0.5, 0.7, 1, 1.2, 1.5, 1.8, 2"
-    assert refused(generate_tab.slider_temperatures, 9, *sliders) == "The grid has 1 to 8 columns (got 9)."
-    assert refused(generate_tab.slider_temperatures, 0, *sliders) == "The grid has 1 to 8 columns (got 0)."
-    assert refused(generate_tab.slider_temperatures, 2.5, *sliders) == "Columns must be a whole number (got 2.5)."
-    assert [s.visible for s in generate_tab.show_columns(2)] == [True, True] + [False] * 6
+    assert grid_tab.slider_temperatures(3, *sliders) == "0.2, 0.5, 0.7"
+    assert grid_tab.slider_temperatures(8.0, *sliders) == "0.2, 0.5, 0.7, 1, 1.2, 1.5, 1.8, 2"
+    assert refused(grid_tab.slider_temperatures, 9, *sliders) == "The grid has 1 to 8 columns (got 9)."
+    assert refused(grid_tab.slider_temperatures, 0, *sliders) == "The grid has 1 to 8 columns (got 0)."
+    assert refused(grid_tab.slider_temperatures, 2.5, *sliders) == "Columns must be a whole number (got 2.5)."
+    assert [s.visible for s in grid_tab.show_columns(2)] == [True, True] + [False] * 6
 
 
 @pytest.mark.presses("#measure")
 def test_measuring_temperatures_averages_the_samples_and_keeps_the_limit(context):
-    chart, summary, note = generate_tab.measure_temperatures(context, "The ", 20, "0.5, 1.5", 0, 2, 0, 1.0, 0.0,
-                                                             request=browser())
+    measure = {"prompt": "The ", "length": 20, "temperatures": "0.5, 1.5", "seed": 0, "samples": 2, **OFF}
+    chart, summary, note = measure_tab.measure_temperatures(context, measure, request=browser())
     assert summary["temperature"].tolist() == [0.5, 1.5]
     assert note.startswith("Means over 2 samples of 20 tokens per temperature.")
     assert "**copied**: share of 8-character n-grams found in the training text" in note
-    assert refused(generate_tab.measure_temperatures, context, "The ", 20, "1.0", 0, 65, 0, 1.0, 0.0,
+    assert refused(measure_tab.measure_temperatures, context, {**measure, "temperatures": "1.0", "samples": 65},
                    request=browser()) == "Use between 1 and 64 samples per temperature (got 65)."
-    assert refused(generate_tab.measure_temperatures, context, "The ", 20, "1.0", 0, 0, 0, 1.0, 0.0,
+    assert refused(measure_tab.measure_temperatures, context, {**measure, "temperatures": "1.0", "samples": 0},
                    request=browser()) == "Use between 1 and 64 samples per temperature (got 0)."
 
 
 def test_quality_against_diversity_refuses_what_it_cannot_measure(context):
-    assert refused(generate_tab.quality_diversity, context, ["lstm"], 1, 16, 50, "1.0", 0,
+    def form(models, samples, references, length):
+        return {"models": models, "samples": samples, "references": references, "length": length,
+                "temperatures": "1.0", "seed": 0}
+
+    assert refused(quality_tab.quality_diversity, context, form(["lstm"], 1, 16, 50),
                    request=browser()) == "Use between 2 and 256 samples per temperature (got 1)."
-    assert refused(generate_tab.quality_diversity, context, ["lstm"], 4, 600, 50, "1.0", 0,
+    assert refused(quality_tab.quality_diversity, context, form(["lstm"], 4, 600, 50),
                    request=browser()) == "Use between 1 and 512 references (got 600)."
-    assert refused(generate_tab.quality_diversity, context, ["lstm"], 4, 4, 10, "1.0", 0,
+    assert refused(quality_tab.quality_diversity, context, form(["lstm"], 4, 4, 10),
                    request=browser()) == "Sample length must be between 20 and 1000 tokens (got 10)."
-    assert refused(generate_tab.quality_diversity, context, [], 4, 4, 50, "1.0", 0,
+    assert refused(quality_tab.quality_diversity, context, form([], 4, 4, 50),
                    request=browser()) == "Choose at least one model to measure."
-    assert refused(generate_tab.quality_diversity, context, [LATEST], 4, 4, 50, "1.0", 0,
+    assert refused(quality_tab.quality_diversity, context, form([LATEST], 4, 4, 50),
                    request=browser()) == "You have no finished model of your own yet: train one first."
 
 
 @pytest.mark.presses("#qd")
 def test_quality_against_diversity_measures_each_model_at_each_temperature(context):
-    chart, table = generate_tab.quality_diversity(context, ["lstm", "gru"], 2, 2, 20, "0.5, 1.0", 0,
-                                                  request=browser())
+    chart, table = quality_tab.quality_diversity(
+        context, {"models": ["lstm", "gru"], "samples": 2, "references": 2, "length": 20,
+                  "temperatures": "0.5, 1.0", "seed": 0}, request=browser())
     assert table[["model", "temperature"]].values.tolist() == [
         ["pretrained/lstm", 0.5], ["pretrained/lstm", 1.0], ["pretrained/gru", 0.5], ["pretrained/gru", 1.0]]
     assert table["samples"].tolist() == [2] * 4 and table["references"].tolist() == [2] * 4
@@ -138,61 +158,69 @@ def test_quality_against_diversity_measures_each_model_at_each_temperature(conte
 
 def test_without_a_model_every_view_says_how_to_get_one(empty_context):
     no_model = "There is no model yet: train one (Train tab) or pick a pretrained model."
-    assert refused(generate_tab.generate, empty_context, "The ", 10, 1.0, 0, 0, 1.0, 0.0,
+    assert refused(single_tab.generate, empty_context,
+                   {"prompt": "The ", "length": 10, "temperature": 1.0, "seed": 0, **OFF},
                    request=browser()) == no_model
-    assert refused(generate_tab.compare_temperatures, empty_context, "The ", 10, "1.0", 0, 0, 1.0, 0.0,
+    assert refused(grid_tab.compare_temperatures, empty_context,
+                   {"prompt": "The ", "length": 10, "temperatures": "1.0", "seed": 0, **OFF},
                    request=browser()) == no_model
-    assert refused(generate_tab.next_token_view, empty_context, "The ", 1.0, 0, 1.0, 0.0, "final", 20,
+    assert refused(next_token_tab.next_token_view, empty_context,
+                   {"prompt": "The ", "temperature": 1.0, **OFF, "stage": "final", "top": 20},
                    request=browser()) == no_model
-    dropdown, line = generate_tab.model_in_use(empty_context, request=browser())
-    assert dropdown.value == LATEST and line == generate_tab.NO_MODEL
+    dropdown, line = model_list.model_in_use(empty_context, request=browser())
+    assert dropdown.value == LATEST and line == model_line.NO_MODEL
 
 
 @pytest.mark.presses("#generate")
 def test_one_sample_writes_after_the_prompt(context):
     model = context.catalog.get("lstm")
-    text, tokens, line = generate_tab.generate(context, "ROMEO:", 15, 0.8, 3, 0, 1.0, 0.0, request=browser())
+    text, tokens, line = single_tab.generate(
+        context, {"prompt": "ROMEO:", "length": 15, "temperature": 0.8, "seed": 3, **OFF}, request=browser())
     assert text == "ROMEO:" + model.generate("ROMEO:", [0.8], 15, 3)[0].text
     assert tokens.count("class='pg-token'") == 15 and line.startswith("Using **pretrained/lstm**")
-    assert refused(generate_tab.generate, context, "The ", 10, "hot", 0, 0, 1.0, 0.0,
+    one = {"prompt": "The ", "length": 10, "temperature": 1.0, "seed": 0, **OFF}
+    assert refused(single_tab.generate, context, {**one, "temperature": "hot"},
                    request=browser()) == "Temperature must be a number (got 'hot')."
-    assert refused(generate_tab.generate, context, "The ", 10, 1.0, 0, 0, 0.0, 0.0,
+    assert refused(single_tab.generate, context, {**one, "top_p": 0.0},
                    request=browser()) == "top-p must be in (0, 1], 1 for off (got 0.0)."
-    probabilities = generate_tab.token_probabilities(context, "ROMEO:", 6, 0.8, 3, request=browser())
+    probabilities = single_tab.token_probabilities(
+        context, {"prompt": "ROMEO:", "length": 6, "temperature": 0.8, "seed": 3}, request=browser())
     assert [p["token"] for p in probabilities] == model.generate("ROMEO:", [0.8], 6, 3)[0].tokens
 
 
 def test_choosing_a_model_changes_the_model_in_use(context):
-    assert generate_tab.choose_model(context, "gru", request=browser()).startswith("Using **pretrained/gru** (gru, ")
-    dropdown, line = generate_tab.model_in_use(context, request=browser())
+    assert model_list.choose_model(context, "gru", request=browser()).startswith("Using **pretrained/gru** (gru, ")
+    dropdown, line = model_list.model_in_use(context, request=browser())
     assert dropdown.value == "gru" and dropdown.choices[0] == (LATEST, LATEST) and "pretrained/gru" in line
-    assert refused(generate_tab.choose_model, context, "nope", request=browser()) == \
+    assert refused(model_list.choose_model, context, "nope", request=browser()) == \
         "No pretrained model called 'nope'."
 
 
 def test_the_next_token_view_offers_the_bars_it_shows(context):
-    figure, stats, picks, note = generate_tab.next_token_view(context, "ROMEO:", 1.0, 0, 1.0, 0.0, "final", 5,
-                                                              request=browser())
+    bars = {"prompt": "ROMEO:", "temperature": 1.0, **OFF, "stage": "final", "top": 5}
+    figure, stats, picks, note = next_token_tab.next_token_view(context, bars, request=browser())
     view = context.catalog.get("lstm").next_token("ROMEO:", 1.0)
     assert [value for _, value in picks.choices] == [int(i) for i in view.token_ids[:5]]
     assert picks.choices[0][0].endswith(f"{view.probability[0]:.0%}") and note == ""
     assert stats.startswith(f"**Entropy** {view.entropy_bits:.2f} bits")
     vocabulary = context.catalog.get("lstm").model.model_config.vocab_size
-    assert refused(generate_tab.next_token_view, context, "ROMEO:", 1.0, 0, 1.0, 0.0, "final", vocabulary + 1,
+    assert refused(next_token_tab.next_token_view, context, {**bars, "top": vocabulary + 1},
                    request=browser()) == (f"Show between 1 and {vocabulary} tokens, the size of this model's "
                                           f"vocabulary (got {vocabulary + 1}).")
-    distribution = generate_tab.next_token_distribution(context, "ROMEO:", 1.0, top=3, request=browser())
+    distribution = next_token_tab.next_token_distribution(context, {"prompt": "ROMEO:", "temperature": 1.0, "top": 3},
+                                                          request=browser())
     assert [t["token"] for t in distribution["tokens"]] == view.tokens[:3]
 
 
 @pytest.mark.presses("#step-back")
 def test_a_picked_token_must_be_one_the_model_writes(context):
-    assert refused(generate_tab.pick_token, context, "ROMEO:", 1.0, 0, 1.0, 0.0, None, [],
+    pick = {"prompt": "ROMEO:", "temperature": 1.0, **OFF, "path": []}
+    assert refused(next_token_tab.pick_token, context, {**pick, "token_id": None},
                    request=browser()) == "Pick a token to append."
     # <unk> (id 0) is never generated, so it is not among the bars.
-    assert refused(generate_tab.pick_token, context, "ROMEO:", 1.0, 0, 1.0, 0.0, 0, [],
+    assert refused(next_token_tab.pick_token, context, {**pick, "token_id": 0},
                    request=browser()) == "That token is not one this model can write; pick another."
-    back, path, view = generate_tab.step_back(context, "ROMEO:", [], request=browser())
+    back, path, view = next_token_tab.step_back(context, "ROMEO:", [], request=browser())
     assert (back, path) == ("ROMEO:", []) and "Nothing drawn yet" in view
 
 
@@ -200,8 +228,9 @@ def test_a_picked_token_must_be_one_the_model_writes(context):
 def test_a_hundred_draws_are_counted_over_the_bars(context):
     from playground.generation import next_token
 
-    figure, note = generate_tab.draw_hundred(context, "ROMEO:\nWhat ", 1.0, 3, 0, 1.0, 0.0, "final", 5, [],
-                                             request=browser())
+    hundred = {"prompt": "ROMEO:\nWhat ", "temperature": 1.0, "seed": 3, **OFF, "stage": "final", "top": 5,
+               "path": []}
+    figure, note = next_token_tab.draw_hundred(context, hundred, request=browser())
     # The same draws generation would make at this seed: the next token's first hundred.
     view = context.catalog.get("lstm").next_token("ROMEO:\nWhat ", 1.0)
     counts = next_token.draw_many(view, 3, 0)
@@ -209,21 +238,21 @@ def test_a_hundred_draws_are_counted_over_the_bars(context):
     assert note.startswith("**100 draws:** `")
     assert note.endswith("Sampling follows the bars; more draws, a closer match.")
     assert "share of 100 draws" in [trace.name for trace in figure.data]
-    assert refused(generate_tab.draw_hundred, context, "ROMEO:", 1.0, "x", 0, 1.0, 0.0, "final", 5, [],
-                   request=browser()) == "Seed must be a number (got 'x')."
+    assert refused(next_token_tab.draw_hundred, context, {**hundred, "prompt": "ROMEO:", "seed": "x"},
+                   request=browser()) == "Random seed must be a number (got 'x')."
 
 
 def test_the_model_line_says_what_a_model_is():
     naive = types.SimpleNamespace(name="<noise>", arch="gan-naive", level="char", validation_loss=None,
                                   ignores_prompt=True, model=types.SimpleNamespace(count_params=lambda: 1234))
-    assert generate_tab.model_line(naive) == (
+    assert model_line.model_line(naive) == (
         "Using **&lt;noise&gt;** (gan-naive, 1,234 parameters, char level). "
         "It writes from noise and ignores the prompt: that is part of why it fails.")
     words = types.SimpleNamespace(name="w", arch="lstm", level="word", validation_loss=4.25, ignores_prompt=False,
                                   model=types.SimpleNamespace(count_params=lambda: 10))
-    assert generate_tab.model_line(words) == \
+    assert model_line.model_line(words) == \
         "Using **w** (lstm, 10 parameters, word level, validation loss 4.250 nats/word)."
-    assert generate_tab.in_use_line(None) == generate_tab.NO_MODEL
+    assert model_line.in_use_line(None) == model_line.NO_MODEL
 
 
 # Runs tab ---------------------------------------------------------------------------------------------
@@ -289,11 +318,11 @@ def test_loading_a_run_makes_it_the_model_in_use(context):
     copy_shipped("gan", "my-gan")
     assert runs_tab.load_run(context, "my-gan", request=browser()) == \
         "Loaded **my-gan** (gan): the Generate tab now uses it."
-    dropdown, line = generate_tab.model_in_use(context, request=browser())
+    dropdown, line = model_list.model_in_use(context, request=browser())
     assert dropdown.value == "run: my-gan" and line.startswith("Using **my-gan** (gan, ")
     assert runs_tab.load_run(context, "pretrained/gru", request=browser()) == \
         "Loaded **pretrained/gru** (gru): the Generate tab now uses it."
-    assert generate_tab.model_in_use(context, request=browser())[0].value == "gru"
+    assert model_list.model_in_use(context, request=browser())[0].value == "gru"
     assert refused(runs_tab.load_run, context, "nothing", request=browser()) == \
         "There is no saved run called 'nothing'."
 
@@ -406,7 +435,8 @@ def test_the_model_tab_counts_and_draws_the_chosen_network(context):
     assert model_tab.draw_model(context, model_form("gru", units=64, layers=1), request=browser()).startswith(
         "<div class='pg-network-box'><svg")
     # A loaded corpus recounts it for its own vocabulary.
-    corpus_tab.load_corpus(context, "paste", None, make_text(3000), "", "char", 0.1, 10_000, request=browser())
+    corpus_tab.load_corpus(context, corpus_form("paste", None, make_text(3000), "", "char", 0.1, 10_000),
+                           request=browser())
     _, size = model_tab.describe_model(context, model_form("gru", units=64, layers=1), request=browser())
     assert "for your corpus's " in size
 
@@ -457,7 +487,8 @@ def run_training(context, values: dict) -> list:
 def test_the_train_tab_trains_and_streams_what_the_page_shows(context):
     from playground.ui import train_tab
 
-    corpus_tab.load_corpus(context, "paste", None, make_text(6000), "", "char", 0.1, 10_000, request=browser())
+    corpus_tab.load_corpus(context, corpus_form("paste", None, make_text(6000), "", "char", 0.1, 10_000),
+                           request=browser())
     updates = run_training(context, train_form(epochs=1, minutes=0, batch_size=8, window=16, seed=3))
     status, chart, samples, diagnostics = updates[-1]
     assert status.startswith("**Finished after") and "Samples after epoch" in samples
@@ -473,7 +504,8 @@ def test_the_train_tab_trains_and_streams_what_the_page_shows(context):
 def test_the_train_tab_refuses_before_anything_starts(context):
     assert refused(run_training, context, train_form(epochs=1)) == \
         "Load a corpus first (Corpus tab)."
-    corpus_tab.load_corpus(context, "paste", None, make_text(3000), "", "char", 0.1, 10_000, request=browser())
+    corpus_tab.load_corpus(context, corpus_form("paste", None, make_text(3000), "", "char", 0.1, 10_000),
+                           request=browser())
     assert refused(run_training, context, train_form(epochs=0, minutes=0)) == \
         "Set a number of epochs or of minutes (or both: whichever comes first)."
     assert refused(run_training, context, train_form(learning_rate=2)).startswith("Learning rate must be in (0, 1]")
@@ -493,8 +525,8 @@ def test_the_train_tab_starts_where_the_architecture_was_measured_best():
 @pytest.mark.presses("#load-corpus")
 def test_loading_pasted_text_describes_it(context):
     text = make_text(3000)
-    summary, table, chart, preview = corpus_tab.load_corpus(context, "paste", None, text, "", "char", 0.1, 10_000,
-                                                            request=browser())
+    summary, table, chart, preview = corpus_tab.load_corpus(
+        context, corpus_form("paste", None, text, "", "char", 0.1, 10_000), request=browser())
     held_out = len(text) - int(len(text) * 0.9)
     assert summary.startswith(f"**Loaded pasted text**: {len(text):,} characters, {len(set(text))} distinct "
                               f"characters, {len(text.split()):,} words. Tokens: **characters**.")
@@ -509,21 +541,21 @@ def test_loading_pasted_text_describes_it(context):
 def test_the_corpus_form_takes_defaults_and_refuses_bad_values(context):
     text = make_text(3000)
     # A cleared box sends None: the defaults stand in.
-    corpus_tab.load_corpus(context, "paste", None, text, "", "word", None, None, None, request=browser())
+    corpus_tab.load_corpus(context, corpus_form("paste", None, text, "", "word", None, None, None), request=browser())
     choice = session_of(context, browser()).choice
     assert (choice.validation_share, choice.max_words, choice.subword_vocab) == (0.1, 10_000, 512)
-    assert refused(corpus_tab.load_corpus, context, "paste", None, text, "", "char", 0.6, 10_000,
+    assert refused(corpus_tab.load_corpus, context, corpus_form("paste", None, text, "", "char", 0.6, 10_000),
                    request=browser()) == "The validation share must be between 0 and 0.5 (got 0.6)."
-    assert refused(corpus_tab.load_corpus, context, "paste", None, text, "", "char", 0.1, 2.5,
+    assert refused(corpus_tab.load_corpus, context, corpus_form("paste", None, text, "", "char", 0.1, 2.5),
                    request=browser()) == "Word vocabulary cap must be a whole number (got 2.5)."
-    assert refused(corpus_tab.load_corpus, context, "email", None, text, "", "char", 0.1, 10_000,
+    assert refused(corpus_tab.load_corpus, context, corpus_form("email", None, text, "", "char", 0.1, 10_000),
                    request=browser()) == "Corpus source must be upload, paste or builtin (got 'email')."
     assert session_of(context, browser()).choice is choice  # a refused load keeps the corpus
 
 
 def test_a_known_random_text_names_its_floor(context):
-    summary, _, _, _ = corpus_tab.load_corpus(context, "builtin", None, "", "markov-babble", "char", 0.1, 10_000,
-                                              request=browser())
+    summary, _, _, _ = corpus_tab.load_corpus(
+        context, corpus_form("builtin", None, "", "markov-babble", "char", 0.1, 10_000), request=browser())
     assert "no model can get below" in summary and "nats/char" in summary
 
 
@@ -542,10 +574,10 @@ def test_looking_inside_the_model_in_use(context):
 
 def test_the_inside_tab_names_the_model_and_shows_the_discriminator_for_a_gan(context, empty_context):
     line, section = inside_tab.model_in_use(empty_context, request=browser())
-    assert line == generate_tab.NO_MODEL and section.visible is False
+    assert line == model_line.NO_MODEL and section.visible is False
     assert refused(inside_tab.look_inside, empty_context, "The", request=browser()) == \
         "There is no model yet: train one (Train tab) or pick a pretrained model."
-    generate_tab.choose_model(context, "gan", request=browser())
+    model_list.choose_model(context, "gan", request=browser())
     line, section = inside_tab.model_in_use(context, request=browser())
     assert line.startswith("Using **pretrained/gan** (gan, ") and section.visible is True
 
@@ -563,7 +595,7 @@ def test_the_discriminator_scores_held_out_text_and_samples(context):
 
     assert refused(inside_tab.discriminator_scores, context, request=browser()) == \
         "Only a GAN has a discriminator: choose the GAN (or a GAN run) in the Generate tab."
-    generate_tab.choose_model(context, "gan", request=browser())
+    model_list.choose_model(context, "gan", request=browser())
     verdict, table = inside_tab.discriminator_scores(context, request=browser())
     # The shipped GAN kept no discriminator: a fresh one is trained, and the sentence says so.
     assert verdict.startswith(f"A fresh discriminator of the GAN's design, trained {critic.FRESH_STEPS} steps here "

@@ -6,12 +6,13 @@ import numpy as np
 import plotly.graph_objects as go
 
 from playground.generation.next_token import NextToken, visible
+from playground.generation.sampling import filter_names
 
 STAGES = {
     "logits": "1 · raw scores (logits)",
     "scaled": "2 · scores ÷ T",
     "tempered": "3 · softmax at T",
-    "final": "4 · after top-k / top-p / min-p",
+    "final": "4 · after " + " / ".join(filter_names()),
 }
 KEPT, CUT, DRAWN, BELIEF = "#3b6fd4", "#c8c8c8", "rgba(240, 130, 20, 0.75)", "#222222"
 

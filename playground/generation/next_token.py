@@ -18,10 +18,9 @@ import numpy as np
 import tensorflow as tf
 
 from playground.errors import PlaygroundError
-from playground.generation.sampling import (CombinedSampler, Sampler, SamplingSettings, check_temperatures,
+from playground.generation.sampling import (TEMPERATURE, Sampler, SamplingSettings, check_temperatures,
                                            forbidden_penalty, step_uniforms)
 
-MAX_TEMPERATURE = 2.0
 DEFAULT_TOP = 20
 DRAWS = 100
 VISIBLE = {"\n": "↵", " ": "·", "\t": "→", "\r": "␍"}
@@ -33,14 +32,16 @@ def visible(token: str) -> str:
 
 
 def check_lab_temperature(temperature) -> float:
-    """The lab's slider runs from 0 (greedy) to 2; the API and CLI get the same rule."""
+    """The view's bars are drawn for the temperatures the page's sliders offer (0, greedy, to 2:
+    :data:`TEMPERATURE`'s page range); the API and CLI get the same rule."""
+    low, high = TEMPERATURE.page[:2]
     try:
         value = float(temperature)
     except (TypeError, ValueError):
-        raise PlaygroundError(f"Temperature must be a number from 0 to {MAX_TEMPERATURE:g} (got {temperature!r}).") \
+        raise PlaygroundError(f"Temperature must be a number from {low:g} to {high:g} (got {temperature!r}).") \
             from None
-    if math.isnan(value) or not 0 <= value <= MAX_TEMPERATURE:
-        raise PlaygroundError(f"Temperature must be a number from 0 (greedy) to {MAX_TEMPERATURE:g} (got {value}).")
+    if math.isnan(value) or not low <= value <= high:
+        raise PlaygroundError(f"Temperature must be a number from {low:g} (greedy) to {high:g} (got {value}).")
     return check_temperatures([value])[0]
 
 
@@ -122,7 +123,7 @@ def distribution(logits: np.ndarray, token_texts: list[str], temperature: float,
     vocab = len(logits)
     z = tf.cast(logits, tf.float32)[None, :] + forbidden_penalty(vocab, forbid)  # (1, V)
     t = tf.constant([temperature], tf.float32)
-    sampler = CombinedSampler(settings.top_k, settings.top_p, settings.min_p)
+    sampler = settings.sampler()
     tempered = sampler.compute_probabilities(z, t)  # (1, V)
     if temperature > 0:
         kept = sampler.keep(tempered)

@@ -23,12 +23,22 @@ import tensorflow as tf
 
 from playground.errors import PlaygroundError
 from playground.models.base import LanguageModel
-from playground.settings import check, setting
+from playground.settings import Setting, check, require, setting
 
 MAX_LENGTH = 5000
 MAX_PROMPT = 10_000
 MAX_ROWS = 512
+MAX_TEMPERATURES = 16  # in one call
 TOP_ALTERNATIVES = 5
+GREEDY_GAP = 0.05  # temperatures above 0 and below this are too close to greedy to mean anything else
+
+# What a student sets to generate, besides the prompt and the filters; the page's sliders offer a
+# part of each range (``page``), the generation loop accepts all of it.
+TEMPERATURE = Setting("Temperature", 0.0, 5.0, page=(0.0, 2.0, GREEDY_GAP))  # no slider step lands in the gap
+LENGTH = Setting("Length (tokens to generate)", 1, MAX_LENGTH, page=(10, 1000, 10),
+                 rule="Length must be between {low} and {high} tokens (got {value}).")
+SEED = Setting("Random seed", 0, 2**31 - 1, page=(), help="Same seed, same text.",
+               rule="The seed must be a whole number from 0 to 2,147,483,647 (got {value}).")
 
 
 class Sampler:
@@ -109,49 +119,97 @@ class MinPSampler(Sampler):
 
 
 class CombinedSampler(Sampler):
-    """Top-k, top-p and min-p together; a token must pass all three."""
+    """Every declared filter together (:func:`filters`): a token must pass them all."""
 
-    def __init__(self, top_k, top_p, min_p):
-        self.parts = (TopKSampler(top_k), TopPSampler(top_p), MinPSampler(min_p))
+    def __init__(self, *values):
+        """``values``: one per filter, in :class:`SamplingSettings`' order (numbers, or tensors in the loop)."""
+        self.parts = tuple(field.metadata["sampler"](value) for field, value in zip(filters(), values, strict=True))
 
     def keep(self, probabilities):
         masks = [part.keep(probabilities) for part in self.parts]
         return tf.reduce_all(tf.stack(masks), axis=0)
 
 
+def sampling_filter(sampler: type[Sampler], default: float, label: str, low: float, high: float, **details):
+    """A field of :class:`SamplingSettings` declared with its setting (:func:`playground.settings.setting`)
+    and the :class:`Sampler` its value builds. The generation loop, the next-token view, the command
+    line, the page, the web API and links read the filters from these fields: a new filter is its
+    ``Sampler`` (its ``keep`` mask) and one such field."""
+    declared_ = setting(default, label, low, high, **details)
+    return dataclasses.field(default=default, metadata={**declared_.metadata, "sampler": sampler})
+
+
 @dataclasses.dataclass(frozen=True)
 class SamplingSettings:
     """What the student chose. ``top_k`` 0, ``top_p`` 1 and ``min_p`` 0 switch a filter off."""
 
-    top_k: int = setting(0, "top-k (0 = off)", 0, 1_000_000, page=(0, 1_000_000),
-                         rule="top-k must be a whole number from 0 (off) to 1,000,000 (got {raw}).",
-                         help="Only the k most likely tokens can be drawn.")
-    top_p: float = setting(1.0, "top-p (1 = off)", 0.0, 1.0, open_low=True, page=(0.05, 1.0, 0.05),
-                           rule="top-p must be in (0, 1], 1 for off (got {raw}).",
-                           help="Only the most likely tokens that together hold p of the probability.")
-    min_p: float = setting(0.0, "min-p (0 = off)", 0.0, 1.0, open_high=True, page=(0.0, 0.5, 0.01),
-                           rule="min-p must be in [0, 1), 0 for off (got {raw}).",
-                           help="Only tokens at least this share as likely as the favourite.")
+    top_k: int = sampling_filter(TopKSampler, 0, "top-k (0 = off)", 0, 1_000_000, page=(0, 1_000_000),
+                                 rule="top-k must be a whole number from 0 (off) to 1,000,000 (got {raw}).",
+                                 help="Only the k most likely tokens can be drawn.")
+    top_p: float = sampling_filter(TopPSampler, 1.0, "top-p (1 = off)", 0.0, 1.0, open_low=True,
+                                   page=(0.05, 1.0, 0.05), rule="top-p must be in (0, 1], 1 for off (got {raw}).",
+                                   help="Only the most likely tokens that together hold p of the probability.")
+    min_p: float = sampling_filter(MinPSampler, 0.0, "min-p (0 = off)", 0.0, 1.0, open_high=True,
+                                   page=(0.0, 0.5, 0.01), rule="min-p must be in [0, 1), 0 for off (got {raw}).",
+                                   help="Only tokens at least this share as likely as the favourite.")
     greedy: bool = False
 
     def __post_init__(self) -> None:
         check(self)
 
+    def filter_values(self) -> tuple:
+        """Each filter's value, in declaration order."""
+        return tuple(getattr(self, field.name) for field in filters())
+
+    def sampler(self) -> CombinedSampler:
+        return CombinedSampler(*self.filter_values())
+
+
+def filters() -> tuple[dataclasses.Field, ...]:
+    """The sampling filters: the fields of :class:`SamplingSettings` that name a sampler, in order."""
+    return tuple(field for field in dataclasses.fields(SamplingSettings) if "sampler" in field.metadata)
+
+
+def filter_names() -> list[str]:
+    """The filters as the page names them: top-k, top-p, min-p."""
+    return [field.name.replace("_", "-") for field in filters()]
+
+
+def filter_dtype(field: dataclasses.Field) -> tf.DType:
+    """How the compiled loop receives a filter's value: whole numbers as int32, others as float32."""
+    return tf.int32 if isinstance(field.default, int) else tf.float32
+
+
+@dataclasses.dataclass(frozen=True)
+class GenerationSettings(SamplingSettings):
+    """Everything a student sets to generate but the prompt, each setting declared once: the
+    filters, how many tokens, how hot and which random numbers. The Generate tab's controls,
+    its handlers, the web API and links read these declarations."""
+
+    length: int = setting(300, LENGTH)
+    temperature: float = setting(1.0, TEMPERATURE)
+    seed: int = setting(0, SEED)
+
+    def __post_init__(self) -> None:
+        check_temperatures([self.temperature])  # the greedy gap and its own sentences, before the range
+        super().__post_init__()
+
 
 def check_temperatures(temperatures: Sequence[float]) -> list[float]:
+    """Temperatures the generation loop accepts (:data:`TEMPERATURE`): 0 (greedy), or from 0.05 up."""
     values = [float(t) for t in temperatures]
     if not values:
         raise PlaygroundError("Give at least one temperature.")
-    if len(values) > 16:
-        raise PlaygroundError(f"At most 16 temperatures at once (got {len(values)}).")
+    if len(values) > MAX_TEMPERATURES:
+        raise PlaygroundError(f"At most {MAX_TEMPERATURES} temperatures at once (got {len(values)}).")
     for t in values:
-        if math.isnan(t) or math.isinf(t) or t < 0:
+        if math.isnan(t) or math.isinf(t) or t < TEMPERATURE.low:
             raise PlaygroundError(f"Temperature must be a number >= 0 (0 means greedy); got {t}.")
-        if 0 < t < 0.05:
-            raise PlaygroundError(
-                f"Temperatures between 0 and 0.05 are too close to greedy; use 0 for greedy (got {t}).")
-        if t > 5:
-            raise PlaygroundError(f"Temperature {t} is far too high to be useful; use at most 5.")
+        if 0 < t < GREEDY_GAP:
+            raise PlaygroundError(f"Temperatures between 0 and {GREEDY_GAP:g} are too close to greedy; use 0 for "
+                                  f"greedy (got {t}).")
+        if t > TEMPERATURE.high:
+            raise PlaygroundError(f"Temperature {t} is far too high to be useful; use at most {TEMPERATURE.high:g}.")
     return values
 
 
@@ -207,15 +265,13 @@ class GenerationLoop:
                 tf.TensorSpec([None], tf.int32),  # which random stream each row uses
                 tf.TensorSpec([], tf.int32),  # seed
                 tf.TensorSpec([], tf.int32),  # length
-                tf.TensorSpec([], tf.int32),  # top-k
-                tf.TensorSpec([], tf.float32),  # top-p
-                tf.TensorSpec([], tf.float32),  # min-p
                 tf.TensorSpec([], tf.bool),  # greedy
+                tuple(tf.TensorSpec([], filter_dtype(field)) for field in filters()),  # each filter's value
             ],
         )
 
-    def _generate(self, prompt, temperature, stream, seed, length, top_k, top_p, min_p, greedy):
-        sampler = CombinedSampler(top_k, top_p, min_p)
+    def _generate(self, prompt, temperature, stream, seed, length, greedy, filter_values):
+        sampler = CombinedSampler(*filter_values)
         temperature = tf.where(greedy, tf.zeros_like(temperature), temperature)
         streams = tf.reduce_max(stream) + 1
         # Every row continues the same prompt: read it once and copy the result to each row, so a
@@ -252,8 +308,7 @@ class GenerationLoop:
         samples_per_temperature: int = 1,
     ) -> GeneratedBatch:
         temperatures = check_temperatures(temperatures)
-        if not 1 <= int(length) <= MAX_LENGTH:
-            raise PlaygroundError(f"Length must be between 1 and {MAX_LENGTH} tokens (got {length}).")
+        require("length", length, LENGTH, int)
         rows = len(temperatures) * samples_per_temperature
         if not 1 <= rows <= MAX_ROWS:
             raise PlaygroundError(f"At most {MAX_ROWS} samples in one call (asked for {rows}).")
@@ -265,9 +320,9 @@ class GenerationLoop:
         row_stream = np.tile(np.arange(samples_per_temperature, dtype=np.int32), len(temperatures))
         prompt = np.asarray(prompt_ids, np.int32)[None, :]
         outputs = self._loop(
-            prompt, row_temperature, row_stream, np.int32(seed % (2**31)), np.int32(length),
-            np.int32(settings.top_k), np.float32(settings.top_p), np.float32(settings.min_p),
-            np.bool_(settings.greedy),
+            prompt, row_temperature, row_stream, np.int32(seed % (2**31)), np.int32(length), np.bool_(settings.greedy),
+            tuple(np.asarray(value, filter_dtype(field).as_numpy_dtype)
+                  for field, value in zip(filters(), settings.filter_values())),
         )
         token_ids, logprob, chosen, top_ids, top_probabilities = (o.numpy() for o in outputs)
         return GeneratedBatch(row_temperature, row_stream, token_ids, logprob, chosen, top_ids, top_probabilities)

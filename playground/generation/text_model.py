@@ -17,7 +17,7 @@ import tensorflow as tf
 from playground.text import baselines
 from playground.generation import next_token
 from playground.text import tokenizers
-from playground.text.corpus import Corpus
+from playground.text.corpus import DEFAULT_VALIDATION_SHARE, Corpus
 from playground.generation.evaluation import bits, bits_per_character, characters_per_token
 from playground.models import architecture
 from playground.models.base import LanguageModel
@@ -65,7 +65,7 @@ class TextModel:
             self._corpus_text = self._read_corpus()
         if self._corpus_text is None:
             return None
-        share = float(self.info.get("train", {}).get("validation_share", 0.1))
+        share = float(self.info.get("train", {}).get("validation_share", DEFAULT_VALIDATION_SHARE))
         return Corpus(self.name, self._corpus_text).split(share)
 
     def memorisation_index(self):

@@ -22,7 +22,7 @@ import pandas as pd
 from playground.text import metrics
 from playground.errors import PlaygroundError
 from playground.generation.text_model import Sample, TextModel
-from playground.generation.sampling import SamplingSettings, check_temperatures
+from playground.generation.sampling import MAX_ROWS, SEED, SamplingSettings, check_temperatures
 from playground.settings import Setting, check, require, setting
 from playground.text.tokenizers import WordTokenizer
 
@@ -34,7 +34,7 @@ memorisation_index = metrics.memorisation_index
 GRID_TEMPERATURES = (0.2, 0.5, 0.7, 1.0, 1.2, 1.5, 1.8, 2.0)  # the columns' first temperatures
 GRID_START_COLUMNS = 6  # columns shown before a student adds any
 GRID_START = GRID_TEMPERATURES[:GRID_START_COLUMNS]
-PROMPT_START, LENGTH_START = "The ", 300  # what the Generate tab starts with
+PROMPT_START = "The "  # what the Generate tab starts with
 GRID_COLUMNS = Setting("Columns", 1, len(GRID_TEMPERATURES), page=(1, len(GRID_TEMPERATURES), 1),
                        rule="The grid has {low} to {high} columns (got {value}).")
 MEASURE_SAMPLES = Setting("Samples per temperature", 1, 64, page=(1, 64, 1),
@@ -113,14 +113,14 @@ class QualityDiversitySettings:
                               rule="Use between {low} and {high} references (got {value}).")
     length: int = setting(200, "Sample length (tokens)", 20, 1000, page=(20, 500, 10),
                           rule="Sample length must be between {low} and {high} tokens (got {value}).")
-    seed: int = 0
+    seed: int = setting(0, dataclasses.replace(SEED, page=None))  # the Generate tab's seed, above the sub-tabs
 
     def __post_init__(self) -> None:
         check_temperatures(self.temperatures)
         check(self)
-        if len(self.temperatures) * self.samples > 512:
-            raise PlaygroundError(
-                f"{len(self.temperatures)} temperatures x {self.samples} samples is over 512 samples; use fewer.")
+        if len(self.temperatures) * self.samples > MAX_ROWS:
+            raise PlaygroundError(f"{len(self.temperatures)} temperatures x {self.samples} samples is over "
+                                  f"{MAX_ROWS} samples; use fewer.")
 
 
 def bleu_words(text: str) -> list[str]:

@@ -27,14 +27,14 @@ from playground.training import events
 from playground.models import limits
 from playground.runs import owners
 from playground.text import tokenizers
-from playground.text.corpus import Corpus
+from playground.text.corpus import DEFAULT_VALIDATION_SHARE, Corpus
 from playground.errors import PlaygroundError
 from playground.generation.evaluation import bits, bits_per_character, characters_per_token
 from playground.models import architecture
 from playground.runs.owners import LOCAL
 from playground.paths import workspace
 from playground.generation.text_model import TextModel
-from playground.text.tokenizers import Tokenizer
+from playground.text.tokenizers import Tokenizer, TokenizerSettings
 from playground.training.config import TrainConfig
 from playground.training.trainer import History, RunHooks, Trainer
 
@@ -68,8 +68,9 @@ class TrainingRun:
     """Everything between a corpus and a saved bundle. Checks happen in ``__init__``."""
 
     def __init__(self, corpus: Corpus, arch: str, model_options: dict[str, Any] | None = None,
-                 train_config: TrainConfig = TrainConfig(), level: str = "char", max_words: int = 10_000,
-                 run_dir: str | os.PathLike | None = None, subword_vocab: int = 512,
+                 train_config: TrainConfig = TrainConfig(), level: str = TokenizerSettings.level,
+                 max_words: int = TokenizerSettings.max_words, run_dir: str | os.PathLike | None = None,
+                 subword_vocab: int = TokenizerSettings.subword_vocab,
                  publish: Callable[[events.Event], None] = lambda event: None,
                  resume_from: bundle.Bundle | None = None, owner: str = LOCAL):
         from playground.training.distribute import make_strategy, precision_scope, use_mixed_precision
@@ -164,7 +165,7 @@ class TrainingRun:
                 train["minutes"] = max(budget["minutes"] - seconds_done / 60, 0.1)
         run = cls(Corpus(loaded.info.get("corpus", "corpus"), text), loaded.arch, train_config=TrainConfig(**train),
                   run_dir=directory, publish=publish, resume_from=loaded,
-                  max_words=int(loaded.info.get("max_words") or 10_000))
+                  max_words=int(loaded.info.get("max_words") or TokenizerSettings.max_words))
         run.budget = budget
         run.trainer.history = loaded.history
         return run
@@ -286,7 +287,7 @@ def reproduction(text: str) -> dict[str, Any]:
 
 def _epochs(steps: int, text: str, tokenizer: Tokenizer, train: dict) -> float:
     """How many epochs ``steps`` were, for the training split of ``text``."""
-    tokens = len(tokenizer.encode(text)) * (1 - train.get("validation_share", 0.1))
+    tokens = len(tokenizer.encode(text)) * (1 - train.get("validation_share", DEFAULT_VALIDATION_SHARE))
     return steps / max(1, tokens // (train.get("batch_size", 64) * train.get("window", 128)))
 
 

@@ -14,7 +14,8 @@ from pathlib import Path
 from collections.abc import Sequence
 
 from playground.errors import PlaygroundError
-from playground.settings import Setting, require
+from playground.settings import Setting, require, setting
+from playground.text.tokenizers import TokenizerSettings
 
 DEFAULT_MAX_BYTES = 20_000_000
 MIN_CHARACTERS = 200
@@ -35,7 +36,17 @@ def max_corpus_bytes() -> int:
 DEFAULT_VALIDATION_SHARE = 0.1  # of a text, held out to measure the model
 VALIDATION_SHARE = Setting("Validation share", 0.0, 0.5, open_low=True, open_high=True,
                            rule="The validation share must be between {low} and {high} (got {value}).",
-                           help="held-out share of the text, read only to measure the model")
+                           help="The last part of the text, held out to measure generalisation.")
+
+
+@dataclasses.dataclass(frozen=True)
+class CorpusSettings(TokenizerSettings):
+    """What the Corpus tab sets besides the text, each setting declared once: its tokens and how
+    much of it is held out (the training settings keep the same share, declared by the same
+    :data:`VALIDATION_SHARE`, for the command line and the saved run; the Corpus tab shows it)."""
+
+    validation_share: float = setting(DEFAULT_VALIDATION_SHARE, dataclasses.replace(VALIDATION_SHARE,
+                                                                                    page=(0.05, 0.3, 0.05)))
 
 
 @dataclasses.dataclass(frozen=True)

@@ -16,7 +16,8 @@ def example_sentence(text: str, shortest: int = 40, longest: int = 160) -> str:
     return text.strip()[:longest]
 
 
-def split_levels(text: str, max_words: int = 10_000, subword_vocab: int = 512) -> dict[str, dict]:
+def split_levels(text: str, max_words: int = tokenizers.TokenizerSettings.max_words,
+                 subword_vocab: int = tokenizers.TokenizerSettings.subword_vocab) -> dict[str, dict]:
     """Per level: the tokens of an example sentence (as the model sees them) and how many tokens
     1,000 characters of the text make, both from tokenizers fitted on the start of ``text``."""
     sample = text[:SAMPLE_CHARS]

@@ -7,6 +7,7 @@ or "word"), and ``to_json`` / ``from_json`` so a bundle restores it exactly.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import Iterable, Sequence
@@ -14,8 +15,34 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 
 from playground.errors import PlaygroundError
+from playground.settings import Setting, check, require, setting
 
 UNKNOWN = "<unk>"
+LEVELS = ("char", "subword", "word")
+
+# How a text becomes tokens, each setting declared once: the Corpus tab's controls, the train
+# command's flags, set-up links and the tokenizers' own checks read these.
+LEVEL = Setting("Tokens", choices=LEVELS, page=(), help="tokens: char (default), subword (byte-pair encoding) or word",
+                rule="Tokenization must be 'char', 'subword' or 'word' (got {value}).")
+WORDS = Setting("Word vocabulary cap", 2, page=(2, 50_000), rule="The word vocabulary cap must be at least {low} (got "
+                "{value}).", help="word level: the vocabulary's cap (the most frequent words; others become <unk>)")
+SUBWORDS = Setting("Subword vocabulary", 2, page=(2, 50_000), flag="--vocab", help="subword level: the BPE "
+                   "vocabulary size", rule="The subword vocabulary must have at least {low} tokens (got {value}).")
+
+
+@dataclasses.dataclass(frozen=True)
+class TokenizerSettings:
+    """Which tokens, and how many kinds at most."""
+
+    level: str = setting("char", LEVEL)
+    max_words: int = setting(10_000, WORDS)
+    subword_vocab: int = setting(512, SUBWORDS)
+
+    def __post_init__(self) -> None:
+        check(self)
+
+    def fit(self, text: str) -> Tokenizer:
+        return fit(text, self.level, self.max_words, self.subword_vocab)
 
 
 class CharTokenizer:
@@ -100,9 +127,8 @@ class WordTokenizer:
         return keras.layers.TextVectorization(standardize=None, split=None, output_mode="int", **options)
 
     @classmethod
-    def fit(cls, text: str, max_tokens: int = 10_000) -> WordTokenizer:
-        if max_tokens < 2:
-            raise PlaygroundError(f"The word vocabulary cap must be at least 2 (got {max_tokens}).")
+    def fit(cls, text: str, max_tokens: int = TokenizerSettings.max_words) -> WordTokenizer:
+        require("max_words", max_tokens, WORDS, int)
         tokens = cls.split(text)
         if not tokens:
             return cls([])
@@ -175,11 +201,10 @@ class SubwordTokenizer:
         self._bpe.decoder = decoders.ByteLevel()
 
     @classmethod
-    def fit(cls, text: str, vocab_size: int = 512) -> SubwordTokenizer:
+    def fit(cls, text: str, vocab_size: int = TokenizerSettings.subword_vocab) -> SubwordTokenizer:
         from tokenizers import Tokenizer as HuggingFaceTokenizer, decoders, models, pre_tokenizers, trainers
 
-        if vocab_size < 2:
-            raise PlaygroundError(f"The subword vocabulary must have at least 2 tokens (got {vocab_size}).")
+        require("subword_vocab", vocab_size, SUBWORDS, int)
         learner = HuggingFaceTokenizer(models.BPE(unk_token=UNKNOWN))
         learner.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
         learner.decoder = decoders.ByteLevel()
@@ -229,7 +254,6 @@ class SubwordTokenizer:
                            "merges": [list(pair) for pair in self.merges]}, ensure_ascii=False)
 
 
-LEVELS = ("char", "subword", "word")
 Tokenizer = CharTokenizer | SubwordTokenizer | WordTokenizer
 
 
@@ -254,12 +278,12 @@ def from_json(data: str) -> Tokenizer:
 
 
 def check_level(level: str) -> str:
-    if level not in LEVELS:
-        raise PlaygroundError(f"Tokenization must be 'char', 'subword' or 'word' (got {level!r}).")
+    require("level", level, LEVEL, str)
     return level
 
 
-def fit(text: str, level: str = "char", max_tokens: int = 10_000, subword_vocab: int = 512) -> Tokenizer:
+def fit(text: str, level: str = TokenizerSettings.level, max_tokens: int = TokenizerSettings.max_words,
+        subword_vocab: int = TokenizerSettings.subword_vocab) -> Tokenizer:
     """A tokenizer learned from ``text``: ``max_tokens`` caps a word vocabulary, ``subword_vocab`` is the
     size of a subword one."""
     if check_level(level) == "char":

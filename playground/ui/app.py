@@ -9,8 +9,8 @@ import gradio as gr
 from playground.runs import store as run_store
 from playground.runs.catalog import Catalog
 from playground.session import SessionStore
-from playground.ui import (compare_tab, corpus_tab, generate_tab, inside_tab, lessons_tab, model_tab, runs_tab, setup,
-                           train_tab)
+from playground.ui import (compare_tab, corpus_tab, inside_tab, lessons_tab, model_tab, runs_tab, setup, train_tab)
+from playground.ui import generate as generate_tab
 from playground.ui.common import AppContext, bind
 
 log = logging.getLogger(__name__)

@@ -11,7 +11,7 @@ import gradio as gr
 from playground.errors import PlaygroundError
 from playground.runs.catalog import Catalog
 from playground.session import Session, SessionStore
-from playground.settings import Declared, number
+from playground.settings import Declared, Setting, declared, number
 
 
 @dataclasses.dataclass
@@ -27,7 +27,7 @@ def session_of(context: AppContext, request: gr.Request | None) -> Session:
     return context.store.get(key, getattr(request, "username", None))
 
 
-def bind(context: AppContext, handler: Callable, form: Sequence[str] | None = None) -> Callable:
+def bind(context: AppContext, handler: Callable, form: Sequence[str | inspect.Parameter] | None = None) -> Callable:
     """``handler(context, *inputs, request=None)`` as a Gradio event function.
 
     The context is bound without ``functools.partial`` because Gradio reads the type hints
@@ -35,7 +35,8 @@ def bind(context: AppContext, handler: Callable, form: Sequence[str] | None = No
     With ``form`` (names, one per input component), the event function's parameters are those
     names, which the web API shows as keyword arguments, and the handler is called as
     ``handler(context, {name: value}, request=...)``: a form built from declared settings needs
-    no hand-written parameter list.
+    no hand-written parameter list. A ``gr.api`` endpoint reads its parameters' types and defaults:
+    give those as ``inspect.Parameter`` objects.
     A :class:`PlaygroundError` becomes a ``gr.Error``, shown to the user as it is written.
     """
     if form is None:
@@ -47,14 +48,20 @@ def bind(context: AppContext, handler: Callable, form: Sequence[str] | None = No
             return args, kwargs
     else:
         positional = inspect.Parameter.POSITIONAL_OR_KEYWORD
-        signature = inspect.Signature([*(inspect.Parameter(name, positional) for name in form),
-                                       inspect.Parameter("request", positional, default=None, annotation=gr.Request)])
-        annotations = {"request": gr.Request}
+        fields = [field if isinstance(field, inspect.Parameter) else inspect.Parameter(field, positional)
+                  for field in form]
+        signature = inspect.Signature(
+            [*fields, inspect.Parameter("request", positional, default=None, annotation=gr.Request)],
+            return_annotation=inspect.signature(handler).return_annotation)
+        annotations = {field.name: field.annotation for field in fields
+                       if field.annotation is not inspect.Parameter.empty} | {"request": gr.Request}
 
         def arguments(args, kwargs):
-            values = signature.bind(*args, **kwargs).arguments
+            given = signature.bind(*args, **kwargs)
+            given.apply_defaults()
+            values = dict(given.arguments)
             request = values.pop("request", None)
-            return (dict(values),), {"request": request}
+            return (values,), {"request": request}
 
     if inspect.isasyncgenfunction(handler):
         @functools.wraps(handler)
@@ -87,13 +94,14 @@ def bind(context: AppContext, handler: Callable, form: Sequence[str] | None = No
     return bound
 
 
-def control(item: Declared, value=None):
+def control(item: Declared, value=None, **options):
     """The page's control for a declared setting, showing ``value`` (default: where the page starts):
     a checkbox, a choice, a slider over the part of the range the page offers, or a number box
-    (where the setting can be ``None``, 0 there means no limit)."""
+    (where the setting can be ``None``, 0 there means no limit). ``options`` go to the component
+    (a label of its own, an ``elem_id``, ...)."""
     s = item.setting
     value = item.start if value is None else value
-    common = dict(label=label_of(item), info=s.help)
+    common = dict(label=label_of(item), info=s.help or None) | options
     if item.kind is bool:
         return gr.Checkbox(value, **common)
     if s.choices:
@@ -104,6 +112,32 @@ def control(item: Declared, value=None):
     low, high = s.page or (None, None)
     return gr.Number(value=value, minimum=low, maximum=high, precision=0 if item.kind is int else None,
                      **common)
+
+
+def controls(config_class: type) -> list:
+    """The page's control for each declared setting of ``config_class`` that the page shows."""
+    return [control(item) for item in declared(config_class) if item.setting.page is not None]
+
+
+def declared_slider(setting: Setting, value: float, **options) -> gr.Slider:
+    """A slider over the part of a declared setting's range the page offers."""
+    low, high, step = setting.page
+    return gr.Slider(low, high, value=value, step=step, label=setting.label, **options)
+
+
+def gated(handler: Callable, outputs: int) -> Callable:
+    """``handler`` behind a first boolean input: when it is false, nothing is recomputed or redrawn."""
+    parameters = list(inspect.signature(handler).parameters.values())
+
+    @functools.wraps(handler)
+    def run(when: bool, *args, **kwargs):
+        if not when:
+            return tuple(gr.skip() for _ in range(outputs)) if outputs > 1 else gr.skip()
+        return handler(*args, **kwargs)
+
+    run.__signature__ = inspect.Signature(
+        [inspect.Parameter("when", inspect.Parameter.POSITIONAL_OR_KEYWORD), *parameters])
+    return run
 
 
 def label_of(item: Declared) -> str:

@@ -8,8 +8,7 @@ from playground.runs import store as run_store
 from playground.lab import temperatures as temperature_lab
 from playground.runs.owners import Viewer
 from playground.generation.sampling import parse_temperatures
-from playground.ui.common import AppContext, bind, session_of, whole
-from playground.ui.generate_tab import quality_diversity_sliders
+from playground.ui.common import AppContext, bind, controls, session_of, whole
 
 INTRO = """
 ### 5 · Compare: which model is better, and at what cost?
@@ -96,7 +95,7 @@ def render(context: AppContext, demo: gr.Blocks) -> gr.Dropdown:
         with gr.Row():
             temperatures = gr.Textbox(", ".join(f"{t:g}" for t in temperature_lab.QD_TEMPERATURES),
                                       label="Temperatures")
-            samples, references, length = quality_diversity_sliders()
+            samples, references, length = controls(temperature_lab.QualityDiversitySettings)
         quality_button = gr.Button("Measure quality and diversity", elem_id="compare-quality")
         gr.Markdown(quality_note, elem_id="compare-qd-note")
         quality_chart = gr.Plot(quality_shown, elem_id="compare-qd", show_label=False)

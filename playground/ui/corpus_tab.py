@@ -9,8 +9,9 @@ import pandas as pd
 from playground.text import builtin
 from playground.figures import charts
 from playground.text import levels as token_view
-from playground.session import CorpusChoice
-from playground.ui.common import AppContext, bind, escape, number, session_of, whole
+from playground.settings import declared, from_form
+from playground.text.corpus import CorpusSettings
+from playground.ui.common import AppContext, bind, control, escape, session_of
 
 INTRO = """
 ### 1 · Corpus: the text your model will learn from
@@ -22,21 +23,27 @@ tells you whether it learned the language or just memorised the training part.
 
 PREVIEW_CHARS = 1500
 LEVEL_NAMES = {"char": "characters", "subword": "subwords", "word": "words"}
+LEVEL_CHOICES = {**LEVEL_NAMES, "subword": "subwords (BPE)"}  # as the Tokens choice offers them
+LEVEL_HELP = ("Character models can spell anything; word models learn faster but only know the words they saw "
+              "(others become <unk>); subwords sit between: common words are one token, rare ones a few pieces.")
 STATS_COLUMNS = ["statistic", "value"]
+SETTINGS = {item.key: item for item in declared(CorpusSettings)}
+# The web API's arguments, in the inputs' order: where the text comes from, then the settings.
+FORM = ("source", "files", "text", "builtin_name", "level", "validation_share", "max_words", "subword_vocab")
 
 
-def load_corpus(context: AppContext, source: str, files, text: str, builtin_name: str, level: str,
-                validation_share: float, max_words: float, subword_vocab: float = 512,
-                request: gr.Request = None):
-    """Load a corpus into this session and describe it. Returns (summary, stats table, chart, preview)."""
+def load_corpus(context: AppContext, form: dict, request: gr.Request = None):
+    """Load a corpus into this session and describe it (``form``: :data:`FORM`; an empty box is the
+    setting's default). Returns (summary, stats table, chart, preview)."""
     session = session_of(context, request)
+    files = form.get("files")
     if isinstance(files, str):
         files = [files]
     paths = [getattr(f, "name", f) for f in (files or [])]
-    choice = session.load_corpus(source, paths, text, builtin_name, level,
-                                 number(validation_share, "Validation share", CorpusChoice.validation_share),
-                                 whole(max_words, "Word vocabulary cap", CorpusChoice.max_words),
-                                 whole(subword_vocab, "Subword vocabulary", CorpusChoice.subword_vocab))
+    settings = CorpusSettings(**from_form(CorpusSettings, form, by_label=True))
+    choice = session.load_corpus(form.get("source"), paths, form.get("text") or "", form.get("builtin_name") or "",
+                                 **dataclasses.asdict(settings))
+    level = choice.level
     stats = choice.statistics
     table = pd.DataFrame(choice.statistics_rows(), columns=STATS_COLUMNS)
     floor = builtin.entropy_floor(choice.corpus.name)
@@ -117,18 +124,12 @@ def render(context: AppContext) -> CorpusControls:
                                         placeholder="Paste a few thousand characters or more…")
             load_button = gr.Button("Use this corpus", variant="primary", elem_id="load-corpus")
         with gr.Column(scale=2):
-            level = gr.Radio([("characters", "char"), ("subwords (BPE)", "subword"), ("words", "word")],
-                             value="char", label="Tokens",
-                             info="Character models can spell anything; word models learn faster but only know "
-                                  "the words they saw (others become <unk>); subwords sit between: common words "
-                                  "are one token, rare ones a few pieces.")
-            validation = gr.Slider(0.05, 0.3, value=CorpusChoice.validation_share, step=0.05, label="Validation share",
-                                   info="The last part of the text, held out to measure generalisation.")
-            max_words = gr.Number(value=CorpusChoice.max_words, precision=0, label="Word vocabulary cap (word level)",
-                                  minimum=2, maximum=50_000)
-            subword_vocab = gr.Number(value=CorpusChoice.subword_vocab, precision=0,
-                                      label="Subword vocabulary (subword level)",
-                                      minimum=2, maximum=50_000)
+            level = gr.Radio([(LEVEL_CHOICES[name], name) for name in SETTINGS["level"].setting.choices],
+                             value=SETTINGS["level"].default, label=SETTINGS["level"].setting.label, info=LEVEL_HELP)
+            validation = control(SETTINGS["validation_share"])
+            # The vocabulary boxes name the level they are for; the declarations' help is the command line's.
+            max_words = control(SETTINGS["max_words"], label="Word vocabulary cap (word level)", info=None)
+            subword_vocab = control(SETTINGS["subword_vocab"], label="Subword vocabulary (subword level)", info=None)
     summary = gr.Markdown("Loading the default built-in corpus… (or choose one above and press **Use this corpus**).",
                           elem_id="corpus-summary")
     token_split = gr.HTML(f"<p class='pg-muted'>{TOKENS_EMPTY}</p>", elem_id="corpus-tokens")
@@ -144,12 +145,12 @@ def render(context: AppContext) -> CorpusControls:
         tab.select(lambda name=name: name, None, source, api_visibility="private")
     inputs = [source, files, pasted, builtin_name, level, validation, max_words, subword_vocab]
     outputs = [summary, stats, chart, preview]
-    loaded_by_click = load_button.click(bind(context, load_corpus), inputs, outputs, api_name="load_corpus")
+    loaded_by_click = load_button.click(bind(context, load_corpus, FORM), inputs, outputs, api_name="load_corpus")
     # Every load, however started, changes the summary: the token view follows it.
     summary.change(bind(context, show_tokens), None, token_split, api_visibility="private")
 
     def load_after(event):
-        return event.then(bind(context, load_corpus), inputs, outputs, api_visibility="private")
+        return event.then(bind(context, load_corpus, FORM), inputs, outputs, api_visibility="private")
 
     return CorpusControls([loaded_by_click], {"builtin": builtin_name, "level": level, "validation": validation},
                           load_after)

@@ -8,7 +8,7 @@ from playground.lab import inside
 from playground.figures import inside_charts
 from playground.figures.charts import empty_figure
 from playground.ui.common import AppContext, bind, session_of, whole
-from playground.ui.generate_tab import in_use_line, model_line
+from playground.ui.model_line import in_use_line, model_line
 
 INTRO = """
 ### 4b · Inside: what the model does with your text

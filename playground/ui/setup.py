@@ -12,7 +12,8 @@ import gradio as gr
 from playground.lab import links as setup_link
 from playground.errors import PlaygroundError
 from playground.runs.catalog import PREFIX
-from playground.ui import generate_tab, model_tab, train_tab
+from playground.session import LATEST
+from playground.ui import model_tab, train_tab
 from playground.ui.common import AppContext, session_of
 
 TRAIN_NAMES = setup_link.TRAIN_FIELDS  # link name -> the Train tab's setting key
@@ -20,21 +21,26 @@ TRAIN_NAMES = setup_link.TRAIN_FIELDS  # link name -> the Train tab's setting ke
 
 @dataclasses.dataclass
 class SetupTargets:
-    """The components a set-up fills, in one fixed order."""
+    """The components a set-up fills."""
 
     tabs: gr.Tabs
-    corpus: dict  # builtin, level, validation
+    corpus: dict  # link name -> component: builtin, level, validation
     model: Any  # model_tab.ModelControls
     train: Any  # train_tab.TrainControls
-    generate: Any  # generate_tab.GenerateControls
+    generate: Any  # playground.ui.generate.GenerateControls
     note: gr.Markdown
     applied: gr.Checkbox  # true when the set-up changed anything, so the grid and bars are redrawn
 
+    def fields(self) -> dict:
+        """Every component a set-up fills and a link is written from, by its name in a link (the
+        grid's temperature sliders as "column 0", "column 1", ...), in one fixed order."""
+        return {**self.corpus, "arch": self.model.arch, **self.model.fields,
+                **{name: self.train.fields[key] for name, key in TRAIN_NAMES.items()},
+                **self.generate.settings, **{f"column {i}": slider for i, slider in enumerate(self.generate.sliders)}}
+
     def share_inputs(self) -> list:
         """What a link is written from: the corpus, model, training and Generate settings."""
-        return [*self.corpus.values(), self.model.arch, *self.model.fields.values(),
-                *(self.train.fields[key] for key in TRAIN_NAMES.values()),
-                *self.generate.settings.values(), *self.generate.sliders]
+        return list(self.fields().values())
 
     def outputs(self) -> list:
         """What a set-up fills: the tab shown, those settings, the line of problems and the flag."""
@@ -56,44 +62,30 @@ def apply(context: AppContext, targets: SetupTargets, query: str | dict, request
         if name in values and name not in model_tab.field_names(arch):
             problems.append(f"{name} is not a setting of the {arch} architecture")
             values.pop(name)
-    updates = [gr.Tabs(selected=values["tab"]) if "tab" in values else gr.update()]
-    updates += [gr.update(value=values[name]) if name in values else gr.update() for name in targets.corpus]
+    updates = {name: gr.update(value=values[name]) for name in targets.fields() if name in values}
     if "arch" in values:
-        updates.append(gr.update(value=arch))
-        shown = model_tab.show_controls(context, arch)
-        train_start = dict(zip(train_tab.FOLLOWS_ARCHITECTURE, train_tab.suggest_settings(context, arch)))
-    else:
-        updates.append(gr.update())
-        shown, train_start = [gr.update() for _ in model_tab.CONTROLS], {}
-    for control, update in zip(model_tab.CONTROLS, shown):
-        if control.field in values:
-            update = {**update, "value": values[control.field]}
-        updates.append(update)
-    for name, component_name in TRAIN_NAMES.items():
-        value = values.get(name, train_start.get(component_name))
-        updates.append(gr.update(value=value) if value is not None else gr.update())
-    for name in targets.generate.settings:
-        if name == "columns" and "temperatures" in values:
-            updates.append(gr.update(value=len(values["temperatures"])))
-        else:
-            updates.append(gr.update(value=values[name]) if name in values else gr.update())
+        # The architecture's own controls and the training settings measured for it; the link's values win.
+        for control, shown in zip(model_tab.CONTROLS, model_tab.show_controls(context, arch)):
+            updates[control.field] = {**shown, **updates.get(control.field, {})}
+        start = dict(zip(train_tab.FOLLOWS_ARCHITECTURE, train_tab.suggest_settings(context, arch)))
+        for name, key in TRAIN_NAMES.items():
+            if name not in values and start.get(key) is not None:
+                updates[name] = gr.update(value=start[key])
     temperatures = values.get("temperatures")
-    for i in range(len(targets.generate.sliders)):
-        if temperatures is None:
-            updates.append(gr.update())
-        else:
-            updates.append(gr.update(value=temperatures[i], visible=True) if i < len(temperatures)
-                           else gr.update(visible=False))
-    updates.append(setup_link.describe(problems))
-    updates.append(bool(values))
-    return updates
+    if temperatures is not None:
+        updates["columns"] = gr.update(value=len(temperatures))
+        for i in range(len(targets.generate.sliders)):
+            updates[f"column {i}"] = gr.update(value=temperatures[i], visible=True) if i < len(temperatures) \
+                else gr.update(visible=False)
+    tab = gr.Tabs(selected=values["tab"]) if "tab" in values else gr.update()
+    return [tab, *(updates.get(name, gr.update()) for name in targets.fields()), setup_link.describe(problems),
+            bool(values)]
 
 
 def share(context: AppContext, targets: SetupTargets, page: str, *values, request=None) -> str:
-    """The link for the current set-up (``page``: the page's address, from the browser)."""
-    names = [*targets.corpus, "arch", *(c.field for c in model_tab.CONTROLS), *TRAIN_NAMES,
-             *targets.generate.settings, *(f"column {i}" for i in range(len(targets.generate.sliders)))]
-    given = dict(zip(names, values))
+    """The link for the current set-up (``page``: the page's address, from the browser; ``values``:
+    the components of ``targets.share_inputs()``)."""
+    given = dict(zip(targets.fields(), values))
     arch = given.get("arch") or "lstm"
     fields = model_tab.field_names(arch)
     # Only the settings this architecture has; the grid's temperatures from its visible columns.
@@ -101,7 +93,7 @@ def share(context: AppContext, targets: SetupTargets, page: str, *values, reques
               and (name not in setup_link.MODEL_FIELDS or name in fields)}
     columns = int(given.get("columns") or len(targets.generate.sliders))
     chosen["temperatures"] = tuple(float(given[f"column {i}"]) for i in range(columns))
-    if chosen.get("model") == generate_tab.LATEST:
+    if chosen.get("model") == LATEST:
         chosen.pop("model")  # a student's own model cannot travel in a link
     query = setup_link.to_query(_typed(chosen))
     address = (page or "").split("?")[0]
@@ -112,13 +104,11 @@ def _typed(values: dict) -> dict:
     """The components' values as the link's types (a Number gives floats, a Slider ints or floats)."""
     typed = {}
     for name, value in values.items():
-        field = setup_link.FIELDS[name]
-        if field.kind == "int":
+        kind = setup_link.FIELDS[name].kind
+        if kind is int:
             typed[name] = round(float(value))
-        elif field.kind == "float":
-            typed[name] = float(value)
-        elif field.kind == "bool":
-            typed[name] = bool(value)
+        elif kind in (float, bool):
+            typed[name] = kind(value)
         else:
             typed[name] = value
     return typed
