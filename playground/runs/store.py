@@ -95,7 +95,7 @@ def list_runs(active: Iterable[Path] = (), viewer: Viewer = EVERYONE) -> pd.Data
 
 
 RUN_COLUMNS = ["name", "architecture", "corpus", "parameters", "minutes", "validation loss", "bits/token",
-               "bits/character", "status", "owner", "published"]
+               "bits/character", "status", "weights kept", "owner", "published"]
 
 
 def _number(value) -> float | None:
@@ -124,6 +124,16 @@ def bits_per_character(info: dict) -> float | None:
     return bits(loss) if loss is not None and level == "char" else None
 
 
+def weights_kept(info: dict) -> str | None:
+    """Which weights a run saved, in a few words: "best (step 420)" for those of its best validation
+    evaluation, "last (step 600)" for the last step's; None where the run does not say."""
+    result = info.get("result") if isinstance(info.get("result"), dict) else {}
+    kept, step = result.get("kept"), _number(result.get("kept_step"))
+    if kept not in ("best", "last") or step is None:
+        return None
+    return f"{kept} (step {int(step)})"
+
+
 def summary_row(name: str, info: dict, status: str) -> dict:
     """A run's line in the runs table (``RUN_COLUMNS``), from its config.json, whatever it holds."""
     result = info.get("result") if isinstance(info.get("result"), dict) else {}
@@ -137,7 +147,8 @@ def summary_row(name: str, info: dict, status: str) -> dict:
         "validation loss": _rounded(loss),
         "bits/token": _rounded(bits(loss) if loss is not None else None),
         "bits/character": _rounded(bits_per_character(info)),
-        "status": _text(status), "owner": owner_of(info), "published": is_published(info),
+        "status": _text(status), "weights kept": weights_kept(info), "owner": owner_of(info),
+        "published": is_published(info),
     }
 
 
