@@ -9,13 +9,16 @@ is listed as ``interrupted`` and can be resumed from its last checkpoint.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import io
 import json
 import math
 import re
+import secrets
 import shutil
 import tempfile
+import time
 import zipfile
 import zlib
 from pathlib import Path
@@ -24,7 +27,7 @@ from collections.abc import Iterable
 import pandas as pd
 
 from playground.text import baselines as baselines_module
-from playground.runs import bundle
+from playground.runs import bundle, notebook
 from playground.models import limits
 from playground.errors import PlaygroundError
 from playground.generation.evaluation import bits
@@ -210,6 +213,7 @@ def rename(old: str, new: str, viewer: Viewer = EVERYONE) -> Path:
         raise PlaygroundError(f"A run called {new!r} already exists.")
     source.rename(target)
     export_path(old).unlink(missing_ok=True)  # the old download holds the corpus: it goes too
+    _remove_private_exports(notebook.zip_name(source))
     return target
 
 
@@ -219,6 +223,7 @@ def delete(name: str, confirm: str, viewer: Viewer = EVERYONE) -> None:
         raise PlaygroundError(f"To delete {name!r}, type its name again to confirm.")
     shutil.rmtree(path)
     export_path(name).unlink(missing_ok=True)
+    _remove_private_exports(notebook.zip_name(path))
 
 
 def sweep() -> list[str]:
@@ -255,6 +260,48 @@ def export_bundle(name: str, destination: Path | None = None, viewer: Viewer = E
                 zipped.write(path / member, arcname=member)
     bundle.write_atomic(archive, packed.getvalue())  # a download never sees a half-written archive
     return archive
+
+
+def exports_dir() -> Path:
+    """Where downloads wait to be fetched: the folder the app serves files from."""
+    return workspace() / "exports"
+
+
+SHARED_EXPORT_SECONDS = 3600  # how long a download of a shipped model waits before the next export clears it
+
+
+def private_export_path(filename: str, shared: bool = False) -> Path:
+    """A fresh path for a download that holds a run's weights and corpus.
+
+    The app serves the exports folder to whoever names a path in it, so the file goes into a folder
+    named by 128 random bits, which nobody can name without being handed it: under ``notebooks/runs``
+    for a run's own download (made by its owner), where the run's earlier one of the same name goes;
+    under ``notebooks/shipped`` (``shared``) for a shipped model's, which everyone may make, where those
+    older than an hour go instead.
+    """
+    group = exports_dir() / "notebooks" / ("shipped" if shared else "runs")
+    if shared:
+        limit = time.time() - SHARED_EXPORT_SECONDS
+        for folder in group.glob("*"):
+            with contextlib.suppress(OSError):  # another export may be clearing it too
+                if folder.stat().st_mtime < limit:
+                    shutil.rmtree(folder)
+    else:
+        _remove_private_exports(filename)
+    return group / secrets.token_urlsafe(16) / filename
+
+
+def _remove_private_exports(filename: str) -> None:
+    """A run's downloads of ``filename`` (run names hold no wildcard characters)."""
+    for old in (exports_dir() / "notebooks" / "runs").glob(f"*/{filename}"):
+        shutil.rmtree(old.parent, ignore_errors=True)
+
+
+def export_notebook(name: str, viewer: Viewer = EVERYONE) -> Path:
+    """The run as a Jupyter notebook with its weights, tokenizer and corpus, one ``.zip`` to download
+    (see :mod:`playground.runs.notebook`); like the bundle, only for its owner or a teacher."""
+    path = run_path(name, viewer, change=True)
+    return notebook.write(path, private_export_path(notebook.zip_name(path)), name)
 
 
 def import_bundle(archive: Path, name: str | None = None, owner: str = LOCAL) -> Path:
