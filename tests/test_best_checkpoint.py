@@ -63,6 +63,12 @@ def test_the_best_run_keeps_the_weights_of_its_lowest_validation_loss_and_stops_
     card = write_card(tmp_path / "best", "python -m playground train ...").read_text("utf-8")
     assert f"- **Weights kept**: those of the best validation evaluation, at step {best_step} of {result.steps}" \
         in card
+    # Resumed, it goes on from the best weights and ends with the best of the whole run, old or new.
+    again = TrainingRun.resume(tmp_path / "best", changes={"epochs": 1}).execute()
+    measured = evaluations(bundle.load(tmp_path / "best").history)
+    best_step, best_loss = min(measured, key=lambda pair: pair[1])
+    assert again.steps > result.steps and (again.kept, again.kept_step) == ("best", best_step)
+    assert saved_weights_loss(run) == pytest.approx(best_loss, abs=1e-5)
 
 
 def test_by_default_a_run_keeps_its_last_weights_and_trains_to_the_end(tmp_path):
