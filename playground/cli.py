@@ -232,9 +232,13 @@ def resume(args) -> dict:
 
 
 def _add_bundles(commands) -> None:
-    export = commands.add_parser("export", help="pack a saved run into one .zip bundle file")
-    export.add_argument("--run", required=True, help="run name under $PLAYGROUND_HOME/runs")
+    export = commands.add_parser("export", help="pack a saved run into one .zip bundle file (or a notebook)")
+    export.add_argument("--run", required=True, help="run name under $PLAYGROUND_HOME/runs (with --notebook also "
+                                                     "pretrained/NAME, a shipped model)")
     export.add_argument("--out", default=".", help="folder for the .zip file")
+    export.add_argument("--notebook", action="store_true",
+                        help="a Jupyter notebook that rebuilds the run in plain Keras, generates and keeps training, "
+                             "with its weights, tokenizer and corpus (needs only TensorFlow and NumPy)")
     export.add_argument("--json", action="store_true")
     imported = commands.add_parser("import", help="add a .zip bundle as a run (checked before anything is written)")
     imported.add_argument("--bundle", required=True, help=".zip file exported from the playground")
@@ -248,10 +252,17 @@ def export(args) -> dict:
     from playground.runs import store as run_store
 
     Path(args.out).mkdir(parents=True, exist_ok=True)
-    path = run_store.export_bundle(args.run, Path(args.out))
+    if args.notebook:
+        from playground.runs import notebook
+        from playground.runs.catalog import Catalog
+
+        folder = Catalog().bundle_path(args.run)
+        path = notebook.write(folder, Path(args.out) / notebook.zip_name(folder), args.run)
+    else:
+        path = run_store.export_bundle(args.run, Path(args.out))
     if not args.json:
         print(f"wrote {path}")
-    return {"bundle": str(path)}
+    return {"notebook" if args.notebook else "bundle": str(path)}
 
 
 def import_(args) -> dict:

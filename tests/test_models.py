@@ -85,6 +85,17 @@ def test_bundle_round_trip_gives_identical_logits(tmp_path, arch, small_text):
     np.testing.assert_array_equal(plain(ids).numpy(), model(ids).numpy())
 
 
+@pytest.mark.parametrize("arch", [*RECURRENT, "gan"])
+def test_a_one_hot_network_loads_with_its_trained_weights(tmp_path, arch, small_text):
+    tokenizer = tokenizers.CharTokenizer.fit(small_text)
+    model = tiny_model(arch, vocab_size=len(tokenizer), embedding_dim=0)
+    bundle.save(tmp_path / "run", model, tokenizer, {"corpus": "test"}, History())
+    loaded = bundle.load(tmp_path / "run")
+    assert loaded.model.count_params() == model.count_params()
+    ids = tokenizer.encode(small_text[:50])[None, :]
+    np.testing.assert_array_equal(loaded.model(ids).numpy(), model(ids).numpy())
+
+
 def test_corrupt_bundle_gets_a_clear_message(tmp_path, small_text):
     tokenizer = tokenizers.CharTokenizer.fit(small_text)
     bundle.save(tmp_path / "run", tiny_model("lstm", len(tokenizer)), tokenizer, {}, History())

@@ -64,7 +64,7 @@ def test_a_trained_run_and_its_download_stay_with_their_owner(home_workspace, tm
                 ("/load_run", (mine,)), ("/compare_runs", ([mine],)),
                 ("/compare_quality", ([mine], 4, 4, 20, "0.5, 1.0")), ("/resume_run", (mine,)),
                 ("/rename_run", (mine, "stolen")), ("/delete_run", (mine, mine)), ("/export_run", (mine,)),
-                ("/publish_run", (mine,))):
+                ("/export_notebook", (mine,)), ("/publish_run", (mine,))):
             with pytest.raises(AppError, match=nobody):
                 ben.predict(*arguments, api_name=endpoint)
         assert only_run(ada) == mine  # all still there, unchanged
@@ -81,10 +81,17 @@ def test_a_trained_run_and_its_download_stay_with_their_owner(home_workspace, tm
         folder = Path(served.split("file=", 1)[1]).parent.name
         assert mine not in folder and len(folder) >= 32, served
 
+        # Her notebook is handed over the same way, from another folder of random bits.
+        given = ada.predict(mine, api_name="/export_notebook")
+        notebook_served = given["url"] if isinstance(given, dict) else given.url
+        assert fetch(notebook_served).status_code == 200
+        assert Path(notebook_served.split("file=", 1)[1]).parent.name != folder
+
         # Every address that can be worked out from the run's name is refused, with no session at all.
         exported = home_workspace / "exports" / f"{mine}.zip"
         assert exported.is_file()  # the server's own copy is there, and is not served
-        guessed = [exported, home_workspace / "runs" / mine / "corpus.txt.gz",
+        guessed = [exported, home_workspace / "exports" / f"{mine}-notebook.zip",
+                   home_workspace / "runs" / mine / "corpus.txt.gz",
                    home_workspace / "runs" / mine / "model.keras",
                    Path(served.split("file=", 1)[1]).parent.parent / f"{mine}.zip"]
         for path in guessed:

@@ -108,7 +108,7 @@ def test_training_settings_are_merged_once_defaults_then_measured_then_given():
     assert config.batch_size == measured["batch_size"] and config.optimizer == measured["optimizer"]
     assert config.clipnorm == TrainConfig().clipnorm  # neither measured nor given: the config's default
     assert page_start("lstm") == {"epochs": 3.0, "minutes": 5.0, "learning_rate": 0.01, "optimizer": "adam",
-                                  "batch_size": 128, "window": 32, "seed": 0}
+                                  "batch_size": 128, "window": 32, "seed": 0, "keep_best": False, "patience": 0}
 
 
 @pytest.mark.parametrize("values, message", [
@@ -145,7 +145,8 @@ def test_the_web_api_takes_the_declared_settings_by_name():
     names = list(inspect.signature(bind(None, train_tab.train, (*model_tab.FORM, *page_start("lstm")))).parameters)
     assert names == ["arch", "units", "layers", "embedding_dim", "dropout", "heads", "context_length", "cell",
                      "pretrain_share", "beta_max", "d_steps", "mle_mix", "straight_through", "epochs", "minutes",
-                     "learning_rate", "optimizer", "batch_size", "window", "seed", "request"]
+                     "learning_rate", "optimizer", "batch_size", "window", "seed", "keep_best", "patience",
+                     "request"]
 
 
 def test_a_new_setting_is_one_declaration():

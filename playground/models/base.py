@@ -86,6 +86,12 @@ class LanguageModel(keras.Model):
         self(np.zeros((1, 2), dtype="int32"))
         return self
 
+    def build_from_config(self, config: dict[str, Any]) -> None:
+        """Loading a saved model: create the weights, as building did, before Keras fills them in.
+        (Keras's own guess runs the model on float inputs, which a one-hot network cannot read: its
+        layers stayed unbuilt and it loaded without its trained weights.)"""
+        self.build_for_vocabulary()
+
     # Subclasses implement these three.
     def call(self, ids, training=False):  # (B, T) -> (B, T, V)
         raise NotImplementedError

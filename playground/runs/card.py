@@ -38,6 +38,7 @@ def write_card(directory: str | os.PathLike, command: str) -> Path:
         f"- **Parameters**: {int(result.get('params', loaded.model.count_params())):,}",
         f"- **Training**: {result.get('steps')} steps in {float(result.get('seconds', 0)) / 60:.1f} minutes "
         f"on {info.get('hardware', hardware())}; stopped by: {result.get('reason')}.",
+        *kept_lines(result),
         f"- **Corpus**: {info.get('corpus')} (first {1 - share:.0%} for training), {loaded.tokenizer.level} level, "
         f"{len(loaded.tokenizer)} tokens in the vocabulary.",
         "",
@@ -75,6 +76,17 @@ def scale_lines(result: dict, level: str, unit: str) -> list[str]:
         listed = ", ".join(f"{label} {nats:.3f}" for label, nats, _ in counted.lines())
         lines.append(f"- **Counting baselines** on the same split (nats/{unit}): {listed}.")
     return lines
+
+
+def kept_lines(result: dict) -> list[str]:
+    """Which weights the bundle holds, when the run said: its best validation evaluation's or its last step's."""
+    kept, step = result.get("kept"), result.get("kept_step")
+    if kept == "best":
+        return [f"- **Weights kept**: those of the best validation evaluation, at step {step} of "
+                f"{result.get('steps')} (the run kept its best weights, not the last step's)."]
+    if kept == "last":
+        return [f"- **Weights kept**: the last step's (step {step})."]
+    return []
 
 
 def reproduce_lines(name: str, info: dict) -> list[str]:

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 import pandas as pd
 
 from playground.runs import card as model_card
+from playground.runs import notebook
 from playground.runs import quality_curves
 from playground.runs import store as run_store
 from playground.errors import PlaygroundError
@@ -79,6 +80,15 @@ class Catalog:
         """A shipped model (loaded once, shared) or a saved run ``viewer`` may see (loaded afresh)."""
         name = self.shipped(label)
         return self.get(name) if name is not None else load_text_model(run_store.run_path(label, viewer))
+
+    def export_notebook(self, label: str, viewer: Viewer = EVERYONE) -> Path:
+        """A Jupyter notebook of a shipped model (anyone's: a good first notebook) or of ``viewer``'s own
+        run, in one ``.zip`` in the workspace's exports (never served as it is: see ``runs_tab.one_time_copy``)."""
+        name = self.shipped(label)
+        if name is None:
+            return run_store.export_notebook(label, viewer)
+        folder = self.directory / name
+        return notebook.write(folder, run_store.exports_dir() / "shipped" / notebook.zip_name(folder), label)
 
     def refuse_change(self, label: str, action: str) -> None:
         if label.startswith(PREFIX):

@@ -24,7 +24,7 @@ from collections.abc import Iterable
 import pandas as pd
 
 from playground.text import baselines as baselines_module
-from playground.runs import bundle
+from playground.runs import bundle, notebook
 from playground.models import limits
 from playground.errors import PlaygroundError
 from playground.generation.evaluation import bits
@@ -95,7 +95,7 @@ def list_runs(active: Iterable[Path] = (), viewer: Viewer = EVERYONE) -> pd.Data
 
 
 RUN_COLUMNS = ["name", "architecture", "corpus", "parameters", "minutes", "validation loss", "bits/token",
-               "bits/character", "status", "owner", "published"]
+               "bits/character", "status", "weights kept", "owner", "published"]
 
 
 def _number(value) -> float | None:
@@ -124,6 +124,16 @@ def bits_per_character(info: dict) -> float | None:
     return bits(loss) if loss is not None and level == "char" else None
 
 
+def weights_kept(info: dict) -> str | None:
+    """Which weights a run saved, in a few words: "best (step 420)" for those of its best validation
+    evaluation, "last (step 600)" for the last step's; None where the run does not say."""
+    result = info.get("result") if isinstance(info.get("result"), dict) else {}
+    kept, step = result.get("kept"), _number(result.get("kept_step"))
+    if kept not in ("best", "last") or step is None:
+        return None
+    return f"{kept} (step {int(step)})"
+
+
 def summary_row(name: str, info: dict, status: str) -> dict:
     """A run's line in the runs table (``RUN_COLUMNS``), from its config.json, whatever it holds."""
     result = info.get("result") if isinstance(info.get("result"), dict) else {}
@@ -137,7 +147,8 @@ def summary_row(name: str, info: dict, status: str) -> dict:
         "validation loss": _rounded(loss),
         "bits/token": _rounded(bits(loss) if loss is not None else None),
         "bits/character": _rounded(bits_per_character(info)),
-        "status": _text(status), "owner": owner_of(info), "published": is_published(info),
+        "status": _text(status), "weights kept": weights_kept(info), "owner": owner_of(info),
+        "published": is_published(info),
     }
 
 
@@ -190,7 +201,7 @@ def publish(name: str, published: bool, viewer: Viewer = EVERYONE) -> None:
 
 
 def export_path(name: str) -> Path:
-    return workspace() / "exports" / f"{name}.zip"
+    return exports_dir() / f"{name}.zip"
 
 
 def rename(old: str, new: str, viewer: Viewer = EVERYONE) -> Path:
@@ -198,7 +209,8 @@ def rename(old: str, new: str, viewer: Viewer = EVERYONE) -> Path:
     if target.exists():
         raise PlaygroundError(f"A run called {new!r} already exists.")
     source.rename(target)
-    export_path(old).unlink(missing_ok=True)  # the old download holds the corpus: it goes too
+    for download in (export_path(old), exports_dir() / notebook.zip_name(source)):
+        download.unlink(missing_ok=True)  # the old downloads hold the corpus: they go too
     return target
 
 
@@ -207,7 +219,8 @@ def delete(name: str, confirm: str, viewer: Viewer = EVERYONE) -> None:
     if confirm != name:
         raise PlaygroundError(f"To delete {name!r}, type its name again to confirm.")
     shutil.rmtree(path)
-    export_path(name).unlink(missing_ok=True)
+    for download in (export_path(name), exports_dir() / notebook.zip_name(path)):
+        download.unlink(missing_ok=True)
 
 
 def sweep() -> list[str]:
@@ -234,7 +247,7 @@ def export_bundle(name: str, destination: Path | None = None, viewer: Viewer = E
     previous export, so repeated downloads do not pile up copies.
     """
     path = run_path(name, viewer, change=True)
-    destination = Path(destination) if destination else workspace() / "exports"
+    destination = Path(destination) if destination else exports_dir()
     destination.mkdir(parents=True, exist_ok=True)
     archive = destination / f"{path.name}.zip"
     packed = io.BytesIO()
@@ -244,6 +257,19 @@ def export_bundle(name: str, destination: Path | None = None, viewer: Viewer = E
                 zipped.write(path / member, arcname=member)
     bundle.write_atomic(archive, packed.getvalue())  # a download never sees a half-written archive
     return archive
+
+
+def exports_dir() -> Path:
+    """Where downloads are packed, one file per run (replaced by its next download). The app never
+    serves this folder: the page hands each download over as a one-time copy."""
+    return workspace() / "exports"
+
+
+def export_notebook(name: str, viewer: Viewer = EVERYONE) -> Path:
+    """The run as a Jupyter notebook with its weights, tokenizer and corpus, one ``.zip`` to download
+    (see :mod:`playground.runs.notebook`); like the bundle, only for its owner or a teacher."""
+    path = run_path(name, viewer, change=True)
+    return notebook.write(path, exports_dir() / notebook.zip_name(path), name)
 
 
 def import_bundle(archive: Path, name: str | None = None, owner: str = LOCAL) -> Path:

@@ -59,6 +59,8 @@ class RunResult:
     level: str
     bits_per_character: float = math.nan  # total bits of the validation text over its characters
     baselines: dict[str, float | None] | None = None  # counting models on the same split, nats per token
+    kept: str = "last"  # the weights saved: "last" (the last step's) or "best" (of the validation evaluations)
+    kept_step: int | None = None  # the step those weights come from
 
     def as_json(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -168,6 +170,12 @@ class TrainingRun:
                   max_words=int(loaded.info.get("max_words") or TokenizerSettings.max_words))
         run.budget = budget
         run.trainer.history = loaded.history
+        kept_step = done.get("kept_step")
+        if done.get("kept") == "best" and isinstance(kept_step, int):
+            # The saved weights are the run's best so far: it ends with them unless it beats them.
+            losses = [row["val_loss"] for row in loaded.history.rows if row["step"] == kept_step]
+            if losses and not math.isnan(losses[0]):
+                run.trainer.remember_best(losses[0], kept_step)
         return run
 
     def _logged(self, publish: Callable[[events.Event], None]) -> Callable[[events.Event], None]:
@@ -197,7 +205,8 @@ class TrainingRun:
         partial = {"steps": self.trainer.steps_total_done,
                    "seconds": round(self.trainer.seconds_total, 2),
                    "params": int(self.model.count_params()), "reason": "running",
-                   "val_loss": history.best_val_loss() or math.nan, "baselines": self.baselines.as_json()}
+                   "val_loss": history.best_val_loss() or math.nan, "baselines": self.baselines.as_json(),
+                   "kept": "last", "kept_step": self.trainer.steps_total_done}
         info = {**self.info(None), "status": "running", "result": partial}
         bundle.save(self.run_dir, self.model, self.tokenizer, info, history, self.corpus.text)
         self._save_discriminator()
@@ -209,14 +218,18 @@ class TrainingRun:
         """Train, measure the whole validation split, save the bundle. Reports failure as an event too."""
         try:
             history = self.trainer.run()
-            # After a Stop the student is waiting: the last validation point stands in for a full pass.
+            kept = self.trainer.kept
+            # After a Stop the student is waiting: the last validation point (of the weights kept) stands
+            # in for a full pass.
             full = final_evaluation and self.trainer.reason != "stopped"
-            val_loss = self.trainer.final_val_loss() if full else (_last_val_loss(history) or math.nan)
+            measured = kept.val_loss if kept.weights == "best" else _last_val_loss(history)
+            val_loss = self.trainer.final_val_loss() if full else (measured or math.nan)
             result = RunResult(str(self.run_dir), self.arch, int(self.model.count_params()),
                                round(self.trainer.seconds_total, 2), self.trainer.steps_total_done,
                                self.trainer.reason,
                                val_loss, bits(val_loss), self.tokenizer.level,
-                               bits_per_character(val_loss, self.characters_per_token), self.baselines.as_json())
+                               bits_per_character(val_loss, self.characters_per_token), self.baselines.as_json(),
+                               kept.weights, kept.step)
             self.save(history, result)
         except Exception as error:
             message = str(error) if isinstance(error, PlaygroundError) else f"{type(error).__name__}: {error}"
@@ -224,7 +237,8 @@ class TrainingRun:
             self.publish(events.Failed(message))
             raise
         self.text_model.info = self.info(result)
-        self.publish(events.Finished(result.reason, result.steps, result.seconds, result.val_loss))
+        self.publish(events.Finished(result.reason, result.steps, result.seconds, result.val_loss, result.kept,
+                                     result.kept_step))
         return result
 
     def _mark_failed(self, message: str) -> None:

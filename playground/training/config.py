@@ -49,6 +49,15 @@ class TrainConfig:
     eval_every_seconds: float = setting(10.0, "Seconds between evaluations", 0.0,
                                         rule="Seconds between evaluations cannot be negative (got {value}).",
                                         help="seconds of training between two measurements of the held-out loss")
+    # Which weights the run ends with: the last step's, or those of its best validation evaluation.
+    keep_best: bool = setting(False, "Keep the best weights", page=(),
+                              help="End with the weights of the evaluation with the lowest validation loss, "
+                                   "not the last step's.")
+    patience: int = setting(0, "Patience (evaluations)", 0, 1000, page=(0, 1000),
+                            rule="Patience is a whole number of evaluations from 0 (never stop early) to 1,000 "
+                                 "(got {value}).",
+                            help="Stop early after this many evaluations without a lower validation loss "
+                                 "(0: never stop early).")
     # Per-epoch samples and validation at most this often, in seconds of training (time spent on
     # reports not counted), and always once at the end: on a tiny corpus an epoch is one step, and
     # reporting after every step would leave little time for training.

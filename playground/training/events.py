@@ -62,10 +62,12 @@ class Diagnostics:
 
 @dataclasses.dataclass(frozen=True)
 class Finished:
-    reason: str  # "completed", "stopped" or "time limit"
+    reason: str  # "completed", "stopped", "time limit" or "early stopping"
     step: int
     seconds: float
     val_loss: float | None
+    kept: str = "last"  # the weights the run ends with: "last", or "best" (of its validation evaluations)
+    kept_step: int | None = None  # the step they come from
 
 
 @dataclasses.dataclass(frozen=True)

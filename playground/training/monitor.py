@@ -155,13 +155,21 @@ class TrainingMonitor:
                 unit = UNITS.get(self.level, "token")
                 loss = f"{event.val_loss:.3f} nats/{unit} ({bits(event.val_loss):.3f} bits/{unit})" \
                     if event.val_loss is not None and math.isfinite(event.val_loss) else "not measured"
-                verb = {"stopped": "Stopped", "time limit": "Time is up"}.get(event.reason, "Finished")
-                # After a Stop nobody waits for a full pass: the last periodic measurement stands.
-                measured = ("Last validation loss (a fixed slice of the held-out text)" if event.reason == "stopped"
-                            else "Validation loss on the whole held-out text")
+                verb = {"stopped": "Stopped", "time limit": "Time is up",
+                        "early stopping": "Stopped early"}.get(event.reason, "Finished")
+                why = " because the validation loss had stopped improving" if event.reason == "early stopping" \
+                    else ""
+                kept = f"Kept the weights of the best evaluation, at step {event.kept_step}. " \
+                    if event.kept == "best" else ""
+                # After a Stop nobody waits for a full pass: the last periodic measurement stands (of the
+                # weights kept).
+                if event.reason == "stopped":
+                    measured = f"{'Their' if kept else 'Last'} validation loss (a fixed slice of the held-out text)"
+                else:
+                    measured = "Validation loss on the whole held-out text"
                 judgement = self._judgement()
-                self.status = (f"{verb} after {event.step} steps in {format_seconds(event.seconds)}. "
-                               f"{measured}: {loss}. {judgement + ' ' if judgement else ''}"
+                self.status = (f"{verb} after {event.step} steps in {format_seconds(event.seconds)}{why}. "
+                               f"{kept}{measured}: {loss}. {judgement + ' ' if judgement else ''}"
                                "The model is ready in the Generate tab.")
             elif isinstance(event, events.Failed):
                 self.state, self.error = "failed", event.error

@@ -106,6 +106,20 @@ class _Reports:
 
 
 @dataclasses.dataclass(frozen=True)
+class Kept:
+    """Which weights a run ends with: ``"best"`` (those of its lowest validation evaluation) or
+    ``"last"`` (the last step's), the step they come from, and their validation loss on the fixed
+    slice every evaluation measures (None when that step was not evaluated)."""
+
+    weights: str
+    step: int
+    val_loss: float | None = None
+
+    def as_json(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+@dataclasses.dataclass(frozen=True)
 class RunHooks:
     """What a trainer calls back into the run it serves: text for samples, events, checkpoints."""
 
@@ -139,6 +153,12 @@ class Trainer:
         self.offset = 0  # steps a resumed run had done before
         self.seconds_offset = 0.0  # and the seconds it had trained
         self._generator: GenerationLoop | None = None
+        self._validation: np.ndarray | None = None
+        # The lowest validation loss so far and its step; with ``keep_best``, also its weights.
+        self._best: tuple[float, int] | None = None
+        self._best_weights: list[np.ndarray] | None = None
+        self._since_best = 0  # evaluations since the best one
+        self._kept: Kept | None = None
         self.seconds = 0.0
         self._reason = "not started"
         self.strategy = tf.distribute.get_strategy() if strategy is None else strategy
@@ -187,8 +207,26 @@ class Trainer:
 
     @property
     def reason(self) -> str:
-        """Why training ended: "completed", "stopped" or "time limit" ("not started" before ``run()``)."""
+        """Why training ended: "completed", "stopped", "time limit" or "early stopping" ("not started"
+        before ``run()``)."""
         return self._reason
+
+    @property
+    def kept(self) -> Kept:
+        """Which weights the model holds now (after ``run()``: the best ones with ``keep_best``)."""
+        if self._kept is not None:
+            return self._kept
+        rows = self.history.rows
+        last = rows[-1] if rows else None
+        loss = last["val_loss"] if last is not None and not math.isnan(last["val_loss"]) else None
+        return Kept("last", int(last["step"]) if last else 0, loss)
+
+    def remember_best(self, val_loss: float, step: int) -> None:
+        """Say that the model's weights now are the best so far, scoring ``val_loss`` at ``step`` (a resumed
+        run that kept its best weights): training goes on from them and ends with them unless it beats them."""
+        self._best = (float(val_loss), int(step))
+        if self.config.keep_best:
+            self._best_weights = self.model.get_weights()
 
     def _plan(self) -> None:
         """Steps per epoch and in all, from the data and the config."""
@@ -236,10 +274,19 @@ class Trainer:
     def _validation_slice(self) -> np.ndarray:
         # A fixed slice, the same at every evaluation, so the curve shows the model changing
         # and not the text; evenly spaced windows cover the whole validation split.
+        if self._validation is not None:
+            return self._validation
         window = self.config.window
         count = max(1, min(self.config.eval_tokens // window, (len(self.val_ids) - 1) // (window + 1)))
         starts = np.linspace(0, len(self.val_ids) - window - 1, count).astype(int)
-        return self.val_ids[starts[:, None] + np.arange(window + 1)]
+        self._validation = self.val_ids[starts[:, None] + np.arange(window + 1)]
+        return self._validation
+
+    def validation_loss(self, interrupt: Callable[[], bool] = lambda: False) -> float:
+        """The model's mean loss on the fixed validation slice, as every evaluation measures it (NaN if
+        ``interrupt()`` said stop half way)."""
+        return mean_window_loss(self._val_losses, self._validation_slice(), self.config.batch_size,
+                                interrupt=interrupt)
 
     def _samples(self, step: int, epoch: float) -> None:
         if self._generator is None:  # one compiled loop for the whole run, not one per epoch
@@ -261,6 +308,7 @@ class Trainer:
         self.publish(events.Started(self.run_name, self.model.count_params(), steps_per_epoch, total_steps,
                                     self._tokens_per_step))
         validation = self._validation_slice()
+        self._kept, self._since_best = None, 0
         self.model.stop_training = False
         offset = callback.offset = self.offset = int(self.history.rows[-1]["step"]) if self.history.rows else 0
         self.seconds_offset = float(self.history.rows[-1]["seconds"]) if self.history.rows else 0.0
@@ -296,6 +344,9 @@ class Trainer:
                 with reports.timing("evaluated", step):
                     self._evaluate(offset + step, steps_per_epoch, validation, callback)
                     self.after_evaluation(offset + step)
+                if self._out_of_patience():
+                    callback.reason = "early stopping"
+                    break
             if epoch_done and reports.due("sampled", cfg.report_every_seconds):
                 with reports.timing("sampled", step):
                     self._samples(step, step / steps_per_epoch)
@@ -304,15 +355,33 @@ class Trainer:
         callbacks.on_train_end()
         # End the curve with a validation point and samples from the final model, unless the user
         # is waiting on a Stop.
-        if callback.reason != "stopped" and step:
-            if math.isnan(self.history.rows[-1]["val_loss"]):
-                self._evaluate(offset + step, steps_per_epoch, validation, callback, force=True)
-                self.after_evaluation(offset + step)
-            if reports.last_step.get("sampled") != step:
-                self._samples(step, step / steps_per_epoch)
+        if callback.reason != "stopped" and step and math.isnan(self.history.rows[-1]["val_loss"]):
+            self._evaluate(offset + step, steps_per_epoch, validation, callback, force=True)
+            self.after_evaluation(offset + step)
+        restored = self._restore_best()
+        if callback.reason != "stopped" and step and (restored or reports.last_step.get("sampled") != step):
+            self._samples(step, step / steps_per_epoch)
         self.seconds = callback.elapsed()
         self._reason = callback.reason
         return self.history
+
+    def _out_of_patience(self) -> bool:
+        """Whether ``patience`` evaluations in a row have not beaten the best validation loss."""
+        return bool(self.config.patience) and self._since_best >= self.config.patience
+
+    def _restore_best(self) -> bool:
+        """With ``keep_best``, put back the weights of the best evaluation (if they are not the model's
+        now) and note which weights the run ends with; True if the weights changed."""
+        last = self.kept
+        if not self.config.keep_best or self._best is None or self._best_weights is None:
+            self._kept = last
+            return False
+        loss, step = self._best
+        self._kept = Kept("best", step, loss)
+        if step == last.step:
+            return False
+        self.model.set_weights(self._best_weights)
+        return True
 
     def _input_pipeline(self, global_batch: int, first_step: int):
         """Batches of random training windows from a ``tf.data`` pipeline, made ahead of time.
@@ -376,6 +445,12 @@ class Trainer:
             return
         row = self.history.rows[-1]
         row["val_loss"] = val_loss
+        if self._best is None or val_loss < self._best[0]:
+            self._best, self._since_best = (val_loss, step), 0
+            if self.config.keep_best:
+                self._best_weights = self.model.get_weights()
+        else:
+            self._since_best += 1
         self.publish(events.Evaluated(step, step / steps_per_epoch, callback.elapsed(), val_loss))
 
     def final_val_loss(self) -> float:

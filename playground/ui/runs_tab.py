@@ -19,6 +19,8 @@ INTRO = """
 Every training run is saved (model, tokenizer, settings, loss history, samples) and survives a
 server restart. Click a row to select it, then load it for generating, rename, resume, download
 it as one `.zip` file, or delete it. A colleague can upload that file here to get your model.
+*Download as a notebook* takes it home: a Jupyter notebook that rebuilds the network in plain Keras,
+writes with it and keeps training it, with its weights, tokenizer and text (shipped models too).
 A run cut short by a crash shows as *interrupted* and resumes from its last checkpoint (every epoch).
 The models shipped with the playground are listed too (*shipped, read-only*): load them to
 generate, or compare yours with them; they cannot be renamed or deleted.
@@ -91,6 +93,12 @@ def one_time_copy(path: Path) -> Path:
     return Path(shutil.copyfile(path, folder / path.name))
 
 
+def export_notebook(context: AppContext, name: str, request: gr.Request = None) -> str:
+    """The run (or a shipped model) as a Jupyter notebook that rebuilds it in plain Keras, generates and
+    keeps training, in one .zip with its weights, tokenizer and corpus."""
+    return str(one_time_copy(context.catalog.export_notebook(name, viewer_of(context, request))))
+
+
 def import_run(context: AppContext, bundle_file, name: str = "", request: gr.Request = None):
     """Add an uploaded .zip bundle as a run (checked: size, paths, members, config, safe loading)."""
     if not bundle_file:
@@ -139,6 +147,7 @@ def render(context: AppContext, demo: gr.Blocks, train_outputs: list) -> gr.Data
         load_button = gr.Button("Load for generating", variant="primary", elem_id="load-run")
         resume_button = gr.Button("Resume training", elem_id="resume-run")
         export_button = gr.Button("Download as .zip", elem_id="export-run")
+        notebook_button = gr.Button("Download as a notebook", elem_id="export-notebook")
         publish_button = gr.Button("Publish to the class", elem_id="publish-run")
         unpublish_button = gr.Button("Make private", elem_id="unpublish-run")
     download = gr.File(label="Bundle to download", elem_id="run-download")
@@ -168,6 +177,7 @@ def render(context: AppContext, demo: gr.Blocks, train_outputs: list) -> gr.Data
     rename_button.click(bind(context, rename_run), [name, new_name], [message, name, table], api_name="rename_run")
     delete_button.click(bind(context, delete_run), [name, confirm], [message, name, table], api_name="delete_run")
     export_button.click(bind(context, export_run), name, download, api_name="export_run")
+    notebook_button.click(bind(context, export_notebook), name, download, api_name="export_notebook")
     publish_button.click(bind(context, publish_run), name, [message, table], api_name="publish_run")
     unpublish_button.click(bind(context, unpublish_run), name, [message, table], api_name="unpublish_run")
     import_button.click(bind(context, import_run), [upload, upload_name], [message, name, table],
