@@ -13,7 +13,9 @@ os.environ.setdefault("PLAYGROUND_HOME", tempfile.mkdtemp(prefix="playground-hom
 import collections
 import contextlib
 import math
+import shutil
 import socket
+import uuid
 
 import pytest
 
@@ -55,6 +57,18 @@ def unigram_entropy(text: str) -> float:
     """
     counts = collections.Counter(text)
     return -sum(n / len(text) * math.log(n / len(text)) for n in counts.values())
+
+
+@pytest.fixture
+def home_workspace(monkeypatch):
+    """A workspace under ``$HOME`` (as ``~/.text-playground`` is), outside the current and the temporary
+    folders, where a download really comes from; removed afterwards."""
+    folder = Path.home() / f".text-playground-test-{uuid.uuid4().hex[:8]}"
+    monkeypatch.setenv("PLAYGROUND_HOME", str(folder))
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture

@@ -3,27 +3,13 @@ user's normally is, under the home folder (Gradio serves files only from places 
 
 from __future__ import annotations
 
-import shutil
-import uuid
 import zipfile
-from pathlib import Path
 
 import pytest
 
 from browser_support import (ACTION_MS, assert_no_error_toast, chromium_browser, fresh_page, open_tab,
                              require_chromium, screenshot_on_failure, wait_for_text)
 from conftest import make_text, running_app
-
-
-@pytest.fixture
-def home_workspace(monkeypatch):
-    """A workspace under ``$HOME`` (as ``~/.text-playground`` is), removed afterwards."""
-    folder = Path.home() / f".text-playground-test-{uuid.uuid4().hex[:8]}"
-    monkeypatch.setenv("PLAYGROUND_HOME", str(folder))
-    try:
-        yield folder
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.mark.timeout(600)

@@ -5,8 +5,6 @@ run, and nobody fetches the first's download from any address but the one its ow
 from __future__ import annotations
 
 import io
-import shutil
-import uuid
 import zipfile
 from pathlib import Path
 from urllib.parse import quote
@@ -17,17 +15,6 @@ from gradio_client import Client
 from gradio_client.exceptions import AppError
 
 from conftest import TINY_MODEL, make_text, running_app, train_kwargs
-
-
-@pytest.fixture
-def home_workspace(monkeypatch):
-    """A workspace under ``$HOME``, outside the current and the temporary folders; removed afterwards."""
-    folder = Path.home() / f".text-playground-test-{uuid.uuid4().hex[:8]}"
-    monkeypatch.setenv("PLAYGROUND_HOME", str(folder))
-    try:
-        yield folder
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 def train_one_run(student: Client, seed: int) -> str:
