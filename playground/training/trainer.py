@@ -160,6 +160,7 @@ class Trainer:
         self._since_best = 0  # evaluations since the best one
         self._kept: Kept | None = None
         self.seconds = 0.0
+        self.reporting_seconds = 0.0  # of those seconds, spent on the loop's reports (validation, samples)
         self._reason = "not started"
         self.strategy = tf.distribute.get_strategy() if strategy is None else strategy
         self.mixed = mixed
@@ -361,7 +362,7 @@ class Trainer:
         restored = self._restore_best()
         if callback.reason != "stopped" and step and (restored or reports.last_step.get("sampled") != step):
             self._samples(step, step / steps_per_epoch)
-        self.seconds = callback.elapsed()
+        self.seconds, self.reporting_seconds = callback.elapsed(), reports.reporting
         self._reason = callback.reason
         return self.history
 
