@@ -76,9 +76,10 @@ def test_built_in_lessons_load_and_a_teachers_broken_file_is_reported(tmp_path, 
     (tmp_path / "lessons" / "broken.md").write_text("## no front matter\n")
     (tmp_path / "lessons" / "mine.md").write_text("---\ntitle: Mine\n---\n## Only step\nsetup: tab=compare\n")
     lessons, problems = lesson_book.load_all()
-    assert [lesson.name for lesson in lessons] == ["1-temperature", "2-memorising", "3-lstm-vs-transformer", "mine"]
+    assert [lesson.name for lesson in lessons] == ["1-temperature", "2-memorising", "3-lstm-vs-transformer",
+                                                   "4-surprise", "mine"]
     assert problems == ["Lesson broken: the file must start with a '---' front matter."]
-    assert all(len(lesson.steps) >= 3 for lesson in lessons[:3])
+    assert all(len(lesson.steps) >= 3 for lesson in lessons[:4])
 
 
 def test_the_matched_lesson_really_matches_its_models():

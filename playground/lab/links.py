@@ -25,7 +25,7 @@ from playground.settings import Declared, declared, on_page, truth
 from playground.lab.temperatures import GRID_COLUMNS, GRID_START, LENGTH_START, PROMPT_START
 from playground.training.config import TrainConfig, page_start
 
-TABS = ("corpus", "model", "train", "generate", "inside", "compare", "runs", "lessons")
+TABS = ("corpus", "model", "train", "generate", "inside", "read", "compare", "runs", "lessons")
 MAX_TEXT = 2000  # characters of a prompt in a link
 
 
