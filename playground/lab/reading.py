@@ -416,7 +416,8 @@ def writers(text_model, tokens: int = WRITER_TOKENS, seed: int = 0) -> list[Writ
     """Held-out text (a person) beside the model's own samples at T = 0.3 and 1.5, each read by the model."""
     check_readable(text_model)
     held, _ = held_out_text(text_model)
-    ids = text_model.tokenizer.encode(held)
+    paragraph = held.find("\n\n", 0, 5_000)  # start where a person started, not mid-sentence
+    ids = text_model.tokenizer.encode(held[paragraph + 2 if paragraph >= 0 else 0:])
     person = text_model.tokenizer.decode(ids[:tokens + 1])
     found = [Writer("held-out text (a person)", person, read(text_model, person, HELD_OUT))]
     for sample in text_model.generate("", WRITER_TEMPERATURES, tokens, seed):

@@ -103,9 +103,10 @@ def difference_markdown(result: Reading) -> str:
     share = result.beats_counting_share()
     if share is None:
         return "*No counting model to compare with: this model was saved without its training text.*"
-    difference = result.difference()[1:]
+    saved = -float(result.difference()[1:].mean())
+    overall = f"{abs(saved):.3f} bits per token {'less' if saved >= 0 else 'more'} surprised"
     return (f"The model is less surprised than the {result.counting_label} at **{share:.0%}** of the tokens; over "
-            f"the whole text it needs {-difference.mean():+.3f} bits per token fewer (negative: more).")
+            f"the whole text it is {overall} than the {result.counting_label}.")
 
 
 def plain(text: str) -> str:
@@ -183,7 +184,7 @@ def compare_writers(context: AppContext, request: gr.Request = None):
         found = reading.writers(model)
     rows = [{"text": writer.label, "bits per character": round(writer.reading.bits_per_character(), 3),
              **{name: f"{share:.0%}" for name, share in writer.shares()},
-             "beginning": plain(writer.text[:80])} for writer in found]
+             "beginning": plain(writer.text[:60]) + "…"} for writer in found]
     return reading_charts.writers_figure(found), WRITERS_EXPLANATION, pd.DataFrame(rows, columns=WRITER_COLUMNS)
 
 
@@ -236,13 +237,14 @@ def render(context: AppContext, page: gr.Tab) -> None:
     colour_by.input(bind(context, recolour), [result, colour_by, part], [tokens, difference], **quiet)
     part.release(bind(context, recolour), [result, colour_by, part], [tokens, difference], **quiet)
 
-    gr.Markdown(WRITERS_HELP)
-    writers_button = gr.Button("Read the held-out text and two of its own samples", elem_id="read-writers")
-    writers_chart = gr.Plot(empty_figure("The share of each text's tokens in each rank bucket appears here."),
-                            show_label=False, elem_id="read-writers-chart")
-    writers_explanation = gr.Markdown(elem_id="read-writers-explanation")
-    writers_table = gr.Dataframe(pd.DataFrame(columns=WRITER_COLUMNS), interactive=False, wrap=True,
-                                 label="Each text as the model read it", elem_id="read-writers-table")
+    with gr.Column(elem_id="read-writers-section"):
+        gr.Markdown(WRITERS_HELP)
+        writers_button = gr.Button("Read the held-out text and two of its own samples", elem_id="read-writers")
+        writers_chart = gr.Plot(empty_figure("The share of each text's tokens in each rank bucket appears here."),
+                                show_label=False, elem_id="read-writers-chart")
+        writers_explanation = gr.Markdown(elem_id="read-writers-explanation")
+        writers_table = gr.Dataframe(pd.DataFrame(columns=WRITER_COLUMNS), interactive=False, wrap=True,
+                                     label="Each text as the model read it", elem_id="read-writers-table")
     writers_button.click(bind(context, compare_writers), None, [writers_chart, writers_explanation, writers_table],
                          api_name="compare_writers")
 
