@@ -54,7 +54,7 @@ def test_rank_buckets_are_glt_rs():
     ranks = np.array([0, 1, 2, 10, 11, 100, 101, 5000])
     found = reading.Reading("m", "lstm", "word", "x", ["t"] * 8, np.zeros(8, int), np.zeros(8), ranks,
                             np.zeros((8, 5), int), np.zeros((8, 5)), ["t"], {}, 5, 7, 16, "", str)
-    assert found.bucket().tolist() == [-1, 0, 1, 1, 2, 2, 3, 3]
+    assert found.buckets.tolist() == [-1, 0, 1, 1, 2, 2, 3, 3]
     assert found.bucket_counts() == [("the favourite", 1), ("top 10", 2), ("top 100", 2), ("the rest", 2)]
 
 

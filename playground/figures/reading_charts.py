@@ -8,6 +8,7 @@ purple = surprising) for surprisal and ranks, blue–orange for the model agains
 
 from __future__ import annotations
 
+import functools
 import html
 
 import numpy as np
@@ -45,6 +46,7 @@ def _blend(stops: tuple[str, ...], share: float) -> str:
     return _hex(_rgb(stops[low]) + (position - low) * (_rgb(stops[high]) - _rgb(stops[low])))
 
 
+@functools.lru_cache(maxsize=64)  # a scale has 17 colours; a view asks for them thousands of times
 def _text_on(background: str) -> str:
     """Black or white, whichever reads better on ``background`` (WCAG relative luminance)."""
     channels = _rgb(background) / 255
@@ -100,7 +102,7 @@ def _joined(reading: Reading, spans: list[str]) -> str:
 def token_title(reading: Reading, i: int) -> str:
     """What a token's colour means, in words."""
     expected = ", ".join(f"{visible(token)} {p:.2f}" for token, p in reading.expected_at(i))
-    bucket = BUCKETS[int(reading.bucket()[i])][1]
+    bucket = BUCKETS[int(reading.buckets[i])][1]
     return (f"{visible(reading.tokens[i])}: {reading.bits[i]:.2f} bits, rank {int(reading.rank[i])} ({bucket}), "
             f"p = {reading.probability[i]:.3f}; expected: {expected}")
 
@@ -128,7 +130,7 @@ def tokens_html(reading: Reading, mode: str = "surprisal", start: int = 0, count
     """The text, one span per token, coloured by surprisal or by rank bucket."""
     shown = _window(reading, start, count)
     if mode == "rank":
-        colours = [BUCKET_COLOURS[b] for b in reading.bucket()[shown.start:shown.stop]]
+        colours = [BUCKET_COLOURS[b] for b in reading.buckets[shown.start:shown.stop]]
         legend = rank_legend()
     else:
         colours = [SURPRISAL_SCALE[level] for level in surprisal_level(reading.bits[shown.start:shown.stop])]

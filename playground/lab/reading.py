@@ -24,6 +24,7 @@ reads, and the whole text goes through the network in a few batched, compiled ca
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from collections.abc import Callable
 from pathlib import Path
@@ -110,11 +111,12 @@ class Reading:
     note: str = ""
 
     # Per token --------------------------------------------------------------------------
-    @property
+    # Worked out once: the views ask for them token by token.
+    @functools.cached_property
     def bits(self) -> np.ndarray:
         return self.nats / math.log(2)
 
-    @property
+    @functools.cached_property
     def probability(self) -> np.ndarray:
         return np.exp(-self.nats)
 
@@ -122,7 +124,8 @@ class Reading:
     def scored(self) -> int:
         return len(self.ids) - 1
 
-    def bucket(self) -> np.ndarray:
+    @functools.cached_property
+    def buckets(self) -> np.ndarray:
         """Each token's rank bucket (index into :data:`BUCKETS`); -1 for the first token."""
         edges = [limit for limit, _ in BUCKETS if limit is not None]
         found = np.searchsorted(np.asarray(edges), self.rank, side="left")  # (N,)
@@ -157,7 +160,7 @@ class Reading:
 
     def bucket_counts(self) -> list[tuple[str, int]]:
         """(bucket name, tokens in it) for every rank bucket, the first token left out."""
-        counts = np.bincount(self.bucket()[1:], minlength=len(BUCKETS))
+        counts = np.bincount(self.buckets[1:], minlength=len(BUCKETS))
         return [(name, int(count)) for (_, name), count in zip(BUCKETS, counts)]
 
     def beats_counting_share(self) -> float | None:
