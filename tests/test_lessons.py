@@ -24,7 +24,7 @@ def test_bad_values_are_reported_one_line_each_and_ignored():
         "tab=nowhere&units=99999&layers=1.5&top_p=abc&temperatures=0.5,9&bogus=1&arch=lstm&__theme=dark")
     assert values == {"arch": "lstm"}
     assert problems == [
-        "tab='nowhere' is not one of corpus, model, train, generate, inside, compare, runs, lessons",
+        "tab='nowhere' is not one of corpus, model, train, generate, inside, read, compare, runs, lessons",
         "units='99999' is outside 16 to 1024",
         "layers='1.5' is not a whole number",
         "top_p='abc' is not a number",
@@ -33,7 +33,7 @@ def test_bad_values_are_reported_one_line_each_and_ignored():
     ]
     assert setup_link.describe(problems[:1]) == (
         "Some settings in this link were ignored: tab='nowhere' is not one of corpus, model, train, generate, "
-        "inside, compare, runs, lessons.")
+        "inside, read, compare, runs, lessons.")
     assert setup_link.describe([]) == ""
 
 
