@@ -28,6 +28,7 @@ SHOWN = 4_000  # tokens one view colours at a time
 BUCKET_COLOURS = ("#fde725", "#5ec962", "#21918c", "#440154")
 WRITER_COLOURS = ("#4b5563", BLUE, ORANGE)
 MODES = ("surprisal", "rank")
+BOX = "style='max-height:32em;overflow-y:auto'"  # a long text scrolls inside its box, the sections below stay near
 
 
 def _rgb(colour: str) -> np.ndarray:
@@ -137,7 +138,7 @@ def tokens_html(reading: Reading, mode: str = "surprisal", start: int = 0, count
         legend = surprisal_legend()
     spans = [_first(reading.tokens[i]) if i == 0 else _span(reading.tokens[i], colour, token_title(reading, i))
              for i, colour in zip(shown, colours)]
-    return legend + f"<div class='pg-tokens' id='read-tokens'>{_joined(reading, spans)}</div>" + \
+    return legend + f"<div class='pg-tokens' id='read-tokens' {BOX}>{_joined(reading, spans)}</div>" + \
         _part_note(reading, shown)
 
 
@@ -165,7 +166,7 @@ def difference_html(reading: Reading, start: int = 0, count: int = SHOWN) -> str
               f"{_swatch(DIFFERENCE_SCALE[LEVELS], f'{label} {MOST_DIFFERENCE:g}+ bits less surprised')}. "
               "Blue is where the network "
               "has learned more than counting; orange where counting the last few tokens still does better.</p>")
-    return legend + f"<div class='pg-tokens' id='read-difference'>{_joined(reading, spans)}</div>" + \
+    return legend + f"<div class='pg-tokens' id='read-difference' {BOX}>{_joined(reading, spans)}</div>" + \
         _part_note(reading, shown)
 
 

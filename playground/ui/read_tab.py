@@ -205,6 +205,13 @@ def worst_passages(context: AppContext, run: str = "", request: gr.Request = Non
     return line, pd.DataFrame(rows, columns=WORST_COLUMNS)
 
 
+def text_box_for(source: str) -> gr.Textbox:
+    """The text box is used only when the pasted text is read; it says so."""
+    pasted = source != "held-out"
+    return gr.Textbox(interactive=pasted, label="Text to read" if pasted else
+                      "Text to read (not used now: the held-out text of the model's corpus is read)")
+
+
 def opened(context: AppContext, request: gr.Request = None):
     """When the tab opens: the line naming the model in use, and the runs one may ask about."""
     session = session_of(context, request)
@@ -230,9 +237,11 @@ def render(context: AppContext, page: gr.Tab) -> None:
     difference_line = gr.Markdown(elem_id="read-difference-line")
     difference = gr.HTML(elem_id="read-difference-box")
     hardest = gr.Dataframe(pd.DataFrame(columns=HARDEST_COLUMNS), interactive=False, wrap=True,
+                           column_widths=["46%", "8%", "8%", "8%", "20%", "10%"],
                            label="The ten places where the model was most surprised", elem_id="read-hardest")
     outputs = [result, summary, tokens, part, difference_line, difference, hardest]
     button.click(bind(context, score_text), [text, source, colour_by], outputs, api_name="score_text")
+    source.change(text_box_for, source, text, api_visibility="private")
     quiet = dict(show_progress="hidden", trigger_mode="always_last", api_visibility="private")
     colour_by.input(bind(context, recolour), [result, colour_by, part], [tokens, difference], **quiet)
     part.release(bind(context, recolour), [result, colour_by, part], [tokens, difference], **quiet)
@@ -254,6 +263,7 @@ def render(context: AppContext, page: gr.Tab) -> None:
         worst_button = gr.Button("Find the ten hardest held-out passages", scale=1, elem_id="read-worst")
     worst_line = gr.Markdown(elem_id="read-worst-line")
     worst = gr.Dataframe(pd.DataFrame(columns=WORST_COLUMNS), interactive=False, wrap=True,
+                         column_widths=["50%", "10%", "25%", "15%"],
                          label="Held-out windows, worst first", elem_id="read-worst-table")
     worst_button.click(bind(context, worst_passages), run, [worst_line, worst], api_name="worst_passages")
     page.select(bind(context, opened), None, [model_info, run], api_visibility="private")
