@@ -14,7 +14,7 @@ functions, against :data:`LAYERS`)::
     training    training/                 training settings and the loop, GAN trainers, events, what a
                                           page shows of training, loss history, the queue, devices
     lab         lab/                      measurements across temperatures, inside views, the critic,
-                                          lessons, set-up links
+                                          a text read token by token, lessons, set-up links
     runs        runs/                     a training run, bundles on disk, the run store, owners, the
                                           catalog of shipped models, model cards, quality curves, a run
                                           as a notebook to take home

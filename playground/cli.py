@@ -1,4 +1,4 @@
-"""``python -m playground train | generate | next | inspect | evaluate``: the playground without a browser.
+"""``python -m playground train | generate | next | inspect | evaluate | score | …``: the playground without a browser.
 
 Bad input exits with status 2 and one line ``error: ...`` on stderr, never a traceback.
 With ``--json`` the last line on stdout is one JSON object; progress goes to stderr.
@@ -178,6 +178,62 @@ def inspect(args) -> dict:
     return result
 
 
+def _add_score(commands) -> None:
+    score = commands.add_parser("score", help="read a text with the model: surprisal and rank of every token")
+    score.add_argument("--model", required=True, help="bundle directory")
+    text = score.add_mutually_exclusive_group(required=True)
+    text.add_argument("--text-file", metavar="FILE", help="a UTF-8 text file to read")
+    text.add_argument("--held-out", action="store_true", help="the held-out part of the model's own corpus")
+    score.add_argument("--json", action="store_true",
+                       help="print every token (text, bits, rank, top alternatives) and the totals as JSON")
+    worst = commands.add_parser("worst", help="the held-out windows with the highest loss for a saved model")
+    worst.add_argument("--model", required=True, help="bundle directory")
+    worst.add_argument("--count", type=int, default=10, help="how many windows (default 10)")
+    worst.add_argument("--json", action="store_true")
+
+
+def score(args) -> dict:
+    from playground.lab import reading
+    from playground.generation.next_token import visible
+    from playground.runs.bundle import load_text_model
+
+    model = load_text_model(args.model)
+    result = reading.read_held_out(model) if args.held_out else reading.read(model, reading.read_file(args.text_file))
+    if result.note:
+        print(f"note: {result.note}", file=sys.stderr)
+    if not args.json:
+        print(f"{result.model} read {result.source}: {len(result.tokens):,} tokens, "
+              f"{result.bits_per_character():.3f} bits per character")
+        for name, value in result.baseline_bits_per_character().items():
+            print(f"  counting, {result.baseline_label(name)}: {value:.3f} bits per character")
+        print("ranks: " + ", ".join(f"{name} {count:,}" for name, count in result.bucket_counts()))
+        print("where the model was most surprised:")
+        for place in result.hardest():
+            expected = ", ".join(f"{visible(token)} {p:.2f}" for token, p in place.expected[:3])
+            print(f"  {place.bits:5.1f} bits  {(place.before + '[' + place.token + ']' + place.after)!r}"
+                  f"  expected {expected}")
+        return {}
+    return result.to_json()
+
+
+def worst(args) -> dict:
+    from playground.lab import reading
+    from playground.runs.bundle import load_text_model
+
+    if args.count < 1:
+        raise PlaygroundError(f"--count must be at least 1 (got {args.count}).")
+    found = reading.worst_passages(load_text_model(args.model), args.count)
+    if found["note"]:
+        print(f"note: {found['note']}", file=sys.stderr)
+    if not args.json:
+        print(f"{found['model']}: held-out loss {found['loss']:.4f} nats/token; the {len(found['passages'])} "
+              f"hardest windows of {found['window']} tokens:")
+        for passage in found["passages"]:
+            print(f"--- {passage.bits_per_token:.2f} bits per token\n{passage.text}")
+        return {}
+    return {**found, "passages": [passage.to_json() for passage in found["passages"]]}
+
+
 def _add_evaluate(commands) -> None:
     evaluate = commands.add_parser("evaluate", help="mean loss of a saved model on a text file")
     evaluate.add_argument("--model", required=True, help="bundle directory")
@@ -282,6 +338,7 @@ def parser() -> argparse.ArgumentParser:
     _add_next(commands)
     _add_inspect(commands)
     _add_evaluate(commands)
+    _add_score(commands)
     _add_card(commands)
     _add_bundles(commands)
     _add_resume(commands)
@@ -421,7 +478,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = parser().parse_args(argv)
         result = {"train": train, "generate": generate, "next": next_token, "inspect": inspect, "evaluate": evaluate,
-                  "card": card, "export": export, "import": import_, "resume": resume}[args.command](args)
+                  "score": score, "worst": worst, "card": card, "export": export, "import": import_,
+                  "resume": resume}[args.command](args)
     except PlaygroundError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -25,3 +25,11 @@ def test_scoring_windows_score_every_token_exactly_once():
 def test_too_short_for_the_context_length():
     with pytest.raises(PlaygroundError, match="fewer than the context length 128"):
         check_length(np.zeros(100, dtype=np.int32), 128, "validation")
+
+
+@pytest.mark.parametrize("length, window, stride", [(103, 16, 8), (103, 16, 12), (1000, 40, 33), (17, 16, 16)])
+def test_a_longer_stride_still_scores_every_token_once_with_the_context_it_promises(length, window, stride):
+    ids = np.arange(length, dtype=np.int32)
+    windows, mask = scoring_windows(ids, window, stride)
+    assert sorted(windows[:, 1:][mask].tolist()) == list(range(1, length))
+    assert np.argwhere(mask[1:])[:, 1].min(initial=window) >= window - stride

@@ -24,7 +24,7 @@ def test_bad_values_are_reported_one_line_each_and_ignored():
         "tab=nowhere&units=99999&layers=1.5&top_p=abc&temperatures=0.5,9&bogus=1&arch=lstm&__theme=dark")
     assert values == {"arch": "lstm"}
     assert problems == [
-        "tab='nowhere' is not one of corpus, model, train, generate, inside, compare, runs, lessons",
+        "tab='nowhere' is not one of corpus, model, train, generate, inside, read, compare, runs, lessons",
         "units='99999' is outside 16 to 1024",
         "layers='1.5' is not a whole number",
         "top_p='abc' is not a number",
@@ -33,7 +33,7 @@ def test_bad_values_are_reported_one_line_each_and_ignored():
     ]
     assert setup_link.describe(problems[:1]) == (
         "Some settings in this link were ignored: tab='nowhere' is not one of corpus, model, train, generate, "
-        "inside, compare, runs, lessons.")
+        "inside, read, compare, runs, lessons.")
     assert setup_link.describe([]) == ""
 
 
@@ -76,9 +76,10 @@ def test_built_in_lessons_load_and_a_teachers_broken_file_is_reported(tmp_path, 
     (tmp_path / "lessons" / "broken.md").write_text("## no front matter\n")
     (tmp_path / "lessons" / "mine.md").write_text("---\ntitle: Mine\n---\n## Only step\nsetup: tab=compare\n")
     lessons, problems = lesson_book.load_all()
-    assert [lesson.name for lesson in lessons] == ["1-temperature", "2-memorising", "3-lstm-vs-transformer", "mine"]
+    assert [lesson.name for lesson in lessons] == ["1-temperature", "2-memorising", "3-lstm-vs-transformer",
+                                                   "4-surprise", "mine"]
     assert problems == ["Lesson broken: the file must start with a '---' front matter."]
-    assert all(len(lesson.steps) >= 3 for lesson in lessons[:3])
+    assert all(len(lesson.steps) >= 3 for lesson in lessons[:4])
 
 
 def test_the_matched_lesson_really_matches_its_models():

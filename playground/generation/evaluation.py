@@ -11,6 +11,8 @@ import tensorflow as tf
 from playground.text.windows import check_length, scoring_windows
 from playground.models.base import LanguageModel
 
+TOP_ALTERNATIVES = 5  # the likeliest tokens a reading lists at each position
+
 
 def token_losses(model: LanguageModel, windows: np.ndarray) -> tf.Tensor:
     """Cross-entropy of each target ``(B, T)`` given windows ``(B, T + 1)``."""
@@ -18,6 +20,33 @@ def token_losses(model: LanguageModel, windows: np.ndarray) -> tf.Tensor:
     return tf.keras.losses.sparse_categorical_crossentropy(
         windows[:, 1:], tf.cast(logits, tf.float32), from_logits=True
     )
+
+
+def token_scores(model: LanguageModel, windows, top: int):
+    """How the model scored each target of windows ``(B, T + 1)``: its surprisal in nats ``(B, T)``, its
+    rank among all tokens ``(B, T)`` (1: the favourite; tokens scored equal share the better rank), and
+    the ``top`` likeliest tokens ``(B, T, top)`` with their probabilities ``(B, T, top)``."""
+    logits = tf.cast(model(windows[:, :-1], training=False), tf.float32)  # (B, T, V)
+    targets = windows[:, 1:]  # (B, T)
+    # log p = logit - logsumexp: never writes a second (B, T, V) tensor, which matters for 10,000 words.
+    normaliser = tf.reduce_logsumexp(logits, axis=-1)  # (B, T)
+    target_logit = tf.gather(logits, targets, batch_dims=2)  # (B, T)
+    rank = 1 + tf.reduce_sum(tf.cast(logits > target_logit[..., None], tf.int32), axis=-1)  # (B, T)
+    best, best_ids = tf.math.top_k(logits, k=min(top, logits.shape[-1]))  # (B, T, top) each
+    return normaliser - target_logit, rank, best_ids, tf.exp(best - normaliser[..., None])
+
+
+def compiled_scores(model: LanguageModel, top: int) -> Callable:
+    """:func:`token_scores` of two batches of windows (of any size and length) in one compiled call.
+
+    The two halves are independent, so TensorFlow runs them side by side: on two cores, where the
+    playground gives each operation one thread, that keeps both cores busy.
+    """
+    def both(first, second):
+        return token_scores(model, first, top), token_scores(model, second, top)
+
+    spec = tf.TensorSpec([None, None], tf.int32)
+    return tf.function(both, input_signature=[spec, spec])
 
 
 def mean_window_loss(

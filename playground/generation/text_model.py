@@ -18,7 +18,8 @@ from playground.text import baselines
 from playground.generation import next_token
 from playground.text import tokenizers
 from playground.text.corpus import DEFAULT_VALIDATION_SHARE, Corpus
-from playground.generation.evaluation import bits, bits_per_character, characters_per_token
+from playground.generation.evaluation import (TOP_ALTERNATIVES, bits, bits_per_character, characters_per_token,
+                                              compiled_scores)
 from playground.models import architecture
 from playground.models.base import LanguageModel
 from playground.generation.sampling import MAX_PROMPT, GeneratedBatch, GenerationLoop, SamplingSettings
@@ -54,7 +55,10 @@ class TextModel:
         self._generator: GenerationLoop | None = None
         self._index = None
         self._index_lock = threading.Lock()  # many sessions may share one model
+        self._counting: baselines.CountingModels | None = None
+        self._counting_lock = threading.Lock()
         self._prefill = None
+        self._scores = None
         self._token_texts: list[str] | None = None
         self._logits: collections.OrderedDict[tuple[int, ...], np.ndarray] = collections.OrderedDict()
         self._logits_lock = threading.Lock()
@@ -77,6 +81,16 @@ class TextModel:
                 split = self.corpus_split()
                 self._index = memorisation_index(split[0], self.level) if split else None
             return self._index
+
+    def counting_models(self) -> baselines.CountingModels | None:
+        """The counting baselines of the training text (counted once), or None if the corpus is unknown."""
+        with self._counting_lock:
+            if self._counting is None:
+                split = self.corpus_split()
+                if split is None:
+                    return None
+                self._counting = baselines.fit(self.tokenizer.encode(split[0]), len(self.tokenizer), self.level)
+            return self._counting
 
     @property
     def generator(self) -> GenerationLoop:
@@ -181,6 +195,19 @@ class TextModel:
                 self._logits.popitem(last=False)
         return logits
 
+    def token_scores(self, windows: np.ndarray) -> tuple[np.ndarray, ...]:
+        """Per target of windows ``(B, T + 1)``: nats ``(B, T)``, rank ``(B, T)``, the five likeliest tokens
+        ``(B, T, 5)`` and their probabilities (see :func:`playground.generation.evaluation.token_scores`),
+        through one compiled function kept with the model."""
+        if self._scores is None:
+            self._scores = compiled_scores(self.model, TOP_ALTERNATIVES)
+        windows = np.asarray(windows, np.int32)
+        half = max(len(windows) // 2, 1)
+        first, second = windows[:half], windows[half:]
+        halves = self._scores(first, second if len(second) else first)  # one window: read twice, kept once
+        halves = halves if len(second) else halves[:1]
+        return tuple(np.concatenate([part[i].numpy() for part in halves]) for i in range(4))
+
     def next_token(self, prompt: str, temperature: float,
                    settings: SamplingSettings = SamplingSettings()) -> next_token.NextToken:
         """Every stage of the distribution over the token after ``prompt`` at these settings."""
@@ -201,9 +228,8 @@ def evaluate_text(text_model: TextModel, text: str, window: int | None = None) -
     window = window or int(text_model.info.get("train", {}).get("window", 128))
     ids = text_model.tokenizer.encode(text)
     loss = mean_loss(text_model.model, ids, window)
-    split = text_model.corpus_split()  # the baselines count the model's own training text, if it was saved
-    counted = baselines.measure(text_model.tokenizer.encode(split[0]), ids, len(text_model.tokenizer),
-                                text_model.level).as_json() if split else None
+    counting = text_model.counting_models()  # the model's own training text, if it was saved
+    counted = counting.measure(ids).as_json() if counting else None
     return {"val_loss": loss, "bits_per_token": bits(loss), "tokens": int(len(ids) - 1),
             "bits_per_character": bits_per_character(loss, characters_per_token(ids, text_model.tokenizer.decode)),
             "baselines": counted}

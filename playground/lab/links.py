@@ -24,7 +24,7 @@ from playground.settings import Declared, Setting, declared, on_page, truth
 from playground.lab.temperatures import GRID_COLUMNS, GRID_START, PROMPT_START
 from playground.training.config import TrainConfig, page_start
 
-TABS = ("corpus", "model", "train", "generate", "inside", "compare", "runs", "lessons")
+TABS = ("corpus", "model", "train", "generate", "inside", "read", "compare", "runs", "lessons")
 MAX_TEXT = 2000  # characters of a prompt in a link
 
 

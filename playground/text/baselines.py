@@ -84,18 +84,51 @@ def from_json(values: dict | None, level: str) -> Baselines | None:
 
 def measure(train_ids: np.ndarray, val_ids: np.ndarray, vocab_size: int, level: str = "char") -> Baselines:
     """All four baselines for a split, counted on ``train_ids`` and scored on ``val_ids``."""
+    return fit(train_ids, vocab_size, level).measure(val_ids)
+
+
+@dataclasses.dataclass(frozen=True)
+class CountingModels:
+    """The counting models of one training text, counted once, to score any text token by token."""
+
+    vocab_size: int
+    unigram_probabilities: np.ndarray  # (V,) add-one smoothed
+    bigram: KneserNey
+    ngram: KneserNey | None  # None: the training text is too short to trust it
+    order: int
+    note: str = ""
+
+    def surprisal(self, ids: np.ndarray) -> dict[str, np.ndarray]:
+        """Nats of each token of ``ids`` but the first (N - 1,) under each baseline measured, by name;
+        a token's context is the tokens of ``ids`` before it."""
+        ids = np.asarray(ids, dtype=np.int64)
+        nats = {"uniform": np.full(max(len(ids) - 1, 0), math.log(self.vocab_size)),
+                "unigram": -np.log(self.unigram_probabilities[ids[1:]]),
+                "bigram": -np.log(self.bigram.probabilities(ids))}
+        if self.ngram is not None:
+            nats["ngram"] = -np.log(self.ngram.probabilities(ids))
+        return nats
+
+    def measure(self, ids: np.ndarray) -> Baselines:
+        """Each baseline's mean nats per token over ``ids`` (every token but the first)."""
+        means = {name: float(values.mean()) for name, values in self.surprisal(ids).items()}
+        return Baselines(uniform=means["uniform"], unigram=means["unigram"], bigram=means["bigram"],
+                         ngram=means.get("ngram"), order=self.order, note=self.note)
+
+
+def fit(train_ids: np.ndarray, vocab_size: int, level: str = "char") -> CountingModels:
+    """Count the four baselines on ``train_ids``; the n-gram only on a long enough text."""
     train_ids = np.asarray(train_ids, dtype=np.int64)
-    val_ids = np.asarray(val_ids, dtype=np.int64)
     order = NGRAM_ORDER.get(level, 5)
-    note = ""
-    ngram = None
+    note, ngram = "", None
     if len(train_ids) < MIN_NGRAM_TOKENS:
         note = (f"The training text has {len(train_ids):,} tokens, too few for a reliable {order}-gram "
                 f"baseline (it needs {MIN_NGRAM_TOKENS:,}); only the simpler baselines are shown.")
     else:
-        ngram = kneser_ney(train_ids, val_ids, vocab_size, order)
-    return Baselines(uniform=math.log(vocab_size), unigram=unigram(train_ids, val_ids, vocab_size),
-                     bigram=kneser_ney(train_ids, val_ids, vocab_size, 2), ngram=ngram, order=order, note=note)
+        ngram = KneserNey.fit(train_ids, vocab_size, order)
+    counts = np.bincount(train_ids, minlength=vocab_size)[:vocab_size].astype(np.float64)
+    return CountingModels(vocab_size, (counts + 1) / (len(train_ids) + vocab_size),
+                          KneserNey.fit(train_ids, vocab_size, 2), ngram, order, note)
 
 
 def unigram(train_ids: np.ndarray, val_ids: np.ndarray, vocab_size: int) -> float:
@@ -161,41 +194,63 @@ def _count(keys: np.ndarray, space: int) -> tuple[np.ndarray, np.ndarray]:
 
 def kneser_ney(train_ids: np.ndarray, val_ids: np.ndarray, vocab_size: int, order: int) -> float:
     """Interpolated Kneser–Ney of ``order`` fitted on ``train_ids``, nats per token on ``val_ids[1:]``."""
-    train_ids = np.asarray(train_ids, dtype=np.int64)
-    val_ids = np.asarray(val_ids, dtype=np.int64)
-    # Keys must fit in int64; a huge vocabulary lowers the order rather than overflow.
-    while order > 1 and vocab_size ** order >= 2 ** 62:
-        order -= 1
-    order = max(1, min(order, len(train_ids)))
-    # counts[k]: (sorted distinct k-gram keys, their counts): plain at the top, continuation below.
-    counts: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-    counts[order] = _count(_keys(train_ids, order, vocab_size), vocab_size ** order)
-    for k in range(order - 1, 0, -1):
-        above = counts[k + 1][0]
-        # Dropping the first token of each distinct (k+1)-gram: how many different tokens precede each k-gram.
-        counts[k] = _count(above % vocab_size ** k, vocab_size ** k)
+    return float(-np.log(KneserNey.fit(train_ids, vocab_size, order).probabilities(val_ids)).mean())
 
-    targets = val_ids[1:]  # (N,)
-    positions = np.arange(1, len(val_ids))
-    unigram_keys, unigram_counts = counts[1]
-    discount = _discount(unigram_counts)
-    total, seen = unigram_counts.sum(), len(unigram_keys)
-    [seen_count] = _lookup(unigram_keys, [unigram_counts], targets, vocab_size)
-    probability = (np.maximum(seen_count - discount, 0)
-                   + discount * seen / vocab_size) / total  # (N,)
-    val_keys = val_ids.copy()  # after step k: the k-gram ending at each position
-    for k in range(2, order + 1):
-        val_keys[k - 1:] = val_keys[k - 2:-1] * vocab_size + val_ids[k - 1:]
-        keys, values = counts[k]
-        contexts, context_totals, followers = _grouped(keys, values, vocab_size)
-        discount = _discount(values)
-        has_context = positions >= k - 1
-        grams = val_keys[positions]
-        [joint] = _lookup(keys, [values], grams, vocab_size ** k)
-        context_total, context_followers = _lookup(contexts, [context_totals, followers], grams // vocab_size,
-                                                   vocab_size ** (k - 1))
-        known = has_context & (context_total > 0)
-        safe_total = np.where(known, context_total, 1)
-        interpolated = (np.maximum(joint - discount, 0) + discount * context_followers * probability) / safe_total
-        probability = np.where(known, interpolated, probability)
-    return float(-np.log(probability).mean())
+
+@dataclasses.dataclass(frozen=True)
+class KneserNey:
+    """Interpolated Kneser–Ney of one order, counted once on a training text.
+
+    ``levels[k]`` holds the k-grams' sorted distinct keys and counts (plain at the top order,
+    continuation counts below it), their contexts' totals and follower counts, and the discount.
+    """
+
+    vocab_size: int
+    order: int
+    levels: dict
+
+    @classmethod
+    def fit(cls, train_ids: np.ndarray, vocab_size: int, order: int) -> KneserNey:
+        train_ids = np.asarray(train_ids, dtype=np.int64)
+        # Keys must fit in int64; a huge vocabulary lowers the order rather than overflow.
+        while order > 1 and vocab_size ** order >= 2 ** 62:
+            order -= 1
+        order = max(1, min(order, len(train_ids)))
+        # counts[k]: (sorted distinct k-gram keys, their counts): plain at the top, continuation below.
+        counts: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        counts[order] = _count(_keys(train_ids, order, vocab_size), vocab_size ** order)
+        for k in range(order - 1, 0, -1):
+            above = counts[k + 1][0]
+            # Dropping the first token of each distinct (k+1)-gram: how many different tokens precede each k-gram.
+            counts[k] = _count(above % vocab_size ** k, vocab_size ** k)
+        levels = {1: (*counts[1], _discount(counts[1][1]))}
+        for k in range(2, order + 1):
+            keys, values = counts[k]
+            levels[k] = (keys, values, *_grouped(keys, values, vocab_size), _discount(values))
+        return cls(vocab_size, order, levels)
+
+    def probabilities(self, ids: np.ndarray) -> np.ndarray:
+        """P(ids[t] | the tokens of ``ids`` before it) for every t >= 1: (N - 1,), never zero."""
+        ids = np.asarray(ids, dtype=np.int64)
+        vocab_size = self.vocab_size
+        targets = ids[1:]  # (N,)
+        positions = np.arange(1, len(ids))
+        unigram_keys, unigram_counts, discount = self.levels[1]
+        total, seen = unigram_counts.sum(), len(unigram_keys)
+        [seen_count] = _lookup(unigram_keys, [unigram_counts], targets, vocab_size)
+        probability = (np.maximum(seen_count - discount, 0)
+                       + discount * seen / vocab_size) / total  # (N,)
+        keys_here = ids.copy()  # after step k: the k-gram ending at each position
+        for k in range(2, self.order + 1):
+            keys_here[k - 1:] = keys_here[k - 2:-1] * vocab_size + ids[k - 1:]
+            keys, values, contexts, context_totals, followers, discount = self.levels[k]
+            has_context = positions >= k - 1
+            grams = keys_here[positions]
+            [joint] = _lookup(keys, [values], grams, vocab_size ** k)
+            context_total, context_followers = _lookup(contexts, [context_totals, followers], grams // vocab_size,
+                                                       vocab_size ** (k - 1))
+            known = has_context & (context_total > 0)
+            safe_total = np.where(known, context_total, 1)
+            interpolated = (np.maximum(joint - discount, 0) + discount * context_followers * probability) / safe_total
+            probability = np.where(known, interpolated, probability)
+        return probability

@@ -26,14 +26,17 @@ def check_length(ids: np.ndarray, window: int, part: str) -> None:
         )
 
 
-def scoring_windows(ids: np.ndarray, window: int) -> tuple[np.ndarray, np.ndarray]:
-    """Overlapping windows that score every token once, each with at least ``window/2`` context.
+def scoring_windows(ids: np.ndarray, window: int, stride: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Overlapping windows that score every token once, each with at least ``window - stride`` context.
 
     Returns windows ``(N, window + 1)`` and a mask ``(N, window)`` of the target positions
-    to count. Windows start every ``window/2`` tokens; each scores only its second half
-    (the first window scores everything), so no token is predicted from a cold start twice.
+    to count. Windows start every ``stride`` tokens (default ``window/2``); each scores only its
+    last ``stride`` targets (the first window scores everything), so no token is predicted from a
+    cold start twice. A longer stride costs less and leaves less context to the first targets.
     """
-    stride = max(window // 2, 1)
+    stride = max(window // 2, 1) if stride is None else stride
+    if not 1 <= stride <= window:
+        raise ValueError(f"stride must be between 1 and the window {window} (got {stride})")
     last_start = len(ids) - window - 1
     starts = list(range(0, last_start + 1, stride))
     if starts[-1] != last_start:

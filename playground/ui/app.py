@@ -9,7 +9,8 @@ import gradio as gr
 from playground.runs import store as run_store
 from playground.runs.catalog import Catalog
 from playground.session import SessionStore
-from playground.ui import (compare_tab, corpus_tab, inside_tab, lessons_tab, model_tab, runs_tab, setup, train_tab)
+from playground.ui import (compare_tab, corpus_tab, inside_tab, lessons_tab, model_tab, read_tab, runs_tab, setup,
+                           train_tab)
 from playground.ui import generate as generate_tab
 from playground.ui.common import AppContext, bind
 
@@ -102,6 +103,8 @@ def build_demo(context: AppContext) -> gr.Blocks:
                 generate = generate_tab.render(context)
             with gr.Tab("4b · Inside", id="inside") as inside_page:
                 inside_model = inside_tab.render(context)
+            with gr.Tab("4c · Read", id="read") as read_page:
+                read_tab.render(context, read_page)
             with gr.Tab("5 · Compare", id="compare"):
                 compare_runs = compare_tab.render(context, demo)
             with gr.Tab("6 · Runs", id="runs"):
