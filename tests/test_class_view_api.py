@@ -1,5 +1,6 @@
 """The class view through the API, as a teacher's script sees it: two students train while the
-teacher watches both live, then finds both runs ranked on the leaderboard; a student is refused.
+teacher watches both live and a third waits in the queue, then finds both runs ranked on the
+leaderboard; a student is refused.
 Then the page's own handlers, called without a browser."""
 
 import html
@@ -24,7 +25,7 @@ from playground.ui import class_tab
 from playground.ui.common import AppContext
 
 WAIT = 300  # seconds any one wait may take; far more than it needs
-USERS = {"tina": "t-pass", "ada": "a-pass", "ben": "b-pass"}
+USERS = {"tina": "t-pass", "ada": "a-pass", "ben": "b-pass", "cat": "c-pass"}
 
 
 def wait_for(ask, ready, what: str):
@@ -42,23 +43,29 @@ def test_a_teacher_watches_two_students_train_and_then_ranks_them():
     text = make_text(20_000, seed=3)
     with running_app(PLAYGROUND_PRETRAINED="/nonexistent", PLAYGROUND_TEACHERS="tina", PLAYGROUND_MAX_TRAININGS=2,
                      PLAYGROUND_AUTH=",".join(f"{name}:{word}" for name, word in USERS.items())) as (url, _):
-        tina, ada, ben = (Client(url, auth=(name, USERS[name]), verbose=False) for name in ("tina", "ada", "ben"))
+        tina, ada, ben, cat = (Client(url, auth=(name, USERS[name]), verbose=False) for name in USERS)
         with pytest.raises(AppError, match=r"^The class view is for teachers"):
             ada.predict(False, api_name="/class_view")
         assert tina.predict(False, api_name="/class_view")["live"] == []
-        jobs = []
-        for student, units in ((ada, 32), (ben, 16)):
+        def train(student, units: int):
             student.predict("paste", [], text, "python-docs", "char", 0.1, 10_000, api_name="/load_corpus")
             # A thousand epochs: only the Stop ends these runs, so both are surely training at once.
-            jobs.append(student.submit(**train_kwargs({**TINY_MODEL, "units": units}, 1000, 0, 16, 32, 0.01, "adam",
-                                                      0), api_name="/train"))
+            return student.submit(**train_kwargs({**TINY_MODEL, "units": units}, 1000, 0, 16, 32, 0.01, "adam", 0),
+                                  api_name="/train")
+
+        jobs = [train(ada, 32), train(ben, 16)]
         try:
             seen = wait_for(lambda: tina.predict(False, api_name="/class_view"),
                             lambda view: sorted(row["student"] for row in view["live"]
                                                 if row["bits_per_character"] is not None) == ["ada", "ben"],
                             "both students training, each measured on held-out text")
+            jobs.append(train(cat, 16))  # two slots, both taken: Cat waits her turn
+            waits = wait_for(lambda: tina.predict(False, api_name="/class_view"), lambda view: view["queue"],
+                             "a third student in the queue")
+            assert [(row["student"], row["place"], row["arch"]) for row in waits["queue"]] == [("cat", 1, "lstm")]
+            assert sorted(row["student"] for row in waits["live"]) == ["ada", "ben"]
         finally:
-            for student in (ada, ben):
+            for student in (cat, ada, ben):  # the waiting one first: it must not take a freed slot
                 student.predict(api_name="/stop")
         for row in seen["live"]:
             assert (row["arch"], row["level"], row["state"]) == ("lstm", "char", "training")
