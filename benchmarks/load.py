@@ -7,9 +7,13 @@ It prints the server's memory before and after each.
 
 Then STUDENTS ``gradio_client`` students work for SECONDS, each its own session, each in a loop
 of what a student does: load a built-in corpus, ask for the temperature grid, move the next-token
-temperature slider four times, list their runs, then read for 10–30 s. Some of them press Train (two train at once, the
-rest wait in the queue, as the server allows). Prints the grid's p50/p95/max latency, the
-next-token latency, errors, runs trained and the server's peak memory.
+temperature slider four times, list their runs, look at the class view, then read for 10–30 s.
+Some of them press Train (two train at once, the rest wait in the queue, as the server allows) and
+publish the run when it ends. Everyone logs in; the teacher has opened the class view to the class
+(``PLAYGROUND_CLASS_VIEW=open``) and keeps it on the projector, which asks for it every two seconds
+as the open tab does (with the names as initials: every training live, the queue and the leaderboard).
+Prints the grid's p50/p95/max latency, the next-token latency, the class view's latency, errors,
+runs trained and the server's peak memory.
 
 Target on 2 cores: 30 students, no errors, grid p95 <= 2 s.
 """
@@ -33,6 +37,13 @@ ROOT = Path(__file__).resolve().parent.parent
 # Seconds a student spends reading a grid and the bars before the next round: a busy class.
 THINK_SECONDS = (10, 30)
 PROMPTS = ("ROMEO:", "The ", "First Citizen:\n", "KING HENRY", "What is", "\n")
+TEACHER = "teacher"
+PROJECTOR_SECONDS = 2  # how often an open Class view asks for news
+
+
+def users(students: int) -> dict[str, str]:
+    """Login name -> password for the teacher and every student."""
+    return {TEACHER: "teach-pass", **{f"student{i:02d}": f"pass-{i:02d}" for i in range(students)}}
 
 
 def free_port() -> int:
@@ -41,10 +52,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(port: int, home: str) -> subprocess.Popen:
+def start_server(port: int, home: str, logins: dict[str, str]) -> subprocess.Popen:
     # Two runs train at once, as a teacher would allow for a class on this machine.
     env = {"PLAYGROUND_MAX_TRAININGS": "2", **os.environ, "GRADIO_ANALYTICS_ENABLED": "False",
-           "TF_CPP_MIN_LOG_LEVEL": "2", "PLAYGROUND_HOME": home}
+           "TF_CPP_MIN_LOG_LEVEL": "2", "PLAYGROUND_HOME": home,
+           "PLAYGROUND_AUTH": ",".join(f"{name}:{word}" for name, word in logins.items()),
+           "PLAYGROUND_TEACHERS": TEACHER, "PLAYGROUND_CLASS_VIEW": "open"}
     process = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--port", str(port)], cwd=ROOT, env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 180
@@ -88,10 +101,9 @@ def vocabulary_bomb(folder: Path) -> str:
     return str(path)
 
 
-def hostile_requests(url: str, pid: int, folder: Path) -> None:
-    from gradio_client import Client, handle_file
+def hostile_requests(client, pid: int, folder: Path) -> None:
+    from gradio_client import handle_file
 
-    client = Client(url, verbose=False)
     before = memory_mb(pid)
     started = time.perf_counter()
     client.predict("ROMEO: " * 1400, 50, "0.2, 0.4, 0.6, 0.8, 1.0, 1.2, 1.4, 1.5", 0, 64, 0, 1.0, 0.0,
@@ -111,7 +123,8 @@ def hostile_requests(url: str, pid: int, folder: Path) -> None:
 class Figures:
     def __init__(self):
         self.lock = threading.Lock()
-        self.grid, self.next_token, self.errors, self.trained = [], [], [], 0
+        self.grid, self.next_token, self.class_view, self.errors, self.trained = [], [], [], [], 0
+        self.most_live, self.most_ranked = 0, 0
 
     def add(self, kind: str, seconds: float) -> None:
         with self.lock:
@@ -122,13 +135,40 @@ class Figures:
             self.errors.append(text[:200])
 
 
-def student(url: str, until: float, figures: Figures, number: int, trains: bool) -> None:
+def class_page(client, figures: Figures, teacher: bool = False) -> None:
+    """What an open Class view asks for every two seconds: the page's own handler, data and charts, drawn
+    afresh each time (a page skips the drawing when nothing changed); the teacher's with names as initials."""
+    started = time.perf_counter()
+    answer = client.predict(teacher, False, "", api_name="/class_page")  # hide names, large text, shown
+    figures.add("class_view", time.perf_counter() - started)
+    # An output the same as this client's last one comes back as an update without a value.
+    caption, board = (value if isinstance(value, str) else "" for value in (answer[2], answer[4]))
+    if teacher:
+        with figures.lock:
+            figures.most_live = max(figures.most_live, caption.count("<li>") if "step" in caption else 0)
+            figures.most_ranked = max(figures.most_ranked, board.count("<tr class="))
+
+
+def projector(url: str, until: float, figures: Figures, password: str) -> None:
+    """The teacher's projector: the Class view with names as initials, asked for every two seconds."""
+    from gradio_client import Client
+
+    client = Client(url, auth=(TEACHER, password), verbose=False)
+    while time.time() < until:
+        try:
+            class_page(client, figures, teacher=True)
+        except Exception as error:
+            figures.error(f"class view: {error!r}")
+        time.sleep(PROJECTOR_SECONDS)
+
+
+def student(url: str, until: float, figures: Figures, number: int, trains: bool, password: str) -> None:
     from gradio_client import Client
 
     rng = random.Random(number)
     time.sleep(rng.uniform(0, THINK_SECONDS[1]))  # students do not all arrive in the same second
     try:
-        client = Client(url, verbose=False)
+        client = Client(url, auth=(f"student{number:02d}", password), verbose=False)
     except Exception as error:
         figures.error(f"connect: {error!r}")
         return
@@ -148,6 +188,7 @@ def student(url: str, until: float, figures: Figures, number: int, trains: bool)
                 client.predict(prompt, temperature, 0, 1.0, 0.0, 20, api_name="/next_token_distribution")
                 figures.add("next_token", time.perf_counter() - started)
             client.predict(api_name="/list_runs")
+            class_page(client, figures)
             if trains and training is None and time.time() < until - 60:
                 client.predict(source="builtin", files=[], text="", builtin_name="python-docs",
                                api_name="/load_corpus")
@@ -158,6 +199,8 @@ def student(url: str, until: float, figures: Figures, number: int, trains: bool)
                 with figures.lock:
                     figures.trained += 1
                 training = None
+                runs = client.predict(api_name="/list_runs")  # newest first: the run just trained
+                client.predict(runs["data"][0][0], api_name="/publish_run")
             time.sleep(rng.uniform(THINK_SECONDS[0], THINK_SECONDS[1]))  # reading what came back
         except Exception as error:  # counted, not raised: the benchmark reports them
             figures.error(repr(error))
@@ -183,18 +226,22 @@ def main() -> None:
 
     folder = Path(tempfile.mkdtemp(prefix="playground-load-"))
     port = free_port()
-    server = start_server(port, str(folder / "home"))
+    logins = users(args.students)
+    server = start_server(port, str(folder / "home"), logins)
     url = f"http://127.0.0.1:{port}/"
     figures = Figures()
     try:
         from gradio_client import Client
 
-        Client(url, verbose=False).predict("warm up", 20, "1.0", 0, 0, 1.0, 0.0, api_name="/compare_temperatures")
+        teacher = Client(url, auth=(TEACHER, logins[TEACHER]), verbose=False)
+        teacher.predict("warm up", 20, "1.0", 0, 0, 1.0, 0.0, api_name="/compare_temperatures")
         print(f"server started: {memory_mb(server.pid):,.0f} MB")
-        hostile_requests(url, server.pid, folder)
+        hostile_requests(teacher, server.pid, folder)
         until = time.time() + args.seconds
-        threads = [threading.Thread(target=student, args=(url, until, figures, i, i < args.trainers))
+        threads = [threading.Thread(target=student, args=(url, until, figures, i, i < args.trainers,
+                                                          logins[f"student{i:02d}"]))
                    for i in range(args.students)]
+        threads.append(threading.Thread(target=projector, args=(url, until, figures, logins[TEACHER])))
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -210,6 +257,11 @@ def main() -> None:
           f"p95 {percentile(figures.grid, 0.95):.2f} s, max {max(figures.grid):.2f} s")
     print(f"next-token slider moves: {len(figures.next_token)}, p50 {statistics.median(figures.next_token):.2f} s, "
           f"p95 {percentile(figures.next_token, 0.95):.2f} s")
+    if figures.class_view:
+        print(f"class view (open; the projector every {PROJECTOR_SECONDS} s, each student once a round): "
+              f"{len(figures.class_view)} looks, p50 {statistics.median(figures.class_view):.2f} s, "
+              f"p95 {percentile(figures.class_view, 0.95):.2f} s; at most {figures.most_live} trainings live "
+              f"and {figures.most_ranked} runs ranked on the projector")
     print(f"runs trained to the end: {figures.trained}; errors: {len(figures.errors)}; "
           f"server peak memory {peak:,.0f} MB")
     for error in figures.errors[:5]:

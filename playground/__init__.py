@@ -17,9 +17,9 @@ functions, against :data:`LAYERS`)::
                                           a text read token by token, lessons, set-up links
     runs        runs/                     a training run, bundles on disk, the run store, owners, the
                                           catalog of shipped models, model cards, quality curves, a run
-                                          as a notebook to take home
+                                          as a notebook to take home, the leaderboard
     figures     figures/                  every plotly chart and SVG picture
-    top         session, cli              one user's state, the command line
+    top         session, classroom, cli   one user's state, the class view, the command line
     ui          ui/ (the only place gradio is imported)
 
 An architecture that trains differently names its Trainer as ``"module:Class"`` in its
@@ -39,7 +39,7 @@ LAYERS = (
     ("lab", ("lab",)),
     ("runs", ("runs",)),
     ("figures", ("figures",)),
-    ("top", ("session", "cli", "__main__")),
+    ("top", ("session", "classroom", "cli", "__main__")),
 )
 """Each layer's folders and top-level modules; a module is in the layer of its folder."""
 

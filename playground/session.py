@@ -185,7 +185,7 @@ class Session:
                                       level=level)
             run = make_run(monitor.publish)
             run.trainer.yield_to(self.activity.busy)
-            monitor.run_name, monitor.level = run.run_dir.name, run.tokenizer.level
+            monitor.describe(run.run_dir.name, run.tokenizer.level, run.arch, run.owner)
             self.run, self.monitor = run, monitor
             self.thread = threading.Thread(target=self._train, args=(run,), name=f"train-{self.key[:8]}",
                                            daemon=True)
@@ -295,6 +295,13 @@ class SessionStore:
         if path.resolve() in {Path(p).resolve() for p in self.active_runs()}:
             raise PlaygroundError(f"{name} is training right now; stop it first.")
         return path
+
+    def monitors(self) -> list[TrainingMonitor]:
+        """Each session's latest training monitor, finished or not: what the class view reads, wherever
+        the training runs (its events arrive in the monitor either way)."""
+        with self._lock:
+            sessions = list(self._sessions.values())
+        return [s.monitor for s in sessions if s.monitor is not None]
 
     def active_runs(self) -> list:
         """Run directories that are training right now in this server."""

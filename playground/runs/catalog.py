@@ -99,10 +99,10 @@ class Catalog:
         info = run_store.read_info(self.directory / name) or {}
         return info.get("level", "char")
 
-    def first_look(self) -> list[str]:
-        """The shipped models whose losses share one scale (the character-level ones), as labels:
-        what the Compare tab shows before anyone chooses."""
-        return [PREFIX + name for name in self.names() if self.level(name) == "char"]
+    def first_look(self, level: str = "char") -> list[str]:
+        """The shipped models whose losses share one scale (those of one token level, by default the
+        character-level ones), as labels: what the Compare tab shows before anyone chooses."""
+        return [PREFIX + name for name in self.names() if self.level(name) == level]
 
     def quality_diversity(self, labels: list[str]) -> pd.DataFrame | None:
         """The quality-diversity curves measured when these shipped models were shipped (``make pretrained``),

@@ -8,16 +8,21 @@ consistent snapshots without ever touching the trainer.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 import threading
 
+import numpy as np
+
 from playground.training import events
 from playground.generation.evaluation import bits
-import itertools
 
 
 UNITS = {"char": "char", "subword": "token", "word": "word"}  # what one token is, per level
 OVERFIT_RISES = 3  # evaluations in a row with a higher validation loss, while the training loss fell
+GLANCE_POINTS = 100  # points of a curve in the class view's small charts, however long the run
+RECENT_STEPS = 50  # the class view's "training loss now" is their mean: one batch is noisy
+LIVE_STATES = ("starting", "queued", "training")
 
 
 def overfitting_step(val: list[tuple[int, float]], steps: list[int], losses: list[float]) -> int | None:
@@ -103,6 +108,61 @@ class Snapshot:
         return self.state in ("finished", "stopped", "failed")
 
 
+@dataclasses.dataclass(frozen=True)
+class Glance:
+    """What the class view shows of one training: whose, what, how far, and its curves in bits per
+    character (the scale every tokenizer shares), small enough to draw thirty of every two seconds."""
+
+    run_name: str
+    owner: str
+    arch: str
+    level: str
+    state: str  # as Snapshot.state
+    queue_position: int | None  # 1 = next to start, while queued
+    step: int
+    total_steps: int | None
+    seconds: float
+    params: int | None
+    curve_steps: tuple[int, ...]  # training loss, each point the mean of a stretch of steps
+    curve: tuple[float, ...]  # bits per character
+    val_steps: tuple[int, ...]
+    val_curve: tuple[float, ...]  # bits per character on the held-out slice
+    baselines: tuple[tuple[str, float], ...]  # (label, bits per character), worst first
+    bits_per_character: float | None  # the latest held-out measurement, None before the first
+    training_bits_per_character: float | None  # the mean training loss of the last RECENT_STEPS steps
+
+    @property
+    def live(self) -> bool:
+        return self.state in LIVE_STATES
+
+    @property
+    def beaten(self) -> tuple[str, float] | None:
+        """The best counting baseline the latest held-out measurement is below: (label, bits per character)."""
+        latest = self.bits_per_character
+        below = [line for line in self.baselines if latest is not None and latest < line[1]]
+        return min(below, key=lambda line: line[1]) if below else None
+
+
+def _mean(values: list[float]) -> float | None:
+    finite = [v for v in values if math.isfinite(v)]
+    return sum(finite) / len(finite) if finite else None
+
+
+def downsample(steps: list[int], values: list[float], points: int = GLANCE_POINTS) -> tuple[list[int], list[float]]:
+    """At most ``points`` points, each the mean of an equal stretch of the finite values at the stretch's
+    last step: a long run's curve is smoothed, not thinned."""
+    values_array = np.asarray(values, dtype=np.float64)
+    finite = np.isfinite(values_array)
+    steps_array, values_array = np.asarray(steps, dtype=np.int64)[finite], values_array[finite]
+    count = len(values_array)
+    if count <= points:
+        return steps_array.tolist(), values_array.tolist()
+    size = math.ceil(count / points)
+    starts = np.arange(0, count, size)
+    sums, sizes = np.add.reduceat(values_array, starts), np.diff(np.append(starts, count))
+    return steps_array[np.minimum(starts + size, count) - 1].tolist(), (sums / sizes).tolist()
+
+
 class TrainingMonitor:
     """Thread-safe collector of one run's events. ``publish`` is handed to the trainer."""
 
@@ -124,13 +184,23 @@ class TrainingMonitor:
         self.status = "Preparing the model (the first step compiles it, a few seconds)…"
         self.error: str | None = None
         self.started: events.Started | None = None
+        self.arch, self.owner = "", ""
+        self.queue_position: int | None = None
         self.version = 0  # bumps on every event, so a reader can tell whether anything changed
+        self._glance: Glance | None = None
+        self._glance_version = -1
+
+    def describe(self, run_name: str, level: str, arch: str = "", owner: str = "") -> None:
+        """Name the run once it exists: its folder, token level, architecture and owner."""
+        with self._lock:
+            self.version += 1
+            self.run_name, self.level, self.arch, self.owner = run_name, level, arch, owner
 
     def publish(self, event: events.Event) -> None:
         with self._lock:
             self.version += 1
             if isinstance(event, events.Started):
-                self.started, self.state = event, "training"
+                self.started, self.state, self.queue_position = event, "training", None
             elif isinstance(event, events.BatchEnd):
                 self.steps.append(event.step)
                 self.losses.append(event.loss)
@@ -200,7 +270,7 @@ class TrainingMonitor:
     def queued(self, position: int) -> None:
         with self._lock:
             self.version += 1
-            self.state = "queued"
+            self.state, self.queue_position = "queued", position
             self.status = (f"Waiting for a free training slot: you are number {position} in the queue. "
                            "Training starts by itself; Stop leaves the queue.")
 
@@ -208,6 +278,29 @@ class TrainingMonitor:
         with self._lock:
             self.version += 1
             self.state, self.status = "stopped", "Stopped before the first step."
+            self.queue_position = None
+
+    def glance(self) -> Glance:
+        """The class view's summary, worked out again only when an event has arrived since the last one."""
+        with self._lock:
+            if self._glance_version != self.version:
+                self._glance, self._glance_version = self._make_glance(), self.version
+            return self._glance
+
+    def _make_glance(self) -> Glance:
+        # Bits per character: nats per token / ln 2 / characters per token (1 for characters).
+        scale = 1 / (math.log(2) * (self.characters_per_token or 1.0))
+        steps, losses = downsample(self.steps, self.losses)
+        val_steps, val_losses = downsample([v[0] for v in self.val], [v[1] for v in self.val])
+        recent = _mean(self.losses[-RECENT_STEPS:])
+        return Glance(
+            self.run_name, self.owner, self.arch, self.level, self.state, self.queue_position,
+            self.steps[-1] if self.steps else 0, self.started.total_steps if self.started else None,
+            self.seconds[-1] if self.seconds else 0.0, self.started.params if self.started else None,
+            tuple(steps), tuple(v * scale for v in losses), tuple(val_steps), tuple(v * scale for v in val_losses),
+            tuple((label, nats * scale) for label, nats, _ in self.baselines),
+            self.val[-1][1] * scale if self.val and math.isfinite(self.val[-1][1]) else None,
+            recent * scale if recent is not None else None)
 
     def snapshot(self) -> Snapshot:
         with self._lock:

@@ -9,8 +9,8 @@ import gradio as gr
 from playground.runs import store as run_store
 from playground.runs.catalog import Catalog
 from playground.session import SessionStore
-from playground.ui import (compare_tab, corpus_tab, inside_tab, lessons_tab, model_tab, read_tab, runs_tab, setup,
-                           train_tab)
+from playground.ui import (class_tab, compare_tab, corpus_tab, inside_tab, lessons_tab, model_tab, read_tab,
+                           runs_tab, setup, train_tab)
 from playground.ui import generate as generate_tab
 from playground.ui.common import AppContext, bind
 
@@ -106,11 +106,13 @@ def build_demo(context: AppContext) -> gr.Blocks:
             with gr.Tab("4c · Read", id="read") as read_page:
                 read_tab.render(context, read_page)
             with gr.Tab("5 · Compare", id="compare"):
-                compare_runs = compare_tab.render(context, demo)
+                compare = compare_tab.render(context, demo)
             with gr.Tab("6 · Runs", id="runs"):
                 runs_table = runs_tab.render(context, demo, train_outputs)
             with gr.Tab("7 · Lessons", id="lessons"):
                 lessons = lessons_tab.render(context)
+            with gr.Tab(class_tab.LABEL, id="class", visible=False) as class_page:  # teachers' (see class_tab)
+                class_tab.render(context, demo, tabs, class_page, compare)
         applied = gr.Checkbox(False, visible=False)  # whether the last set-up changed anything
         targets = setup.SetupTargets(tabs, corpus.settings, model, train_controls, generate, setup_note, applied)
         # A link's set-up (the address's query) fills the tabs first; then the corpus it names loads
@@ -131,7 +133,7 @@ def build_demo(context: AppContext) -> gr.Blocks:
         identity = gr.BrowserState("", storage_key="text-playground-identity")
         demo.load(bind(context, adopt_identity), identity, identity, api_visibility="private").then(
             bind(context, runs_tab.list_runs), None, runs_table, api_visibility="private").then(
-            bind(context, compare_tab.refresh_choices), None, compare_runs, api_visibility="private")
+            bind(context, compare_tab.refresh_choices), None, compare.names, api_visibility="private")
         # The parameter count depends on the corpus's vocabulary: refresh it after each load.
         describe = bind(context, model_tab.describe_model, model_tab.FORM)
         draw = bind(context, model_tab.draw_model, model_tab.FORM)
@@ -166,7 +168,7 @@ def launch_options() -> dict:
     """Keyword arguments for ``launch()``; ``PLAYGROUND_AUTH=user:password[,user:password]`` asks for a login."""
     # No allowed_paths: Gradio would serve such a folder to anyone who names a file in it. A download
     # is handed over from its cache under a one-time name instead (runs_tab.one_time_copy).
-    options = {"css": CSS + generate_tab.CSS, "js": generate_tab.JS, "theme": gr.themes.Soft(),
+    options = {"css": CSS + generate_tab.CSS + class_tab.CSS, "js": generate_tab.JS, "theme": gr.themes.Soft(),
                "footer_links": ["api", "gradio"], "max_file_size": MAX_UPLOAD}
     users = os.environ.get("PLAYGROUND_AUTH", "").strip()
     if users:

@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 
 import gradio as gr
 
+from playground.classroom import ClassView
 from playground.errors import PlaygroundError
 from playground.runs.catalog import Catalog
 from playground.session import Session, SessionStore
@@ -20,6 +21,10 @@ class AppContext:
 
     store: SessionStore
     catalog: Catalog
+    classroom: ClassView = dataclasses.field(init=False)  # the class view, reading the sessions' monitors
+
+    def __post_init__(self):
+        self.classroom = ClassView(self.store.monitors)
 
 
 def session_of(context: AppContext, request: gr.Request | None) -> Session:

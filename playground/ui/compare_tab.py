@@ -1,5 +1,7 @@
 """Compare tab: runs side by side, by their loss curves and by quality against diversity."""
 
+import dataclasses
+
 import gradio as gr
 import pandas as pd
 
@@ -60,6 +62,22 @@ def compare_quality(context: AppContext, names: list, samples: float, references
     return charts.quality_diversity_figure(table), table
 
 
+def open_beside_shipped(context: AppContext, name: str, request: gr.Request = None):
+    """``name``'s loss curves beside the shipped models of its token level (the character-level
+    ones if there are none of its level): the runs chosen, the two charts and the table."""
+    viewer = session_of(context, request).viewer
+    level = (run_store.read_info(context.catalog.bundle_path(name, viewer)) or {}).get("level", "char")
+    names = [name, *(context.catalog.first_look(level) or context.catalog.first_look())]
+    return (gr.Dropdown(choices=choices(context, viewer), value=names, multiselect=True),
+            *compare_runs(context, names, request))
+
+
+@dataclasses.dataclass
+class CompareControls:
+    names: gr.Dropdown  # the runs chosen
+    outputs: list  # what open_beside_shipped fills: the runs chosen, the charts against steps and seconds, the table
+
+
 def first_look(context: AppContext):
     """What the tab shows before any click: the shipped character models' loss curves and the
     quality–diversity curves measured when they were shipped, all read from disk (no sampling)."""
@@ -76,7 +94,7 @@ def first_look(context: AppContext):
     return names, by_step, by_time, table, charts.quality_diversity_figure(quality), quality, SHIPPED_QUALITY
 
 
-def render(context: AppContext, demo: gr.Blocks) -> gr.Dropdown:
+def render(context: AppContext, demo: gr.Blocks) -> CompareControls:
     gr.Markdown(INTRO)
     names_shown, by_step_shown, by_time_shown, table_shown, quality_shown, quality_table_shown, quality_note = \
         first_look(context)
@@ -107,4 +125,4 @@ def render(context: AppContext, demo: gr.Blocks) -> gr.Dropdown:
     compare_button.click(bind(context, compare_runs), names, [by_step, by_time, table], api_name="compare_runs")
     quality_button.click(bind(context, compare_quality), [names, samples, references, length, temperatures],
                          [quality_chart, quality_table], api_name="compare_quality")
-    return names
+    return CompareControls(names, [names, by_step, by_time, table])
