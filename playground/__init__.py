@@ -16,7 +16,8 @@ functions, against :data:`LAYERS`)::
     lab         lab/                      measurements across temperatures, inside views, the critic,
                                           lessons, set-up links
     runs        runs/                     a training run, bundles on disk, the run store, owners, the
-                                          catalog of shipped models, model cards, quality curves
+                                          catalog of shipped models, model cards, quality curves, the
+                                          Ray cluster and a run trained on it
     figures     figures/                  every plotly chart and SVG picture
     top         session, cli              one user's state, the command line
     ui          ui/ (the only place gradio is imported)
