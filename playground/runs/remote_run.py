@@ -60,6 +60,8 @@ class RemoteRun:
         self._held: list[events.Event] = []  # Finished or Failed: published once the files are home
         self._text_model: TextModel | None = None
         self._reported: int | None = None  # the queue position the monitor shows
+        # When it was sent, started on its computer, came back and was home (time.monotonic()).
+        self.timeline: dict[str, float] = {}
 
     @classmethod
     def start(cls, cluster: Cluster, corpus: Corpus, arch: str, model_options: dict[str, Any],
@@ -106,6 +108,7 @@ class RemoteRun:
         raises after a failure, which the monitor shows."""
         ray = ray_module()
         reference = self.cluster.submit(self.job)
+        self.timeline["sent"] = time.monotonic()
         stop_sent = False
         try:
             while True:
@@ -119,6 +122,7 @@ class RemoteRun:
                 if self.worker is None and not done:
                     self._report_queue()
                 if done:
+                    self.timeline["returned"] = time.monotonic()
                     break
             outcome = ray.get(reference)
             self._collect()
@@ -167,6 +171,7 @@ class RemoteRun:
                     self.monitor.publish(content)
 
     def _started(self, where: dict) -> None:
+        self.timeline["started"] = time.monotonic()
         self.worker = where
         self.cluster.started(self.id)
         self.monitor.preparing()
@@ -219,6 +224,10 @@ class RemoteRun:
             _remove_if_empty(self.run_dir)
             return None
         self._bring_home(outcome.get("files") or {})
+        self.timeline["home"] = time.monotonic()
+        log.info("%s came home: %.1f MB in %.2f s", self.run_dir.name,
+                 sum(len(data) for data in (outcome.get("files") or {}).values()) / 1e6,
+                 self.timeline["home"] - self.timeline["returned"])
         for event in self._held:
             self.monitor.publish(event)
         if outcome.get("error"):
