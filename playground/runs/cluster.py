@@ -105,6 +105,22 @@ def knock(address: str) -> None:
                               "is `ray start --head` running there, and is its port open?") from None
 
 
+def cpus_named(cpus: float) -> str:
+    return f"{cpus:g} CPU{'' if cpus == 1 else 's'}"
+
+
+def silence(error: BaseException, seconds: float) -> str:
+    """What a call to the mailbox that failed means, in words for the page; Ray's own sentence
+    (long, technical) goes to the log."""
+    log.warning("the Ray cluster did not answer: %s", first_line(error))
+    ray = ray_module()
+    if isinstance(error, ray.exceptions.ActorDiedError):
+        return "its part on the app's computer ended"
+    if isinstance(error, ray.exceptions.GetTimeoutError):
+        return f"no answer for {seconds:g} s"
+    return "its part on the app's computer stopped answering"
+
+
 def first_line(error: BaseException) -> str:
     lines = [line for line in str(error).strip().splitlines() if line.strip()]
     return lines[0][:300] if lines else type(error).__name__
@@ -287,7 +303,7 @@ class Cluster:
         try:
             ray.get(self._mailbox.ping.remote(), timeout=5)
         except Exception as error:
-            self.lost(first_line(error))
+            self.lost(silence(error, 5))
         return self.problem is None
 
     def describe(self) -> str:
@@ -299,7 +315,7 @@ class Cluster:
         line = (f"Trainings run on the Ray cluster at {self.address}: {len(nodes)} computer"
                 f"{'s' if len(nodes) != 1 else ''}, {cpus:g} CPUs, {self.cpus:g} per training")
         if self._holds() == 0:  # they queue until a computer with room joins (lab computers may come later)
-            return (f"{line}; no computer has {self.cpus:g} CPUs yet, so trainings wait until one joins "
+            return (f"{line}; no computer has {cpus_named(self.cpus)} yet, so trainings wait until one joins "
                     f"(or set {CPUS} lower).")
         return f"{line}, {self._holds()} at once."
 

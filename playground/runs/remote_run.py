@@ -31,7 +31,8 @@ from playground.generation.text_model import TextModel
 from playground.runs import bundle
 from playground.runs import store as run_store
 from playground.runs.bundle import load_text_model
-from playground.runs.cluster import SILENCE_SECONDS, Cluster, bundle_files, first_line, home_path, ray_module
+from playground.runs.cluster import (SILENCE_SECONDS, Cluster, bundle_files, first_line, home_path, ray_module,
+                                     silence)
 from playground.runs.owners import LOCAL
 from playground.runs.training_run import RunResult, new_run_dir
 from playground.text.corpus import Corpus
@@ -154,10 +155,10 @@ class RemoteRun:
                 letters = ray.get(self.cluster.mailbox.collect.remote(self.id), timeout=patience)
                 break
             except ray.exceptions.ActorDiedError as error:
-                raise _Lost(f"its mailbox ended: {first_line(error)}") from None
+                raise _Lost(silence(error, patience)) from None
             except (ray.exceptions.ActorUnavailableError, ray.exceptions.GetTimeoutError) as error:
                 if time.monotonic() - began >= patience:
-                    raise _Lost(f"no answer for {patience:g} s: {first_line(error)}") from None
+                    raise _Lost(silence(error, patience)) from None
                 time.sleep(COLLECT_SECONDS)
         for letter in letters:
             for kind, content in pickle.loads(letter):
