@@ -31,7 +31,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-os.environ.setdefault("PLAYGROUND_HOME", tempfile.mkdtemp(prefix="ray-overhead-"))
+# The runs it trains go to a workspace of its own, removed at the end (unless PLAYGROUND_HOME names one).
+OWN_HOME = None if os.environ.get("PLAYGROUND_HOME") else tempfile.mkdtemp(prefix="ray-overhead-")
+if OWN_HOME:
+    os.environ["PLAYGROUND_HOME"] = OWN_HOME
 
 MODEL = {"units": 64, "layers": 1, "embedding_dim": 16, "dropout": 0.0}
 EVENTS, EVENTS_PER_SECOND = 200, 50
@@ -188,6 +191,8 @@ def main() -> None:
         print(f"{key + ', s':<44}{at_home[key]:>12.1f}{on_ray[key]:>12.1f}")
     print("(in-process: one training slot per two cores; on Ray: one CPU per training, two at a time)")
     print(f"at the end: {load()}")
+    if OWN_HOME:
+        shutil.rmtree(OWN_HOME, ignore_errors=True)
 
 
 if __name__ == "__main__":
