@@ -61,6 +61,7 @@ class RemoteRun:
         self._held: list[events.Event] = []  # Finished or Failed: published once the files are home
         self._text_model: TextModel | None = None
         self._reported: int | None = None  # the queue position the monitor shows
+        self._cancelled = False  # Stop took it out of the queue
         # When it was sent, started on its computer, came back and was home (time.monotonic()).
         self.timeline: dict[str, float] = {}
 
@@ -119,6 +120,7 @@ class RemoteRun:
                     stop_sent = True
                     self.cluster.mailbox.stop.remote(self.id)
                     if self.worker is None:  # still waiting for a computer: leave the queue
+                        self._cancelled = True
                         ray.cancel(reference)
                 if self.worker is None and not done:
                     self._report_queue()
@@ -243,7 +245,8 @@ class RemoteRun:
         ray = ray_module()
         with contextlib.suppress(_Lost, _HomeWrite):  # what the worker posted before it went: maybe a last checkpoint
             self._collect(patience=2.0)
-        if self.worker is None and (self._stop.is_set() or isinstance(error, ray.exceptions.TaskCancelledError)):
+        # Taken out of the queue by Stop (perhaps just as a computer took it): nothing of it was trained.
+        if self._cancelled or (self.worker is None and isinstance(error, ray.exceptions.TaskCancelledError)):
             self.monitor.finish_stopped_before_start()
             _remove_if_empty(self.run_dir)
             return None
