@@ -101,9 +101,9 @@ def event_latency(cluster) -> list[float]:
     def publish_stamped(mailbox):
         import time
 
-        from playground.runs.cluster import _Postman
+        from playground.runs.cluster import Postman
 
-        postman = _Postman(mailbox, "latency")
+        postman = Postman(mailbox, "latency")
         for _ in range(EVENTS):
             postman.event(time.monotonic())  # same computer: the app's monotonic clock is this one
             time.sleep(1 / EVENTS_PER_SECOND)

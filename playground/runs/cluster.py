@@ -384,7 +384,7 @@ def bundle_files(folder: Path, corpus: bool = False) -> dict[str, bytes]:
 
 
 # On the worker --------------------------------------------------------------------------------
-class _Postman:
+class Postman:
     """Carries a worker's events and checkpoints to the mailbox, in order, and a Stop back.
 
     Every call to Ray happens on the postman's own thread: a task blocked in ``ray.get`` on its
@@ -474,7 +474,7 @@ class _Postman:
 
 def train_here(job: dict, mailbox) -> dict:
     """Run one job on this worker: train in a temporary folder, post everything, return the bundle."""
-    postman = _Postman(mailbox, job["id"])
+    postman = Postman(mailbox, job["id"])
     folder = Path(tempfile.mkdtemp(prefix="playground-run-")) / job["run"]
     try:
         try:
@@ -495,7 +495,7 @@ def train_here(job: dict, mailbox) -> dict:
         shutil.rmtree(folder.parent, ignore_errors=True)
 
 
-def _make_run(job: dict, folder: Path, postman: _Postman) -> TrainingRun:
+def _make_run(job: dict, folder: Path, postman: Postman) -> TrainingRun:
     if job["kind"] == "resume":
         folder.mkdir(parents=True)
         for name, data in job["files"].items():
