@@ -4,13 +4,15 @@ PYTHON  ?= python3
 PY      := $(VENV)/bin/python
 HOST    ?= 127.0.0.1
 PORT    ?= 7860
+RAY     ?=
 export GRADIO_ANALYTICS_ENABLED = False
 export TF_CPP_MIN_LOG_LEVEL = 2
 
-.PHONY: run test lint screenshots install install-dev chromium benchmark pretrained clean
+.PHONY: run test lint screenshots install install-dev install-ray chromium benchmark pretrained clean
 
-run: install  ## start the app on the pretrained default (http://$(HOST):$(PORT)); VERBOSE=1 shows the logs
-	@$(PY) app.py --host $(HOST) --port $(PORT) $(if $(VERBOSE),--verbose)
+# RAY=auto (this computer is the cluster's head) or RAY=HOST:6379: trainings run on that Ray cluster.
+run: install $(if $(RAY),install-ray)  ## start the app on the pretrained default (http://$(HOST):$(PORT)); VERBOSE=1 shows the logs
+	@$(PY) app.py --host $(HOST) --port $(PORT) $(if $(RAY),--ray $(RAY)) $(if $(VERBOSE),--verbose)
 
 test: install-dev chromium  ## the static checks, then the whole suite: unit, API and browser tests
 	$(VENV)/bin/ruff check .
@@ -24,6 +26,7 @@ screenshots: install-dev chromium  ## the browser tests, writing the README's pi
 
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
+install-ray: $(VENV)/.installed-ray  ## the app's libraries and Ray: what each computer of a cluster needs
 
 # A venv made without ensurepip (Debian without python3-venv) has no pip: start again, installing it.
 $(VENV)/.installed: requirements.txt
@@ -37,6 +40,11 @@ $(VENV)/.installed: requirements.txt
 
 $(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+# Ray alone, at the version requirements-dev.txt pins (the only place it is pinned).
+$(VENV)/.installed-ray: $(VENV)/.installed requirements-dev.txt
+	$(PY) -m pip install --quiet "$$(grep -E '^ray==' requirements-dev.txt)"
 	touch $@
 
 # Browser tests drive Debian's Chromium; Playwright never downloads a browser here.

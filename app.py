@@ -1,4 +1,4 @@
-"""Start the Text Generation Playground: ``python app.py [--host H] [--port P] [--verbose]``.
+"""Start the Text Generation Playground: ``python app.py [--host H] [--port P] [--ray ADDRESS] [--verbose]``.
 
 Quiet by default: the address and one line of status. TensorFlow's C++ libraries write their
 start-up notes (oneDNN, absl, CPU features) straight to the process's standard error, before
@@ -37,11 +37,16 @@ def main() -> None:
     parser.add_argument("--host", default=os.environ.get("PLAYGROUND_HOST", "127.0.0.1"),
                         help="address to listen on (default 127.0.0.1; 0.0.0.0 opens it to the network)")
     parser.add_argument("--port", type=int, default=int(os.environ.get("PLAYGROUND_PORT", "7860")))
+    parser.add_argument("--ray", metavar="ADDRESS", default=os.environ.get("PLAYGROUND_RAY_ADDRESS", ""),
+                        help="train on a Ray cluster: auto (this computer is its head) or the head's HOST:PORT; "
+                             "PLAYGROUND_RAY_CPUS sets the CPUs per training (default 2)")
     parser.add_argument("--verbose", action="store_true",
                         help="show TensorFlow's and Gradio's messages and the playground's log here, "
                              f"instead of in {log_file()}")
     args = parser.parse_args()
 
+    if args.ray:
+        os.environ["PLAYGROUND_RAY_ADDRESS"] = args.ray
     terminal = None if args.verbose else send_stderr_to(log_file())
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -62,6 +67,8 @@ def main() -> None:
     where = "" if args.verbose else f"; log in {log_file()} (--verbose shows it here)"
     print(f"Text Generation Playground: {demo.local_url}", flush=True)
     print(f"{models}{where}. Ctrl+C stops it.", flush=True)
+    if context.store.cluster is not None:
+        print(context.store.cluster.describe(), flush=True)
     try:
         demo.block_thread()
     except KeyboardInterrupt:

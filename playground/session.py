@@ -29,6 +29,8 @@ from playground.runs.owners import Viewer
 from playground.runs.catalog import PREFIX
 from playground.generation.text_model import TextModel
 from playground.runs.bundle import load_text_model
+from playground.runs.cluster import Cluster
+from playground.runs.remote_run import RemoteRun
 from playground.runs.training_run import TrainingRun
 from playground.training.slots import Activity, TrainingSlots
 from playground.training.config import TrainConfig
@@ -68,16 +70,17 @@ class CorpusChoice(CorpusSettings):
 
 class Session:
     def __init__(self, key: str, default_model: TextModel | None = None, slots: TrainingSlots | None = None,
-                 activity: Activity | None = None, login: bool = False):
+                 activity: Activity | None = None, login: bool = False, cluster: Cluster | None = None):
         self.key = key
         # Until the browser (or the login) says who this is, each session is a guest of its own.
         self.viewer = Viewer(f"guest-{key[:12]}", single_user=not login)
         self.slots = slots or TrainingSlots()
         self.activity = activity or Activity()
+        self.cluster = cluster  # trainings go there while it answers; None: always in this process
         self.last_used = time.monotonic()
         self.choice: CorpusChoice | None = None
         self.model: TextModel | None = default_model
-        self.run: TrainingRun | None = None
+        self.run: TrainingRun | RemoteRun | None = None
         self.monitor: TrainingMonitor | None = None
         self.thread: threading.Thread | None = None
         self.lock = threading.Lock()
@@ -168,14 +171,36 @@ class Session:
         architecture(arch)
         choice = self.choice
         train_config = dataclasses.replace(train_config, validation_share=choice.validation_share)
-        return self._start(lambda publish: TrainingRun(
-            choice.corpus, arch, model_options, train_config, level=choice.level, max_words=choice.max_words,
-            subword_vocab=choice.subword_vocab, publish=publish, owner=self.viewer.name),
-            choice.corpus.name, choice.level)
+        settings = {"level": choice.level, "max_words": choice.max_words, "subword_vocab": choice.subword_vocab,
+                    "owner": self.viewer.name}
+
+        def make_run(monitor: TrainingMonitor) -> TrainingRun | RemoteRun:
+            cluster = self._cluster_for(monitor)
+            if cluster is not None:
+                return RemoteRun.start(cluster, choice.corpus, arch, model_options, train_config, monitor, **settings)
+            return TrainingRun(choice.corpus, arch, model_options, train_config, publish=monitor.publish, **settings)
+
+        return self._start(make_run, choice.corpus.name, choice.level)
 
     def resume_training(self, directory) -> TrainingMonitor:
         """Continue a saved run from its last checkpoint."""
-        return self._start(lambda publish: TrainingRun.resume(directory, publish=publish), "", "char")
+        def make_run(monitor: TrainingMonitor) -> TrainingRun | RemoteRun:
+            cluster = self._cluster_for(monitor)
+            if cluster is not None:
+                return RemoteRun.resume(cluster, directory, monitor)
+            return TrainingRun.resume(directory, publish=monitor.publish)
+
+        return self._start(make_run, "", "char")
+
+    def _cluster_for(self, monitor: TrainingMonitor) -> Cluster | None:
+        """The cluster a new training goes to, or None to train in this process; when a cluster was
+        asked for but cannot take it, the monitor says why in one line."""
+        if self.cluster is None:
+            return None
+        if self.cluster.ready():
+            return self.cluster
+        monitor.note(self.cluster.fallback)
+        return None
 
     def _start(self, make_run, corpus_name: str, level: str) -> TrainingMonitor:
         with self.lock:
@@ -183,16 +208,20 @@ class Session:
                 raise PlaygroundError("A model is already training in this session. Stop it first.")
             monitor = TrainingMonitor(entropy_floor=builtin.entropy_floor(corpus_name) if level == "char" else None,
                                       level=level)
-            run = make_run(monitor.publish)
-            run.trainer.yield_to(self.activity.busy)
-            monitor.describe(run.run_dir.name, run.tokenizer.level, run.arch, run.owner)
+            run = make_run(monitor)
+            if isinstance(run, TrainingRun):  # on this computer, generation for others goes first
+                run.trainer.yield_to(self.activity.busy)
+            monitor.describe(run.run_dir.name, run.level, run.arch, run.owner)
             self.run, self.monitor = run, monitor
             self.thread = threading.Thread(target=self._train, args=(run,), name=f"train-{self.key[:8]}",
                                            daemon=True)
             self.thread.start()
             return monitor
 
-    def _train(self, run: TrainingRun) -> None:
+    def _train(self, run: TrainingRun | RemoteRun) -> None:
+        if isinstance(run, RemoteRun):
+            self._train_remotely(run)
+            return
         monitor = self.monitor
         if not self.slots.acquire(run.trainer.stop_requested.is_set, monitor.queued):
             monitor.finish_stopped_before_start()
@@ -204,6 +233,16 @@ class Session:
             return
         finally:
             self.slots.release()
+        self.model = run.text_model
+
+    def _train_remotely(self, run: RemoteRun) -> None:
+        """The cluster queues the run and Ray picks its computer: no slot of this server is taken."""
+        try:
+            if run.execute() is None:  # stopped in the queue, or interrupted: the monitor says which
+                return
+        except Exception:  # the monitor already shows the error to the user
+            log.exception("training run %s failed on the cluster", run.run_dir)
+            return
         self.model = run.text_model
 
     def stop_training(self) -> bool:
@@ -230,8 +269,10 @@ class SessionStore:
     """
 
     def __init__(self, default_model: TextModel | None = None, slots: TrainingSlots | None = None,
-                 idle_hours: float = 6.0, login: bool = False, max_sessions: int = 300):
+                 idle_hours: float = 6.0, login: bool = False, max_sessions: int = 300,
+                 cluster: Cluster | None = None):
         self.default_model = default_model
+        self.cluster = cluster
         self.slots = slots or TrainingSlots()
         self.activity = Activity()
         self.idle_seconds = idle_hours * 3600
@@ -252,7 +293,7 @@ class SessionStore:
             if session is None:
                 self._make_room()
                 session = self._sessions[key] = Session(key, self.default_model, self.slots, self.activity,
-                                                        login=self.login)
+                                                        login=self.login, cluster=self.cluster)
             session.last_used = now
         if username and session.viewer.name != username:
             session.viewer = Viewer.logged_in(username)

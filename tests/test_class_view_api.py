@@ -39,6 +39,7 @@ def wait_for(ask, ready, what: str):
         time.sleep(0.5)
 
 
+@pytest.mark.presses("/class_view", "/load_corpus", "/train", "/stop")
 def test_a_teacher_watches_two_students_train_and_then_ranks_them():
     text = make_text(20_000, seed=3)
     with running_app(PLAYGROUND_PRETRAINED="/nonexistent", PLAYGROUND_TEACHERS="tina", PLAYGROUND_MAX_TRAININGS=2,

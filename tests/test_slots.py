@@ -60,3 +60,18 @@ def test_training_steps_wait_while_someone_generates():
             assert activity.busy()
         assert activity.busy()
     assert not activity.busy()
+
+
+def test_a_queue_for_the_clusters_computers_says_so_with_ordinals():
+    from playground.training.monitor import TrainingMonitor, ordinal
+
+    assert [ordinal(n) for n in (1, 2, 3, 4, 11, 12, 13, 21, 22, 101, 111)] == \
+        ["1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "101st", "111th"]
+    monitor = TrainingMonitor()
+    monitor.queued(3, cluster=True)
+    assert monitor.snapshot().status == ("Waiting for a free computer in the cluster: 3rd in the queue. "
+                                         "Training starts by itself; Stop leaves the queue.")
+    monitor.preparing()  # a computer took it: TensorFlow starts there, then the model is built
+    assert monitor.snapshot().state == "starting" and monitor.snapshot().status.startswith("Preparing the model")
+    monitor.queued(2)
+    assert monitor.snapshot().status.startswith("Waiting for a free training slot: you are number 2 in the queue.")

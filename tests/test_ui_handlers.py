@@ -501,6 +501,19 @@ def test_the_train_tab_trains_and_streams_what_the_page_shows(context):
     assert train_tab.stop(context, request=browser()) == "**Nothing is training.**"
 
 
+def test_the_train_tab_shows_where_a_training_runs_when_not_where_asked():
+    from playground.training.monitor import TrainingMonitor
+    from playground.ui import train_tab
+
+    monitor = TrainingMonitor()
+    monitor.note("The Ray cluster at 10.0.0.5:6379 cannot be reached (connection refused). Trainings run on "
+                 "the app's own computer until the app restarts.")
+    status = train_tab.view(monitor.snapshot())[0]
+    assert status == ("*The Ray cluster at 10.0.0.5:6379 cannot be reached (connection refused). Trainings run on "
+                      "the app&#x27;s own computer until the app restarts.*  \n**Preparing the model (the first step "
+                      "compiles it, a few seconds)…**")
+
+
 def test_the_train_tab_refuses_before_anything_starts(context):
     assert refused(run_training, context, train_form(epochs=1)) == \
         "Load a corpus first (Corpus tab)."

@@ -82,12 +82,17 @@ def save(directory: str | os.PathLike, model: LanguageModel, tokenizer: Tokenize
         write_atomic(directory / "tokenizer.json", tokenizer.to_json())
         write_atomic(directory / "history.csv", history.to_csv())
         if corpus_text is not None:
-            write_atomic(directory / CORPUS, gzip.compress(corpus_text.encode("utf-8"), mtime=0))
+            write_corpus(directory, corpus_text)
         # config.json last: its presence marks a complete bundle.
         write_atomic(directory / "config.json", json.dumps(info, indent=2, ensure_ascii=False))
     except OSError as error:
         raise PlaygroundError(f"Could not save the model to {directory}: {error.strerror or error}.") from None
     return directory
+
+
+def write_corpus(directory: Path, text: str) -> None:
+    """The training text as ``corpus.txt.gz``: the same bytes for the same text (no time stamp inside)."""
+    write_atomic(Path(directory) / CORPUS, gzip.compress(text.encode("utf-8"), mtime=0))
 
 
 def load(directory: str | os.PathLike, label: str | None = None) -> Bundle:

@@ -74,7 +74,8 @@ class TrainingRun:
                  max_words: int = TokenizerSettings.max_words, run_dir: str | os.PathLike | None = None,
                  subword_vocab: int = TokenizerSettings.subword_vocab,
                  publish: Callable[[events.Event], None] = lambda event: None,
-                 resume_from: bundle.Bundle | None = None, owner: str = LOCAL):
+                 resume_from: bundle.Bundle | None = None, owner: str = LOCAL,
+                 checkpointed: Callable[[Path], None] = lambda folder: None):
         from playground.training.distribute import make_strategy, precision_scope, use_mixed_precision
 
         spec = architecture(arch)
@@ -116,6 +117,7 @@ class TrainingRun:
         except OSError as error:
             raise PlaygroundError(f"Cannot save runs in {self.run_dir}: {error.strerror or error}.") from None
         self.publish = self._logged(publish)
+        self.checkpointed = checkpointed  # told the folder after each checkpoint (a cluster worker ships it home)
         self.text_model = TextModel(self.model, self.tokenizer, name=self.run_dir.name, corpus_text=corpus.text,
                                     path=self.run_dir)
         trainer_class = trainer_of(spec.trainer)
@@ -136,7 +138,8 @@ class TrainingRun:
     @classmethod
     def resume(cls, directory: str | os.PathLike,
                publish: Callable[[events.Event], None] = lambda event: None,
-               changes: dict[str, Any] | None = None) -> TrainingRun:
+               changes: dict[str, Any] | None = None,
+               checkpointed: Callable[[Path], None] = lambda folder: None) -> TrainingRun:
         """Continue a run from its last checkpoint.
 
         Without ``changes`` it trains for what is left of the run's original budget (epochs or
@@ -167,7 +170,8 @@ class TrainingRun:
                 train["minutes"] = max(budget["minutes"] - seconds_done / 60, 0.1)
         run = cls(Corpus(loaded.info.get("corpus", "corpus"), text), loaded.arch, train_config=TrainConfig(**train),
                   run_dir=directory, publish=publish, resume_from=loaded,
-                  max_words=int(loaded.info.get("max_words") or TokenizerSettings.max_words))
+                  max_words=int(loaded.info.get("max_words") or TokenizerSettings.max_words),
+                  checkpointed=checkpointed)
         run.budget = budget
         run.trainer.history = loaded.history
         kept_step = done.get("kept_step")
@@ -210,6 +214,12 @@ class TrainingRun:
         info = {**self.info(None), "status": "running", "result": partial}
         bundle.save(self.run_dir, self.model, self.tokenizer, info, history, self.corpus.text)
         self._save_discriminator()
+        self.checkpointed(self.run_dir)
+
+    @property
+    def level(self) -> str:
+        """What one token is: "char", "subword" or "word"."""
+        return self.tokenizer.level
 
     def stop(self) -> None:
         self.trainer.stop()

@@ -19,6 +19,7 @@ from playground.generation.evaluation import bits
 
 
 UNITS = {"char": "char", "subword": "token", "word": "word"}  # what one token is, per level
+PREPARING = "Preparing the model (the first step compiles it, a few seconds)…"
 OVERFIT_RISES = 3  # evaluations in a row with a higher validation loss, while the training loss fell
 GLANCE_POINTS = 100  # points of a curve in the class view's small charts, however long the run
 RECENT_STEPS = 50  # the class view's "training loss now" is their mean: one batch is noisy
@@ -75,6 +76,12 @@ def standing(baselines: list[tuple[str, float, str]], val: list[tuple[int, float
     return line
 
 
+def ordinal(number: int) -> str:
+    """1st, 2nd, 3rd, 4th, ..., 11th, 12th, 13th, ..., 21st."""
+    suffix = "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    return f"{number}{suffix}"
+
+
 def format_seconds(seconds: float | None) -> str:
     if seconds is None or not math.isfinite(seconds):
         return "?"
@@ -85,7 +92,7 @@ def format_seconds(seconds: float | None) -> str:
 @dataclasses.dataclass
 class Snapshot:
     run_name: str
-    state: str  # "starting", "queued", "training", "finished", "stopped", "failed"
+    state: str  # "starting", "queued", "training", "finished", "stopped", "failed", "interrupted"
     steps: list[int]
     losses: list[float]
     seconds: list[float]
@@ -102,10 +109,11 @@ class Snapshot:
     baseline_note: str = ""
     overfitting_step: int | None = None  # where the validation loss had risen 3 times while training fell
     characters_per_token: float | None = None  # of the held-out text, known once the baselines are measured
+    notice: str = ""  # one line that stays above the status for the whole run (where it trains, if not as asked)
 
     @property
     def done(self) -> bool:
-        return self.state in ("finished", "stopped", "failed")
+        return self.state in ("finished", "stopped", "failed", "interrupted")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -181,11 +189,12 @@ class TrainingMonitor:
         self.overfitting_step: int | None = None
         self.last_batch: events.BatchEnd | None = None
         self.characters_per_token: float | None = None
-        self.status = "Preparing the model (the first step compiles it, a few seconds)…"
+        self.status = PREPARING
         self.error: str | None = None
         self.started: events.Started | None = None
         self.arch, self.owner = "", ""
         self.queue_position: int | None = None
+        self.notice = ""
         self.version = 0  # bumps on every event, so a reader can tell whether anything changed
         self._glance: Glance | None = None
         self._glance_version = -1
@@ -267,12 +276,35 @@ class TrainingMonitor:
                              "learning its training text by heart; stop, or add dropout or text.")
         return " ".join(sentences)
 
-    def queued(self, position: int) -> None:
+    def queued(self, position: int, cluster: bool = False) -> None:
+        """Waiting, ``position`` in line (1: next): for a training slot of this server, or with
+        ``cluster`` for a computer of the Ray cluster."""
+        where = (f"Waiting for a free computer in the cluster: {ordinal(position)} in the queue." if cluster
+                 else f"Waiting for a free training slot: you are number {position} in the queue.")
         with self._lock:
             self.version += 1
             self.state, self.queue_position = "queued", position
-            self.status = (f"Waiting for a free training slot: you are number {position} in the queue. "
-                           "Training starts by itself; Stop leaves the queue.")
+            self.status = f"{where} Training starts by itself; Stop leaves the queue."
+
+    def preparing(self) -> None:
+        """Out of the queue: the model is being built (on a cluster's computer, with TensorFlow starting first)."""
+        with self._lock:
+            if self.state == "queued":
+                self.version += 1
+                self.state, self.status = "starting", PREPARING
+
+    def note(self, line: str) -> None:
+        """A line shown above the status for the rest of the run, e.g. that it trains elsewhere than asked."""
+        with self._lock:
+            self.version += 1
+            self.notice = line
+
+    def interrupted(self, line: str) -> None:
+        """The run ended without finishing, through no fault of its own (its computer went away); ``line``
+        says what is saved and what to do."""
+        with self._lock:
+            self.version += 1
+            self.state, self.status = "interrupted", line
 
     def finish_stopped_before_start(self) -> None:
         with self._lock:
@@ -309,4 +341,5 @@ class TrainingMonitor:
                 [v[0] for v in self.val], [v[1] for v in self.val], [v[2] for v in self.val],
                 list(self.samples), self.status, self.error, self.entropy_floor, self.level, list(self.diagnostics),
                 list(self.baselines), self.baseline_note, self.overfitting_step, self.characters_per_token,
+                self.notice,
             )

@@ -8,6 +8,7 @@ import gradio as gr
 
 from playground.runs import store as run_store
 from playground.runs.catalog import Catalog
+from playground.runs.cluster import Cluster
 from playground.session import SessionStore
 from playground.ui import (class_tab, compare_tab, corpus_tab, inside_tab, lessons_tab, model_tab, read_tab,
                            runs_tab, setup, train_tab)
@@ -159,7 +160,10 @@ def create_app() -> tuple[gr.Blocks, AppContext]:
     removed = run_store.sweep()
     if removed:
         log.info("removed %d unfinished run or import folders: %s", len(removed), ", ".join(removed))
-    context = AppContext(SessionStore(default, login=bool(os.environ.get("PLAYGROUND_AUTH", "").strip())), catalog)
+    # PLAYGROUND_RAY_ADDRESS: trainings go to a Ray cluster (joined now, not at the first click).
+    store = SessionStore(default, login=bool(os.environ.get("PLAYGROUND_AUTH", "").strip()),
+                         cluster=Cluster.from_environment())
+    context = AppContext(store, catalog)
     demo = build_demo(context)
     return demo, context
 

@@ -63,6 +63,8 @@ def samples_html(snapshot: Snapshot) -> str:
 def view(snapshot: Snapshot) -> tuple[str, object, str, object]:
     diagnostics = charts.diagnostics_figure(snapshot)
     status = f"**{escape(snapshot.status)}**"
+    if snapshot.notice:  # where the run trains, when not where the server was told to train it
+        status = f"*{escape(snapshot.notice)}*  \n{status}"
     if snapshot.diagnostics and snapshot.diagnostics[-1][2]:
         status += f"  \nReading: *{escape(snapshot.diagnostics[-1][2])}*"
     return status, charts.loss_figure(snapshot), samples_html(snapshot), gr.Plot(diagnostics, visible=bool(diagnostics))
