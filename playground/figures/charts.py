@@ -6,6 +6,7 @@ import math
 
 import plotly.graph_objects as go
 
+from playground.figures import palettes
 from playground.text.corpus import CorpusStats, printable
 from playground.training.monitor import OVERFIT_RISES, Snapshot
 
@@ -67,12 +68,12 @@ def loss_figure(snapshot: Snapshot) -> go.Figure:
         stride = max(1, len(snapshot.steps) // 2000)
         steps, smoothed = snapshot.steps[::stride], smooth(snapshot.losses)[::stride]
         curve(steps, snapshot.losses[::stride], "training (each step)", mode="lines",
-              line=dict(color="rgba(31,119,180,0.35)", width=1))
+              line=dict(color=palettes.TRAINING_FAINT, width=1))
         curve(steps, smoothed, "training (smoothed)", mode="lines",
-              line=dict(color="rgb(31,119,180)", width=2))
+              line=dict(color=palettes.TRAINING, width=2))
     if snapshot.val_steps:
         curve(snapshot.val_steps, snapshot.val_losses, "validation (held-out text)", mode="lines+markers",
-              line=dict(color="rgb(214,39,40)", width=2))
+              line=dict(color=palettes.VALIDATION, width=2))
     _baseline_lines(figure, snapshot, unit)
     if snapshot.overfitting_step is not None and snapshot.overfitting_step in snapshot.val_steps:
         loss = snapshot.val_losses[snapshot.val_steps.index(snapshot.overfitting_step)]
@@ -108,7 +109,9 @@ def _bits_per_character_axis(figure: go.Figure, characters_per_token: float | No
         margin=dict(r=70))
 
 
-BASELINE_COLOURS = {"uniform": "#9ca3af", "unigram": "#a16207", "bigram": "#7c3aed"}
+def baseline_colour(label: str) -> str:
+    """A counting baseline's colour: its own, or the n-grams' (a 5-gram or a 3-gram)."""
+    return palettes.BASELINES.get(label, palettes.BASELINES["ngram"])
 
 
 def _baseline_lines(figure: go.Figure, snapshot: Snapshot, unit: str) -> None:
@@ -125,7 +128,7 @@ def _baseline_lines(figure: go.Figure, snapshot: Snapshot, unit: str) -> None:
         figure.add_trace(go.Scatter(
             x=[0, right], y=[nats, nats], mode="lines+text", name=f"{name} ({nats:.2f})",
             text=["", f"{name} {nats:.2f}"], textposition="top left", textfont=dict(size=11),
-            line=dict(color=BASELINE_COLOURS.get(label, "#059669"), width=1.5, dash="dash"),
+            line=dict(color=baseline_colour(label), width=1.5, dash="dash"),
             hovertemplate=(f"{name}: {nats:.3f} nats = {nats / LN2:.3f} bits per {unit}<br>{sentence}"
                            "<extra></extra>")))
 
@@ -135,7 +138,7 @@ def frequency_figure(stats: CorpusStats, words: bool = False) -> go.Figure:
     total = stats.words if words else stats.characters
     labels = [symbol if words else printable(symbol) for symbol, _ in pairs]
     shares = [100.0 * n / max(total, 1) for _, n in pairs]
-    figure = go.Figure(go.Bar(x=labels, y=shares, marker_color="rgb(31,119,180)",
+    figure = go.Figure(go.Bar(x=labels, y=shares, marker_color=palettes.CATEGORICAL[0],
                               hovertemplate="%{x}: %{y:.2f}%<extra></extra>"))
     what = "words" if words else "characters"
     figure.update_xaxes(type="category")
@@ -189,21 +192,19 @@ def compare_figure(histories: dict, x: str, baselines: list[tuple[str, float, st
         name = f"{label} baseline" if label == "uniform" else f"{label} counting model"
         figure.add_trace(go.Scatter(
             x=[0, right], y=[nats, nats], mode="lines", name=f"{name} ({nats:.2f})",
-            line=dict(color=BASELINE_COLOURS.get(label, "#059669"), width=1.5, dash="dash"),
+            line=dict(color=baseline_colour(label), width=1.5, dash="dash"),
             hovertemplate=f"{name}: {nats:.3f} nats per token<br>{sentence}<extra></extra>"))
     for index, (name, frame) in enumerate(histories.items()):
-        colour = PALETTE[index % len(PALETTE)]
+        colour = palettes.CATEGORICAL[index % len(palettes.CATEGORICAL)]
         validation = frame.dropna(subset=["val_loss"])
         figure.add_trace(go.Scatter(x=validation[x], y=validation["val_loss"], mode="lines+markers",
-                                    name=f"{name} (validation)", line=dict(color=colour, width=2)))
+                                    name=f"{name} (validation)", line=dict(color=colour, width=2),
+                                    marker=dict(symbol=palettes.MARKERS[index % len(palettes.MARKERS)], size=8)))
         training = frame.dropna(subset=["train_loss"])
         figure.add_trace(go.Scatter(x=training[x], y=smooth(list(training["train_loss"])), mode="lines",
                                     name=f"{name} (training)", line=dict(color=colour, width=1, dash="dot")))
     label = "training step" if x == "step" else "seconds of training"
     return _layout(figure, f"Loss against {label}", label, "cross-entropy (nats per token)")
-
-
-PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf"]
 
 
 def diagnostics_figure(snapshot: Snapshot) -> go.Figure | None:
@@ -221,6 +222,6 @@ def diagnostics_figure(snapshot: Snapshot) -> go.Figure | None:
         # beta spans 1..1000, so it gets its own axis; everything else is on a 0..few scale
         axis = "y2" if name == "beta" else "y"
         figure.add_trace(go.Scatter(x=steps, y=values, mode="lines+markers", name=name, yaxis=axis,
-                                    line=dict(color=PALETTE[index % len(PALETTE)])))
+                                    line=dict(color=palettes.CATEGORICAL[index % len(palettes.CATEGORICAL)])))
     figure.update_layout(yaxis2=dict(overlaying="y", side="right", type="log", title="beta (log)"))
     return _layout(figure, f"Diagnostics: {snapshot.diagnostics[-1][2]}", "training step", "value")

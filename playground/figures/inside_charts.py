@@ -11,10 +11,12 @@ import numpy as np
 import plotly.graph_objects as go
 
 from playground.errors import PlaygroundError
+from playground.figures.palettes import ATTENTION, CATEGORICAL, MARKERS, NEURON
 from playground.lab.inside import FREQUENT_WORDS, KINDS, kind_of
 from playground.generation.next_token import visible
 
-KIND_COLOURS = dict(zip(KINDS, ("#3b6fd4", "#d43b3b", "#2a9d4b", "#e08a00", "#7a7a7a", "#3b6fd4", "#9b59b6")))
+KIND_COLOURS = dict(zip(KINDS, CATEGORICAL))
+KIND_MARKERS = dict(zip(KINDS, MARKERS))  # a second cue besides colour
 
 
 def _label(tokens: list[str], i: int) -> str:
@@ -48,7 +50,7 @@ def attention_figure(result: dict, layer: int = 0, head: int = 0) -> go.Figure:
     ticks = list(range(0, count, -(-count // 64)))
     labels = [visible(tokens[i]) for i in ticks]
     figure = go.Figure(go.Heatmap(z=weights.tolist(), hovertext=hover, hoverinfo="text",
-                                  colorscale="Blues", zmin=0.0, zmax=float(max(weights.max(), 1e-6)),
+                                  colorscale=ATTENTION.plotly(), zmin=0.0, zmax=float(max(weights.max(), 1e-6)),
                                   colorbar=dict(title="weight")))
     side = max(360, min(900, 16 * count + 140))
     figure.update_layout(
@@ -73,7 +75,7 @@ def attention_lines_html(result: dict, layer: int, head: int, token: int) -> str
     for j, text in enumerate(tokens):
         shown = html.escape(text).replace("\n", "↵<br>") or "∅"
         outline = "outline:2px solid #d43b3b;" if j == token else ""
-        spans.append(f"<span class='pg-token' style='background:rgba(59,111,212,{row[j] / strongest:.3f});"
+        spans.append(f"<span class='pg-token' style='background:{ATTENTION.css_at(row[j] / strongest)};"
                      f"{outline}' title='token {token} looks at token {j}: {row[j]:.2f}'>{shown}</span>")
     spacer = " " if result.get("level") == "word" else ""
     return (f"<p class='pg-muted'>Token {token} ({html.escape(repr(visible(tokens[token])))}, outlined in red) "
@@ -83,11 +85,21 @@ def attention_lines_html(result: dict, layer: int, head: int, token: int) -> str
 
 
 def activation_colour(value: float) -> str:
-    """−1 blue, 0 white, +1 red."""
-    value = max(-1.0, min(1.0, float(value)))
-    if value >= 0:
-        return f"rgba(214,39,40,{value:.3f})"
-    return f"rgba(31,119,180,{-value:.3f})"
+    """−1 blue, 0 white, +1 red (:data:`palettes.NEURON`)."""
+    return NEURON.css_at((max(-1.0, min(1.0, float(value))) + 1) / 2)
+
+
+STRONG = 0.5  # beyond ±STRONG a unit's value is also marked by a line under the text
+
+
+def activation_mark(value: float) -> str:
+    """The line under a strongly firing token (solid above +0.5, dotted below −0.5): the sign
+    without reading a colour."""
+    if value >= STRONG:
+        return "text-decoration:underline solid;text-underline-offset:3px;"
+    if value <= -STRONG:
+        return "text-decoration:underline dotted;text-underline-offset:3px;"
+    return ""
 
 
 def neuron_html(result: dict, unit) -> str:
@@ -107,13 +119,14 @@ def neuron_html(result: dict, unit) -> str:
     for text, value, expected in zip(result["tokens"], values, result["expected"]):
         following = ", ".join(f"{visible(token)!r} {p:.2f}" for token, p in expected)
         shown = html.escape(text).replace("\n", "↵<br>") or "∅"
-        spans.append(f"<span class='pg-token' style='background:{activation_colour(value)}' "
+        spans.append(f"<span class='pg-token' style='background:{activation_colour(value)};{activation_mark(value)}' "
                      f"title='{html.escape(f'unit {unit}: {value:+.2f} · expected next: {following}')}'>"
                      f"{shown}</span>")
     spacer = " " if result.get("level") == "word" else ""
-    legend = (f"<p class='pg-muted'>Unit {unit}: <span style='background:{activation_colour(-1)}'>&nbsp;−1&nbsp;"
-              f"</span> … <span style='border:1px solid #ccc'>&nbsp;0&nbsp;</span> … "
-              f"<span style='background:{activation_colour(1)}'>&nbsp;+1&nbsp;</span>. "
+    legend = (f"<p class='pg-muted'>Unit {unit}: <span style='background:{activation_colour(-1)};"
+              f"{activation_mark(-1)}'>&nbsp;−1&nbsp;</span> … <span style='border:1px solid #ccc'>&nbsp;0&nbsp;"
+              f"</span> … <span style='background:{activation_colour(1)};{activation_mark(1)}'>&nbsp;+1&nbsp;</span>"
+              f" (beyond ±{STRONG:g} also underlined: dotted below, solid above). "
               "Hover a token for the unit's value and the five tokens the model expected next.</p>")
     return legend + f"<div class='pg-tokens' id='inside-neuron'>{spacer.join(spans)}</div>"
 
@@ -136,7 +149,7 @@ def embedding_figure(result: dict) -> go.Figure:
         figure.add_trace(go.Scatter(
             x=points[members, 0].tolist(), y=points[members, 1].tolist(), mode="markers+text", name=kind,
             text=labels, textposition="top center", textfont=dict(family="monospace", size=13),
-            marker=dict(color=KIND_COLOURS[kind], size=7, opacity=0.8),
+            marker=dict(color=KIND_COLOURS[kind], symbol=KIND_MARKERS[kind], size=7, opacity=0.8),
             hovertext=[f"{label!r} ({kind})" for label in labels], hoverinfo="text"))
     first, second = result["embedding_variance"]
     which = f"the {FREQUENT_WORDS} most frequent words" if result.get("level") == "word" else "every token"

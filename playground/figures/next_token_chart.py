@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
+from playground.figures.palettes import BELIEF, CUT, DRAWN, KEPT
 from playground.generation.next_token import NextToken, visible
 from playground.generation.sampling import filter_names
 
@@ -14,7 +15,7 @@ STAGES = {
     "tempered": "3 · softmax at T",
     "final": "4 · after " + " / ".join(filter_names()),
 }
-KEPT, CUT, DRAWN, BELIEF = "#3b6fd4", "#c8c8c8", "rgba(240, 130, 20, 0.75)", "#222222"
+CUT_PATTERN = dict(shape="/", fgcolor="#6b7280", solidity=0.3)  # a cut bar is hatched, not only grey
 
 
 def stage_key(label: str) -> str:
@@ -48,11 +49,13 @@ def next_token_figure(view: NextToken, stage: str = "final", count: int = 20,
     if stage == "final":
         # What the filters removed stays visible as a grey bar of its height before the cut.
         figure.add_trace(go.Bar(x=x, y=np.where(kept, 0.0, view.tempered[:count]).tolist(), name="cut by the filters",
-                                marker_color=CUT, hovertext=hover, hoverinfo="text"))
+                                marker=dict(color=CUT, pattern=CUT_PATTERN), hovertext=hover, hoverinfo="text"))
         figure.add_trace(go.Bar(x=x, y=values, name="probability of being drawn", marker_color=KEPT,
                                 hovertext=hover, hoverinfo="text"))
     else:
-        figure.add_trace(go.Bar(x=x, y=values, name=STAGES[stage], marker_color=[KEPT if k else CUT for k in kept],
+        figure.add_trace(go.Bar(x=x, y=values, name=STAGES[stage],
+                                marker=dict(color=[KEPT if k else CUT for k in kept],
+                                            pattern=dict(CUT_PATTERN, shape=["" if k else "/" for k in kept])),
                                 hovertext=hover, hoverinfo="text"))
     if stage in ("tempered", "final"):
         figure.add_trace(go.Scatter(x=x, y=view.probability_t1[:count].tolist(), mode="markers",
