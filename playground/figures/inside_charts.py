@@ -12,6 +12,7 @@ import plotly.graph_objects as go
 
 from playground.errors import PlaygroundError
 from playground.figures.palettes import ATTENTION, CATEGORICAL, MARKERS, NEURON
+from playground.figures.text_alternative import described, listed, spoken
 from playground.lab.inside import FREQUENT_WORDS, KINDS, kind_of
 from playground.generation.next_token import visible
 
@@ -61,7 +62,37 @@ def attention_figure(result: dict, layer: int = 0, head: int = 0) -> go.Figure:
         yaxis=dict(tickmode="array", tickvals=ticks, ticktext=labels, tickfont=dict(family="monospace"),
                    autorange="reversed", title="token i"),
     )
-    return figure
+    return described(figure, attention_text(result, layer, head))
+
+
+STRONGEST = 5  # the links an attention map's text alternative names
+
+
+def attention_text(result: dict, layer: int = 0, head: int = 0) -> str:
+    """One head in words: where most tokens look (themselves, the token before, the first token) and
+    its strongest links ("token 5 'o' looks at token 4 'R': 0.92"), leaving out the first token, which
+    has only itself to look at."""
+    layer, head = check_layer_head(result, layer, head)
+    weights = np.asarray(result["attention"][layer][head])  # (T, T)
+    tokens = result["tokens"]
+    text = f"Attention of layer {layer + 1}, head {head + 1} over {len(tokens)} tokens."
+    if len(tokens) < 2:
+        return text
+    favourite = weights[1:].argmax(axis=1)  # (T - 1,) where each token after the first looks most
+    rows = np.arange(1, len(tokens))
+    habits = {"itself": int(np.sum(favourite == rows)), "the token before": int(np.sum(favourite == rows - 1)),
+              "the first token": int(np.sum((favourite == 0) & (rows > 1)))}
+    habits = [f"{where} ({count} of {len(rows)})" for where, count in habits.items() if count]
+    if habits:
+        text += " Most tokens look most at: " + ", ".join(habits) + "."
+    below = weights[1:].copy()  # links from every token after the first
+    order = np.argsort(-below, axis=None, kind="stable")[:STRONGEST]
+    links = []
+    for flat in order:
+        i, j = divmod(int(flat), len(tokens))
+        links.append(f"token {i + 1} {spoken(tokens[i + 1])} looks at token {j} {spoken(tokens[j])}: "
+                     f"{below[i, j]:.2f}")
+    return text + " Strongest links: " + "; ".join(links) + "."
 
 
 def attention_lines_html(result: dict, layer: int, head: int, token: int) -> str:
@@ -159,4 +190,13 @@ def embedding_figure(result: dict) -> go.Figure:
         xaxis_title=f"main direction 1 ({first:.0%} of the spread)",
         yaxis_title=f"main direction 2 ({second:.0%} of the spread)",
         legend=dict(orientation="h", y=-0.15))
-    return figure
+    counts = [f"{len(kinds[kind])} {kind}" for kind in KINDS if kinds.get(kind)]
+    members = [i for kind in KINDS for i in kinds.get(kind, [])]
+    ends = []
+    for axis, direction in ((0, "direction 1"), (1, "direction 2")):
+        ranked = sorted(members, key=lambda i: points[i, axis])
+        ends.append(f"along {direction}, from {listed([spoken(vocabulary[i]) for i in ranked[:3]])} "
+                    f"to {listed([spoken(vocabulary[i]) for i in ranked[-3:]])}")
+    return described(figure, f"{which.capitalize()} placed on the model's two main directions "
+                             f"({first:.0%} and {second:.0%} of the spread): {', '.join(counts)}; "
+                             f"{'; '.join(ends)}.")

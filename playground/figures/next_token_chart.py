@@ -6,6 +6,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from playground.figures.palettes import BELIEF, CUT, DRAWN, KEPT
+from playground.figures.text_alternative import described, listed, percent, spoken
 from playground.generation.next_token import NextToken, visible
 from playground.generation.sampling import filter_names
 
@@ -15,6 +16,7 @@ STAGES = {
     "tempered": "3 · softmax at T",
     "final": "4 · after " + " / ".join(filter_names()),
 }
+SPOKEN_BARS = 10  # the bars a text alternative names, highest first
 CUT_PATTERN = dict(shape="/", fgcolor="#6b7280", solidity=0.3)  # a cut bar is hatched, not only grey
 
 
@@ -78,4 +80,27 @@ def next_token_figure(view: NextToken, stage: str = "final", count: int = 20,
     )
     if stage in ("tempered", "final"):
         figure.update_yaxes(range=[0, 1.02])
-    return figure
+    return described(figure, bars_text(view, stage, count, draws))
+
+
+def bars_text(view: NextToken, stage: str = "final", count: int = 20, draws: np.ndarray | None = None) -> str:
+    """The bars in words, highest first: "Next token at T = 0.7, 4 · after top-k / top-p / min-p:
+    s 32 %, c 24 %, ..." (scores for the first two stages); the filters' cuts and the draws too."""
+    stage = stage_key(stage)
+    count = min(count, len(view.tokens))
+    values = {"logits": view.logits, "scaled": view.scaled, "tempered": view.tempered,
+              "final": view.probability}[stage]
+    shown = min(count, SPOKEN_BARS)
+    if stage in ("tempered", "final"):
+        bars = [f"{spoken(token)} {percent(value)}" for token, value in zip(view.tokens[:shown], values[:shown])]
+    else:
+        bars = [f"{spoken(token)} {value:.2f}" for token, value in zip(view.tokens[:shown], values[:shown])]
+    text = f"Next token at T = {view.temperature:g}, {STAGES[stage]}: {listed(bars, count)}."
+    cut = int(np.count_nonzero(~np.asarray(view.kept[:count], dtype=bool)))
+    if cut:
+        text += f" The filters cut {cut} of the {count} tokens shown."
+    if draws is not None:
+        total = int(np.sum(draws))
+        order = [int(i) for i in np.argsort(-np.asarray(draws), kind="stable")[:5] if draws[i] > 0]
+        text += f" Of {total} draws: " + ", ".join(f"{spoken(view.tokens[i])} {int(draws[i])}" for i in order) + "."
+    return text

@@ -3,6 +3,7 @@
 import logging
 import os
 import threading
+from pathlib import Path
 
 import gradio as gr
 
@@ -42,7 +43,11 @@ CSS = """
 .pg-muted { opacity: 0.7; }
 .pg-network-box { display: flex; flex-wrap: wrap; align-items: flex-start; gap: 8px 24px; }
 .pg-network-box svg { max-width: 100%; height: auto; }
+.pg-chart-text { font-size: 0.85em; margin: 6px 8px 2px; color: var(--body-text-color); }
 """
+# What every tab shares in the browser: the charts' text alternatives (page.js), then the Generate tab's script.
+PAGE_SCRIPT = (Path(__file__).parent / "page.js").read_text("utf-8").strip()
+SCRIPT = f"() => {{ ({PAGE_SCRIPT})(); ({generate_tab.JS.strip()})(); }}"
 
 
 def release_session(context: AppContext, request: gr.Request = None) -> None:
@@ -163,7 +168,7 @@ def launch_options() -> dict:
     """Keyword arguments for ``launch()``; ``PLAYGROUND_AUTH=user:password[,user:password]`` asks for a login."""
     # No allowed_paths: Gradio would serve such a folder to anyone who names a file in it. A download
     # is handed over from its cache under a one-time name instead (runs_tab.one_time_copy).
-    options = {"css": CSS + generate_tab.CSS, "js": generate_tab.JS, "theme": gr.themes.Soft(),
+    options = {"css": CSS + generate_tab.CSS, "js": SCRIPT, "theme": gr.themes.Soft(),
                "footer_links": ["api", "gradio"], "max_file_size": MAX_UPLOAD}
     users = os.environ.get("PLAYGROUND_AUTH", "").strip()
     if users:
