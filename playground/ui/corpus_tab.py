@@ -15,7 +15,7 @@ from playground.text.corpus import CorpusSettings
 from playground.ui.common import AppContext, bind, control, escape, session_of
 
 INTRO = """
-### 1 · Corpus: the text your model will learn from
+## 1 · Corpus: the text your model will learn from
 Upload one or more `.txt` files, paste text, or pick a built-in corpus. A model learns to predict
 the next character (or word) of this text, so it can only ever write in its style. The last part
 of the text (the *validation share*) is held out: the model never trains on it, and its loss there

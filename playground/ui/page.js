@@ -33,4 +33,21 @@
     document.querySelectorAll('.pg-chart-text').forEach((caption) => { if (!seen.has(caption)) caption.remove(); });
   };
   setInterval(describe, 300);
+
+  // The tabs answer the arrow keys, as tabs do (WAI-ARIA): left and right move to the previous or next
+  // tab of the same row and open it, Home and End to the first and last.
+  document.addEventListener('keydown', (event) => {
+    const tab = event.target.closest && event.target.closest('[role=tab]');
+    const moves = {ArrowLeft: -1, ArrowRight: 1, Home: 'first', End: 'last'};
+    if (!tab || !(event.key in moves) || event.altKey || event.ctrlKey || event.metaKey) return;
+    const row = [...tab.closest('[role=tablist]').querySelectorAll('[role=tab]')]
+      .filter((t) => t.offsetParent !== null && !t.disabled);
+    const here = row.indexOf(tab), move = moves[event.key];
+    const next = move === 'first' ? row[0] : move === 'last' ? row[row.length - 1]
+      : row[(here + move + row.length) % row.length];
+    if (!next || next === tab) return;
+    event.preventDefault();
+    next.focus();
+    next.click();
+  });
 }
