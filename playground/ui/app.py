@@ -44,9 +44,9 @@ CSS = """
 .pg-network-box { display: flex; flex-wrap: wrap; align-items: flex-start; gap: 8px 24px; }
 .pg-network-box svg { max-width: 100%; height: auto; }
 .pg-chart-text { font-size: 0.85em; margin: 6px 8px 2px; color: var(--body-text-color); }
-/* Whatever has the keyboard's focus shows it: a thick outline no theme colour hides. */
-:is(button, a, input, textarea, select, summary, [tabindex]):focus-visible {
-    outline: 3px solid #1d4ed8 !important; outline-offset: 2px !important; }
+/* Whatever has the keyboard's focus shows it (a control, or a box that scrolls, which Chromium lets the
+   keyboard reach too): a thick outline no theme colour hides. */
+:focus-visible { outline: 3px solid #1d4ed8 !important; outline-offset: 2px !important; }
 /* A scrolling text box can be reached with the keyboard (it has tabindex=0) and says so. */
 .pg-text:focus-visible { outline-offset: -3px !important; }
 /* Code in the Markdown (the Runs tab's commands): the highlighter's orange and green are too pale. */
