@@ -71,6 +71,24 @@ def home_workspace(monkeypatch):
         shutil.rmtree(folder, ignore_errors=True)
 
 
+@pytest.fixture(scope="module")
+def catalog():
+    """The shipped models, as the app lists them (each loaded once per module)."""
+    from playground.runs.catalog import Catalog
+
+    return Catalog(Path(__file__).resolve().parent.parent / "pretrained")
+
+
+@pytest.fixture
+def context(catalog):
+    """A fresh set of sessions each test (the shipped models stay loaded), generating with the LSTM:
+    what a tab's handlers get from the app, without a browser or a server."""
+    from playground.session import SessionStore
+    from playground.ui.common import AppContext
+
+    return AppContext(SessionStore(catalog.get("lstm")), catalog)
+
+
 @pytest.fixture
 def small_text() -> str:
     return make_text()

@@ -10,22 +10,11 @@ from gradio_client.exceptions import AppError
 from conftest import make_text, running_app
 from playground.errors import PlaygroundError
 from playground.lab import reading
-from playground.runs.catalog import Catalog
 from playground.session import SessionStore
 from playground.ui import read_tab
 from playground.ui.common import AppContext
 
 PRETRAINED = Path(__file__).resolve().parent.parent / "pretrained"
-
-
-@pytest.fixture(scope="module")
-def catalog():
-    return Catalog(PRETRAINED)
-
-
-@pytest.fixture
-def context(catalog):
-    return AppContext(SessionStore(catalog.get("lstm")), catalog)
 
 
 def browser(key: str = "tab"):

@@ -19,7 +19,7 @@ from conftest import make_text
 from playground.lab import lessons as lesson_book
 from playground.runs import store as run_store
 from playground.errors import PlaygroundError
-from playground.runs.catalog import PREFIX, Catalog
+from playground.runs.catalog import PREFIX
 from playground.session import LATEST, SessionStore
 from playground.ui import compare_tab, corpus_tab, inside_tab, lessons_tab, model_line, runs_tab
 from playground.ui.generate import grid as grid_tab
@@ -32,17 +32,6 @@ from playground.ui.common import AppContext, session_of
 
 PRETRAINED = Path(__file__).resolve().parent.parent / "pretrained"
 SHIPPED = ["lstm", "gru", "transformer", "gan", "words"]
-
-
-@pytest.fixture(scope="module")
-def catalog():
-    return Catalog(PRETRAINED)
-
-
-@pytest.fixture
-def context(catalog):
-    """A fresh set of sessions each test (the shipped models stay loaded), generating with the LSTM."""
-    return AppContext(SessionStore(catalog.get("lstm")), catalog)
 
 
 @pytest.fixture
