@@ -50,8 +50,9 @@ def test_a_teacher_watches_two_students_train_and_then_ranks_them():
         assert tina.predict(False, api_name="/class_view")["live"] == []
         def train(student, units: int):
             student.predict("paste", [], text, "python-docs", "char", 0.1, 10_000, api_name="/load_corpus")
-            # A thousand epochs: only the Stop ends these runs, so both are surely training at once.
-            return student.submit(**train_kwargs({**TINY_MODEL, "units": units}, 1000, 0, 16, 32, 0.01, "adam", 0),
+            # A hundred thousand epochs: only the Stop ends these runs (a thousand took a quiet machine about
+            # four minutes, less than the test's wait), so both are surely training at once.
+            return student.submit(**train_kwargs({**TINY_MODEL, "units": units}, 100_000, 0, 16, 32, 0.01, "adam", 0),
                                   api_name="/train")
 
         jobs = [train(ada, 32), train(ben, 16)]
