@@ -39,9 +39,6 @@ def wait_for(ask, ready, what: str):
         time.sleep(0.5)
 
 
-# Known bug (issue 27 stays open for it): on a quiet machine the teacher's /class_view never lists both
-# students live with a held-out measure, while under load it does; the browser test of the same view passes.
-@pytest.mark.xfail(reason="the live rows of /class_view miss trainings on a quiet machine (issue 27)", strict=False)
 @pytest.mark.presses("/class_view", "/load_corpus", "/train", "/stop")
 def test_a_teacher_watches_two_students_train_and_then_ranks_them():
     text = make_text(20_000, seed=3)
@@ -53,9 +50,9 @@ def test_a_teacher_watches_two_students_train_and_then_ranks_them():
         assert tina.predict(False, api_name="/class_view")["live"] == []
         def train(student, units: int):
             student.predict("paste", [], text, "python-docs", "char", 0.1, 10_000, api_name="/load_corpus")
-            # A hundred thousand epochs: only the Stop ends these runs (a thousand took a quiet machine about
-            # four minutes, less than the test's wait), so both are surely training at once.
-            return student.submit(**train_kwargs({**TINY_MODEL, "units": units}, 100_000, 0, 16, 32, 0.01, "adam", 0),
+            # A thousand epochs (the most the form takes): a quiet machine needs minutes, the teacher's first
+            # look comes within seconds, and the Stop below ends whatever is left.
+            return student.submit(**train_kwargs({**TINY_MODEL, "units": units}, 1000, 0, 16, 32, 0.01, "adam", 0),
                                   api_name="/train")
 
         jobs = [train(ada, 32), train(ben, 16)]

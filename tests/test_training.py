@@ -261,3 +261,31 @@ def test_a_stopped_run_ends_without_reports():
     trainer.run()
     assert trainer.reason == "stopped" and trainer.steps_done == 2
     assert steps_of(seen, events.Sampled) == steps_of(seen, events.Evaluated) == []
+
+
+def test_two_runs_started_in_the_same_millisecond_get_folders_of_their_own(monkeypatch, tmp_path):
+    # Two students pressing Train at once once shared a folder: one training failed at its start.
+    import datetime
+
+    from playground.runs import training_run
+
+    moment = datetime.datetime(2026, 12, 6, 10, 33, 4, 433_000)
+    monkeypatch.setattr(training_run.datetime, "datetime", type("Frozen", (), {"now": staticmethod(lambda: moment)}))
+    folders = []
+    threads = [threading.Thread(target=lambda: folders.append(training_run.new_run_dir("lstm"))) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(folder.name for folder in folders) == ["lstm-20261206-103304-433", "lstm-20261206-103304-433-2",
+                                                         "lstm-20261206-103304-433-3"]
+    assert all(folder.is_dir() and not any(folder.iterdir()) for folder in folders)
+    assert {folder.parent for folder in folders} == {tmp_path / "home" / "runs"}
+
+
+def test_a_run_folder_that_cannot_be_made_is_said_at_once(monkeypatch, tmp_path):
+    from playground.runs import training_run
+
+    (tmp_path / "home").write_text("a file where the workspace should be")
+    with pytest.raises(PlaygroundError, match=r"^Cannot save runs in .*home[/\\]runs: "):
+        training_run.new_run_dir("gru")

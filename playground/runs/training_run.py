@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import hashlib
+import itertools
 import json
 import logging
 import math
@@ -42,8 +43,22 @@ log = logging.getLogger(__name__)
 
 
 def new_run_dir(arch: str) -> Path:
+    """A new, empty folder for a run, named by its architecture and the time it started. The folder is
+    claimed when it is made, so two students starting in the same millisecond never share one: the
+    second gets the name with "-2"."""
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S-%f")[:-3]
-    return workspace() / "runs" / f"{arch}-{stamp}"
+    first = workspace() / "runs" / f"{arch}-{stamp}"
+    try:
+        first.parent.mkdir(parents=True, exist_ok=True)
+        for number in itertools.count(1):
+            path = first if number == 1 else first.with_name(f"{first.name}-{number}")
+            try:
+                path.mkdir()
+            except FileExistsError:
+                continue
+            return path
+    except OSError as error:
+        raise PlaygroundError(f"Cannot save runs in {first.parent}: {error.strerror or error}.") from None
 
 
 @dataclasses.dataclass(frozen=True)
