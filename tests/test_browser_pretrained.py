@@ -50,7 +50,7 @@ def test_the_grid_of_a_pretrained_model_is_there_without_a_click(page):
         page.locator("#compare").click()
         page.wait_for_function(f"document.querySelectorAll('#temperature-grid .pg-card').length === {6 * len(shipped)}",
                                timeout=GENERATE_MS)
-        headings = page.locator("#temperature-grid h4").all_inner_texts()
+        headings = page.locator("#temperature-grid h3").all_inner_texts()
         assert sorted(headings) == sorted(f"pretrained/{name}" for name in shipped)
         info = wait_for_text(page, "#model-info", "Side by side", ACTION_MS)
         assert all(f"pretrained/{name}" in info for name in shipped), info

@@ -198,15 +198,21 @@ def test_the_heatmap_and_lines_show_one_heads_row(tiny_transformer):
 
 
 def test_the_neuron_view_colours_each_token_by_the_unit(tiny_lstm):
-    from playground.figures import inside_charts
+    from playground.figures import inside_charts, palettes
 
     result = inside.inspect(tiny_lstm, "ab\nc")
     html = inside_charts.neuron_html(result, 3)
     assert html.count("class='pg-token'") == 4 and "↵<br>" in html
     value = result["activations"][0][3]
     assert inside_charts.activation_colour(value) in html and f"unit 3: {value:+.2f}" in html
-    assert inside_charts.activation_colour(1.0) == "rgba(214,39,40,1.000)"
-    assert inside_charts.activation_colour(-0.5) == "rgba(31,119,180,0.500)"
+    # The palette's ends and, halfway to −1, halfway between its blue and white.
+    assert inside_charts.activation_colour(1.0) == palettes.css(palettes.NEURON.high)
+    assert inside_charts.activation_colour(-1.0) == palettes.css(palettes.NEURON.low)
+    assert inside_charts.activation_colour(-0.5) == palettes.css(palettes.NEURON.at(0.25))
+    # The strongest values are marked without colour too: solid line above, dotted below.
+    assert "underline solid" in inside_charts.activation_mark(0.9)
+    assert "underline dotted" in inside_charts.activation_mark(-0.9)
+    assert inside_charts.activation_mark(0.2) == ""
     with pytest.raises(PlaygroundError, match="units 0 to 7"):
         inside_charts.neuron_html(result, 8)
 

@@ -77,7 +77,8 @@ def test_svg_redraws_when_the_layer_count_changes():
     spec = architecture("lstm")
     two = diagram.diagram_svg(spec.default_config(65, layers=2))
     three = diagram.diagram_svg(spec.default_config(65, layers=3))
-    assert two.startswith("<svg") and two.count("LSTM layer") == 2 and three.count("LSTM layer") == 3
+    # One box each (">": a box's text; the drawing's aria-label lists the layers once more, for screen readers).
+    assert two.startswith("<svg") and two.count(">LSTM layer") == 2 and three.count(">LSTM layer") == 3
     assert "875,202 parameters" not in two  # 65 tokens, not the shipped model's 66
     assert f"{sizes.parameter_count(spec.default_config(65, layers=2)):,} parameters" in two
 

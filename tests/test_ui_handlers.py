@@ -73,7 +73,7 @@ def test_the_grid_draws_one_card_per_temperature_from_the_model_in_use(context):
     grid, table, line = grid_tab.compare_temperatures(
         context, {"prompt": "ROMEO:", "length": 20, "temperatures": "0.5, 1.0", "seed": 0, **OFF}, request=browser())
     expected = model.generate("ROMEO:", [0.5, 1.0], 20, 0)
-    assert grid.count("class='pg-card'") == 2 and "<h4>" not in grid
+    assert grid.count("class='pg-card'") == 2 and "<h3>" not in grid
     assert "T = 0.5 · balanced: mostly likely tokens, some variety" in grid
     assert "T = 1 · adventurous: trusts the model's own odds" in grid
     assert list(table.columns)[:3] == ["model", "temperature", "text"] and "sample" not in table.columns
@@ -88,7 +88,7 @@ def test_the_grid_puts_chosen_models_side_by_side(context):
     grid, table, line = grid_tab.compare_temperatures(
         context, {"prompt": "The ", "length": 10, "temperatures": "0.7", "seed": 0, **OFF, "models": ["lstm", "gru"]},
         request=browser())
-    assert grid.count("<h4>") == 2 and grid.index("<h4>pretrained/lstm</h4>") < grid.index("<h4>pretrained/gru</h4>")
+    assert grid.count("<h3>") == 2 and grid.index("<h3>pretrained/lstm</h3>") < grid.index("<h3>pretrained/gru</h3>")
     assert table["model"].tolist() == ["pretrained/lstm", "pretrained/gru"]
     assert line == "Side by side: **pretrained/lstm**, **pretrained/gru** (each with its own tokens and loss scale)."
 
@@ -321,7 +321,7 @@ def test_run_details_publishing_and_uploads(context):
     copy_shipped("gan", "my-gan")
     assert runs_tab.run_details(context, "pretrained/gan", request=browser()) == ""
     assert runs_tab.run_details(context, "missing", request=browser()) == ""
-    assert runs_tab.run_details(context, "my-gan", request=browser()).startswith("#### Reproduce this run")
+    assert runs_tab.run_details(context, "my-gan", request=browser()).startswith("### Reproduce this run")
     message, table = runs_tab.publish_run(context, "my-gan", request=browser())
     assert message == "**my-gan** is published: the whole class can load and compare it."
     assert bool(table.iloc[0]["published"]) is True
@@ -418,7 +418,7 @@ def test_the_model_tab_counts_and_draws_the_chosen_network(context):
 
     explanation, size = model_tab.describe_model(context, model_form("gru", units=64, layers=1), request=browser())
     expected = parameter_count(architecture("gru").default_config(65, units=64, layers=1, embedding_dim=64))
-    assert explanation.startswith("#### GRU (gated recurrent unit)\n")
+    assert explanation.startswith("### GRU (gated recurrent unit)\n")
     assert size == (f"**{expected:,} parameters** for a 65-character vocabulary (load a corpus for yours): about "
                     f"{expected * 4 / 1e6:.1f} MB of weights.")
     assert model_tab.draw_model(context, model_form("gru", units=64, layers=1), request=browser()).startswith(
@@ -614,7 +614,7 @@ def test_a_lesson_step_by_step(context):
     count = len(lesson.steps)
     view, setup, index = lessons_tab.step_view(context, lesson.name, 0, request=None)
     assert index == 0 and setup == lesson.steps[0].setup
-    assert view.startswith(f"#### {lesson.title}: step 1 of {count}, {lesson.steps[0].title}")
+    assert view.startswith(f"### {lesson.title}: step 1 of {count}, {lesson.steps[0].title}")
     # Past either end, the step stays within the lesson.
     assert lessons_tab.step_view(context, lesson.name, 99, request=None)[2] == count - 1
     assert lessons_tab.move(context, lesson.name, 0, -1, request=None)[2] == 0
@@ -628,7 +628,7 @@ def test_the_lesson_buttons_step_forward_and_back(context):
     lesson = lesson_book.load_all()[0][0]
     view, setup, index = lessons_tab.next_step(context, lesson.name, 0, request=None)
     assert index == 1 and setup == lesson.steps[1].setup
-    assert view.startswith(f"#### {lesson.title}: step 2 of {len(lesson.steps)}, {lesson.steps[1].title}")
+    assert view.startswith(f"### {lesson.title}: step 2 of {len(lesson.steps)}, {lesson.steps[1].title}")
     assert lessons_tab.previous_step(context, lesson.name, 1, request=None) == \
         lessons_tab.step_view(context, lesson.name, 0, request=None)
     assert lessons_tab.previous_step(context, lesson.name, 0, request=None)[2] == 0  # the first step stays first

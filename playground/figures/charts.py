@@ -6,8 +6,10 @@ import math
 
 import plotly.graph_objects as go
 
+from playground.figures import palettes
+from playground.figures.text_alternative import described, listed, percent, spoken
 from playground.text.corpus import CorpusStats, printable
-from playground.training.monitor import OVERFIT_RISES, Snapshot
+from playground.training.monitor import OVERFIT_RISES, Snapshot, standing
 
 LN2 = math.log(2)
 
@@ -37,7 +39,7 @@ def empty_figure(message: str, height: int = 260) -> go.Figure:
         xaxis=dict(visible=False), yaxis=dict(visible=False),
         annotations=[dict(text=_wrap(message, 40), xref="paper", yref="paper", x=0.5, y=0.5, showarrow=False,
                           font=dict(size=15, color="#4b5563"))])
-    return figure
+    return described(figure, message)
 
 
 def _wrap(text: str, width: int) -> str:
@@ -67,12 +69,12 @@ def loss_figure(snapshot: Snapshot) -> go.Figure:
         stride = max(1, len(snapshot.steps) // 2000)
         steps, smoothed = snapshot.steps[::stride], smooth(snapshot.losses)[::stride]
         curve(steps, snapshot.losses[::stride], "training (each step)", mode="lines",
-              line=dict(color="rgba(31,119,180,0.35)", width=1))
+              line=dict(color=palettes.TRAINING_FAINT, width=1))
         curve(steps, smoothed, "training (smoothed)", mode="lines",
-              line=dict(color="rgb(31,119,180)", width=2))
+              line=dict(color=palettes.TRAINING, width=2))
     if snapshot.val_steps:
         curve(snapshot.val_steps, snapshot.val_losses, "validation (held-out text)", mode="lines+markers",
-              line=dict(color="rgb(214,39,40)", width=2))
+              line=dict(color=palettes.VALIDATION, width=2))
     _baseline_lines(figure, snapshot, unit)
     if snapshot.overfitting_step is not None and snapshot.overfitting_step in snapshot.val_steps:
         loss = snapshot.val_losses[snapshot.val_steps.index(snapshot.overfitting_step)]
@@ -87,7 +89,32 @@ def loss_figure(snapshot: Snapshot) -> go.Figure:
     title = f"Loss while training {snapshot.run_name}".strip()
     _layout(figure, title, "training step", f"cross-entropy (nats per {unit}; lower is better)")
     _bits_per_character_axis(figure, snapshot.characters_per_token)
-    return figure
+    return described(figure, loss_text(snapshot))
+
+
+def loss_text(snapshot: Snapshot) -> str:
+    """The loss chart in words: the last training and validation losses, the counting model the
+    validation loss beats, and overfitting where it was marked."""
+    unit = "char" if snapshot.level == "char" else "token"
+    text = f"Loss while training {snapshot.run_name}".strip() + f", in nats per {unit} (lower is better): "
+    if not snapshot.steps:
+        return text + "no training step yet."
+    parts = [f"training loss {snapshot.losses[-1]:.3f} at step {snapshot.steps[-1]} "
+             f"(smoothed {smooth(snapshot.losses)[-1]:.3f})"]
+    if snapshot.val_steps:
+        parts.append(f"validation loss {snapshot.val_losses[-1]:.3f} at step {snapshot.val_steps[-1]} "
+                     f"(lowest {min(snapshot.val_losses):.3f})")
+    else:
+        parts.append("no validation loss yet")
+    text += "; ".join(parts) + "."
+    where = standing(snapshot.baselines, list(zip(snapshot.val_steps, snapshot.val_losses)))
+    if where:
+        text += f" The validation loss is {where}."
+    if snapshot.overfitting_step is not None:
+        text += f" Overfitting marked at step {snapshot.overfitting_step}."
+    if snapshot.entropy_floor is not None:
+        text += f" No model can get below the entropy floor, {snapshot.entropy_floor:.3f}."
+    return text
 
 
 def _bits_per_character_axis(figure: go.Figure, characters_per_token: float | None) -> None:
@@ -108,7 +135,9 @@ def _bits_per_character_axis(figure: go.Figure, characters_per_token: float | No
         margin=dict(r=70))
 
 
-BASELINE_COLOURS = {"uniform": "#9ca3af", "unigram": "#a16207", "bigram": "#7c3aed"}
+def baseline_colour(label: str) -> str:
+    """A counting baseline's colour: its own, or the n-grams' (a 5-gram or a 3-gram)."""
+    return palettes.BASELINES.get(label, palettes.BASELINES["ngram"])
 
 
 def _baseline_lines(figure: go.Figure, snapshot: Snapshot, unit: str) -> None:
@@ -125,7 +154,7 @@ def _baseline_lines(figure: go.Figure, snapshot: Snapshot, unit: str) -> None:
         figure.add_trace(go.Scatter(
             x=[0, right], y=[nats, nats], mode="lines+text", name=f"{name} ({nats:.2f})",
             text=["", f"{name} {nats:.2f}"], textposition="top left", textfont=dict(size=11),
-            line=dict(color=BASELINE_COLOURS.get(label, "#059669"), width=1.5, dash="dash"),
+            line=dict(color=baseline_colour(label), width=1.5, dash="dash"),
             hovertemplate=(f"{name}: {nats:.3f} nats = {nats / LN2:.3f} bits per {unit}<br>{sentence}"
                            "<extra></extra>")))
 
@@ -135,11 +164,15 @@ def frequency_figure(stats: CorpusStats, words: bool = False) -> go.Figure:
     total = stats.words if words else stats.characters
     labels = [symbol if words else printable(symbol) for symbol, _ in pairs]
     shares = [100.0 * n / max(total, 1) for _, n in pairs]
-    figure = go.Figure(go.Bar(x=labels, y=shares, marker_color="rgb(31,119,180)",
+    figure = go.Figure(go.Bar(x=labels, y=shares, marker_color=palettes.CATEGORICAL[0],
                               hovertemplate="%{x}: %{y:.2f}%<extra></extra>"))
     what = "words" if words else "characters"
     figure.update_xaxes(type="category")
-    return _layout(figure, f"The {len(pairs)} most frequent {what}", what, f"share of all {what} (%)")
+    shares_text = [f"{symbol if words else spoken(symbol)} {percent(share / 100)}"
+                   for (symbol, _), share in zip(pairs[:10], shares[:10])]
+    _layout(figure, f"The {len(pairs)} most frequent {what}", what, f"share of all {what} (%)")
+    return described(figure, f"The {len(pairs)} most frequent {what}, as a share of all {what}: "
+                             f"{listed(shares_text, len(pairs))}.")
 
 
 METRIC_LABELS = {
@@ -160,7 +193,19 @@ def metrics_figure(summary) -> go.Figure:
                                     name="mean log-prob (right axis)", yaxis="y2", line=dict(dash="dot")))
     figure.update_layout(yaxis=dict(range=[0, 1.05]),
                          yaxis2=dict(overlaying="y", side="right", title="mean log-probability per token"))
-    return _layout(figure, "What temperature does, measured", "temperature", "share (0 to 1)")
+    _layout(figure, "What temperature does, measured", "temperature", "share (0 to 1)")
+    return described(figure, metrics_text(summary))
+
+
+def metrics_text(summary) -> str:
+    """Each measure from the coldest temperature to the hottest, in words."""
+    if len(summary) == 0:
+        return "What temperature does, measured: nothing measured yet."
+    low, high = summary["temperature"].iloc[0], summary["temperature"].iloc[-1]
+    labels = {**METRIC_LABELS, "mean_logprob": "mean log-probability"}
+    parts = [f"{label} {summary[column].iloc[0]:.2f} to {summary[column].iloc[-1]:.2f}"
+             for column, label in labels.items() if column in summary and summary[column].notna().all()]
+    return f"What temperature does, measured from T = {low:g} to T = {high:g}: " + "; ".join(parts) + "."
 
 
 def quality_diversity_figure(table) -> go.Figure:
@@ -175,9 +220,23 @@ def quality_diversity_figure(table) -> go.Figure:
             hovertemplate="T=%{customdata:g}<br>BLEU %{y:.3f}<br>1 - self-BLEU %{x:.3f}"
                           "<extra>%{fullData.name}</extra>"))
     samples, references = int(table["samples"].iloc[0]), int(table["references"].iloc[0])
-    return _layout(figure, "Quality vs diversity: up and right is better<br><sup>"
-                   f"{samples} samples per temperature · {references} references · BLEU-4 on words</sup>",
-                   "diversity (1 - self-BLEU-4)", "quality (BLEU-4 against held-out text)")
+    _layout(figure, "Quality vs diversity: up and right is better<br><sup>"
+            f"{samples} samples per temperature · {references} references · BLEU-4 on words</sup>",
+            "diversity (1 - self-BLEU-4)", "quality (BLEU-4 against held-out text)")
+    return described(figure, quality_diversity_text(table))
+
+
+def quality_diversity_text(table) -> str:
+    """Each model's curve in words: quality (BLEU) and diversity at its coldest and hottest
+    temperature, and the temperature of its best quality."""
+    parts = []
+    for model, rows in table.groupby("model", sort=False):
+        first, last = rows.iloc[0], rows.iloc[-1]
+        best = rows.loc[rows["bleu"].idxmax()]
+        parts.append(f"{model}: at T = {first['temperature']:g} quality {first['bleu']:.3f}, diversity "
+                     f"{1 - first['self_bleu']:.3f}; at T = {last['temperature']:g} quality {last['bleu']:.3f}, "
+                     f"diversity {1 - last['self_bleu']:.3f}; best quality at T = {best['temperature']:g}")
+    return "Quality (BLEU-4 against held-out text) against diversity (1 - self-BLEU-4). " + ". ".join(parts) + "."
 
 
 def compare_figure(histories: dict, x: str, baselines: list[tuple[str, float, str]] | None = None) -> go.Figure:
@@ -189,21 +248,38 @@ def compare_figure(histories: dict, x: str, baselines: list[tuple[str, float, st
         name = f"{label} baseline" if label == "uniform" else f"{label} counting model"
         figure.add_trace(go.Scatter(
             x=[0, right], y=[nats, nats], mode="lines", name=f"{name} ({nats:.2f})",
-            line=dict(color=BASELINE_COLOURS.get(label, "#059669"), width=1.5, dash="dash"),
+            line=dict(color=baseline_colour(label), width=1.5, dash="dash"),
             hovertemplate=f"{name}: {nats:.3f} nats per token<br>{sentence}<extra></extra>"))
     for index, (name, frame) in enumerate(histories.items()):
-        colour = PALETTE[index % len(PALETTE)]
+        colour = palettes.CATEGORICAL[index % len(palettes.CATEGORICAL)]
         validation = frame.dropna(subset=["val_loss"])
         figure.add_trace(go.Scatter(x=validation[x], y=validation["val_loss"], mode="lines+markers",
-                                    name=f"{name} (validation)", line=dict(color=colour, width=2)))
+                                    name=f"{name} (validation)", line=dict(color=colour, width=2),
+                                    marker=dict(symbol=palettes.MARKERS[index % len(palettes.MARKERS)], size=8)))
         training = frame.dropna(subset=["train_loss"])
         figure.add_trace(go.Scatter(x=training[x], y=smooth(list(training["train_loss"])), mode="lines",
                                     name=f"{name} (training)", line=dict(color=colour, width=1, dash="dot")))
     label = "training step" if x == "step" else "seconds of training"
-    return _layout(figure, f"Loss against {label}", label, "cross-entropy (nats per token)")
+    _layout(figure, f"Loss against {label}", label, "cross-entropy (nats per token)")
+    return described(figure, compare_text(histories, x, baselines))
 
 
-PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf"]
+def compare_text(histories: dict, x: str, baselines: list[tuple[str, float, str]] | None = None) -> str:
+    """The runs' last and lowest validation losses, and the counting baselines, in words."""
+    label = "training step" if x == "step" else "seconds of training"
+    parts = []
+    for name, frame in histories.items():
+        validation = frame.dropna(subset=["val_loss"])
+        if validation.empty:
+            parts.append(f"{name}: no validation loss")
+            continue
+        where = f"step {validation['step'].iloc[-1]:.0f}" if x == "step" else f"{validation[x].iloc[-1]:.0f} s"
+        parts.append(f"{name}: validation loss {validation['val_loss'].iloc[-1]:.3f} at {where} "
+                     f"(lowest {validation['val_loss'].min():.3f})")
+    text = f"Loss against {label}, in nats per token. " + "; ".join(parts) + "."
+    if baselines:
+        text += " Counting baselines: " + ", ".join(f"{name} {nats:.2f}" for name, nats, _ in baselines) + "."
+    return text
 
 
 def diagnostics_figure(snapshot: Snapshot) -> go.Figure | None:
@@ -221,6 +297,9 @@ def diagnostics_figure(snapshot: Snapshot) -> go.Figure | None:
         # beta spans 1..1000, so it gets its own axis; everything else is on a 0..few scale
         axis = "y2" if name == "beta" else "y"
         figure.add_trace(go.Scatter(x=steps, y=values, mode="lines+markers", name=name, yaxis=axis,
-                                    line=dict(color=PALETTE[index % len(PALETTE)])))
+                                    line=dict(color=palettes.CATEGORICAL[index % len(palettes.CATEGORICAL)])))
     figure.update_layout(yaxis2=dict(overlaying="y", side="right", type="log", title="beta (log)"))
-    return _layout(figure, f"Diagnostics: {snapshot.diagnostics[-1][2]}", "training step", "value")
+    _layout(figure, f"Diagnostics: {snapshot.diagnostics[-1][2]}", "training step", "value")
+    step, values, reading = snapshot.diagnostics[-1]
+    last = [f"{name} {value:.3g}" for name, value in values.items() if value is not None and math.isfinite(value)]
+    return described(figure, f"Diagnostics at step {step}: {', '.join(last)}. {reading}".strip())

@@ -49,6 +49,12 @@ def _column(stack: Stack, left: int) -> tuple[list[str], int]:
     return parts, y
 
 
+def stack_text(stack: Stack) -> str:
+    """The drawing in words, for a screen reader: each box from the input to the output."""
+    layers = [f"{layer.name}: {layer.detail}, out {layer.shape}, {_parameters(layer.params)}" for layer in stack.layers]
+    return f"{stack.title}, {_parameters(stack.params)}: " + " → ".join([stack.input, *layers, stack.output])
+
+
 def stack_svg(stack: Stack) -> str:
     """One network as an SVG column, with a key to the shape letters underneath."""
     parts, bottom = _column(stack, 0)
@@ -58,7 +64,7 @@ def stack_svg(stack: Stack) -> str:
     arrow = ('<defs><marker id="pg-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" '
              'orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#374151"/></marker></defs>')
     return (f'<svg xmlns="http://www.w3.org/2000/svg" class="pg-network" viewBox="0 0 {width} {height}" '
-            f'width="{width}" height="{height}" role="img" aria-label="{html.escape(stack.title)} diagram" '
+            f'width="{width}" height="{height}" role="img" aria-label="{html.escape(stack_text(stack))}" '
             f'font-family="system-ui, sans-serif">{arrow}{"".join(parts)}</svg>')
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
+from playground.figures.palettes import BELIEF, CUT, DRAWN, KEPT
+from playground.figures.text_alternative import described, listed, percent, spoken
 from playground.generation.next_token import NextToken, visible
 from playground.generation.sampling import filter_names
 
@@ -14,7 +16,8 @@ STAGES = {
     "tempered": "3 · softmax at T",
     "final": "4 · after " + " / ".join(filter_names()),
 }
-KEPT, CUT, DRAWN, BELIEF = "#3b6fd4", "#c8c8c8", "rgba(240, 130, 20, 0.75)", "#222222"
+SPOKEN_BARS = 10  # the bars a text alternative names, highest first
+CUT_PATTERN = dict(shape="/", fgcolor="#6b7280", solidity=0.3)  # a cut bar is hatched, not only grey
 
 
 def stage_key(label: str) -> str:
@@ -48,11 +51,13 @@ def next_token_figure(view: NextToken, stage: str = "final", count: int = 20,
     if stage == "final":
         # What the filters removed stays visible as a grey bar of its height before the cut.
         figure.add_trace(go.Bar(x=x, y=np.where(kept, 0.0, view.tempered[:count]).tolist(), name="cut by the filters",
-                                marker_color=CUT, hovertext=hover, hoverinfo="text"))
+                                marker=dict(color=CUT, pattern=CUT_PATTERN), hovertext=hover, hoverinfo="text"))
         figure.add_trace(go.Bar(x=x, y=values, name="probability of being drawn", marker_color=KEPT,
                                 hovertext=hover, hoverinfo="text"))
     else:
-        figure.add_trace(go.Bar(x=x, y=values, name=STAGES[stage], marker_color=[KEPT if k else CUT for k in kept],
+        figure.add_trace(go.Bar(x=x, y=values, name=STAGES[stage],
+                                marker=dict(color=[KEPT if k else CUT for k in kept],
+                                            pattern=dict(CUT_PATTERN, shape=["" if k else "/" for k in kept])),
                                 hovertext=hover, hoverinfo="text"))
     if stage in ("tempered", "final"):
         figure.add_trace(go.Scatter(x=x, y=view.probability_t1[:count].tolist(), mode="markers",
@@ -75,4 +80,27 @@ def next_token_figure(view: NextToken, stage: str = "final", count: int = 20,
     )
     if stage in ("tempered", "final"):
         figure.update_yaxes(range=[0, 1.02])
-    return figure
+    return described(figure, bars_text(view, stage, count, draws))
+
+
+def bars_text(view: NextToken, stage: str = "final", count: int = 20, draws: np.ndarray | None = None) -> str:
+    """The bars in words, highest first: "Next token at T = 0.7, 4 · after top-k / top-p / min-p:
+    s 32 %, c 24 %, ..." (scores for the first two stages); the filters' cuts and the draws too."""
+    stage = stage_key(stage)
+    count = min(count, len(view.tokens))
+    values = {"logits": view.logits, "scaled": view.scaled, "tempered": view.tempered,
+              "final": view.probability}[stage]
+    shown = min(count, SPOKEN_BARS)
+    if stage in ("tempered", "final"):
+        bars = [f"{spoken(token)} {percent(value)}" for token, value in zip(view.tokens[:shown], values[:shown])]
+    else:
+        bars = [f"{spoken(token)} {value:.2f}" for token, value in zip(view.tokens[:shown], values[:shown])]
+    text = f"Next token at T = {view.temperature:g}, {STAGES[stage]}: {listed(bars, count)}."
+    cut = int(np.count_nonzero(~np.asarray(view.kept[:count], dtype=bool)))
+    if cut:
+        text += f" The filters cut {cut} of the {count} tokens shown."
+    if draws is not None:
+        total = int(np.sum(draws))
+        order = [int(i) for i in np.argsort(-np.asarray(draws), kind="stable")[:5] if draws[i] > 0]
+        text += f" Of {total} draws: " + ", ".join(f"{spoken(view.tokens[i])} {int(draws[i])}" for i in order) + "."
+    return text

@@ -138,7 +138,7 @@ class Catalog:
         except PlaygroundError:
             return ""
         lines = model_card.reproduce_lines(name, run_store.read_info(path) or {})
-        return "\n".join(lines).replace("## Reproduce", "#### Reproduce this run")
+        return "\n".join(lines).replace("## Reproduce", "### Reproduce this run")
 
     def labels(self, viewer: Viewer | None = None) -> list[str]:
         """What can be compared: the shipped models by label, then the runs ``viewer`` may see

@@ -3,6 +3,7 @@
 import logging
 import os
 import threading
+from pathlib import Path
 
 import gradio as gr
 
@@ -36,15 +37,38 @@ CSS = """
 .pg-card { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 10px;
            background: var(--background-fill-secondary); }
 .pg-card-head { font-weight: 600; margin-bottom: 6px; }
-.pg-card-foot { font-size: 0.85em; opacity: 0.75; margin-top: 6px; }
+.pg-card-foot { font-size: 0.85em; color: var(--body-text-color-subdued); margin-top: 6px; }
 .pg-text { white-space: pre-wrap; word-break: break-word; font-family: ui-monospace, monospace;
            font-size: 0.9em; margin: 0; max-height: 320px; overflow-y: auto; background: none; }
 .pg-tokens { font-family: ui-monospace, monospace; white-space: pre-wrap; line-height: 1.7; }
 .pg-token { border-radius: 3px; }
-.pg-muted { opacity: 0.7; }
+.pg-muted { color: var(--body-text-color-subdued); }
 .pg-network-box { display: flex; flex-wrap: wrap; align-items: flex-start; gap: 8px 24px; }
 .pg-network-box svg { max-width: 100%; height: auto; }
+.pg-chart-text { font-size: 0.85em; margin: 6px 8px 2px; color: var(--body-text-color); }
+/* Whatever has the keyboard's focus shows it (a control, or a box that scrolls, which Chromium lets the
+   keyboard reach too): a thick outline no theme colour hides. */
+:focus-visible { outline: 3px solid #1d4ed8 !important; outline-offset: 2px !important; }
+/* A scrolling text box can be reached with the keyboard (it has tabindex=0) and says so. */
+.pg-text:focus-visible { outline-offset: -3px !important; }
+/* Code in the Markdown (the Runs tab's commands): the highlighter's orange and green are too pale. */
+.prose :is(.token.parameter, .token.variable, .token.operator) { color: #9a3412 !important; }
+.prose .token.string { color: #166534 !important; }
+.prose pre, .prose pre code { white-space: pre-wrap !important; overflow-wrap: anywhere; }
 """
+# The Soft theme, with text dark enough to read (4.5:1, WCAG AA) on its own backgrounds: labels,
+# help lines, placeholders, links and the primary buttons were a shade too pale.
+THEME = gr.themes.Soft().set(
+    block_label_text_color="*primary_700", block_title_text_color="*primary_700",
+    body_text_color_subdued="*neutral_600", input_placeholder_color="*neutral_600",
+    link_text_color="*primary_700", link_text_color_visited="*primary_700", link_text_color_hover="*primary_800",
+    link_text_color_active="*primary_800", color_accent="*primary_600",
+    button_primary_background_fill="*primary_600", button_primary_background_fill_hover="*primary_700",
+    checkbox_label_background_fill_selected="*primary_600",
+)
+# What every tab shares in the browser: the charts' text alternatives (page.js), then the Generate tab's script.
+PAGE_SCRIPT = (Path(__file__).parent / "page.js").read_text("utf-8").strip()
+SCRIPT = f"() => {{ ({PAGE_SCRIPT})(); ({generate_tab.JS.strip()})(); }}"
 
 
 def release_session(context: AppContext, request: gr.Request = None) -> None:
@@ -172,7 +196,7 @@ def launch_options() -> dict:
     """Keyword arguments for ``launch()``; ``PLAYGROUND_AUTH=user:password[,user:password]`` asks for a login."""
     # No allowed_paths: Gradio would serve such a folder to anyone who names a file in it. A download
     # is handed over from its cache under a one-time name instead (runs_tab.one_time_copy).
-    options = {"css": CSS + generate_tab.CSS + class_tab.CSS, "js": generate_tab.JS, "theme": gr.themes.Soft(),
+    options = {"css": CSS + generate_tab.CSS + class_tab.CSS, "js": SCRIPT, "theme": THEME,
                "footer_links": ["api", "gradio"], "max_file_size": MAX_UPLOAD}
     users = os.environ.get("PLAYGROUND_AUTH", "").strip()
     if users:

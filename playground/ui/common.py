@@ -169,3 +169,9 @@ def whole(value, label: str, default: int | None = None) -> int:
 
 def escape(text: str) -> str:
     return html.escape(text, quote=True)
+
+
+def text_box(inner_html: str) -> str:
+    """A sample's text in a box that scrolls when it is long; the keyboard can reach it (tabindex) to
+    scroll it too."""
+    return f"<pre class='pg-text' tabindex='0'>{inner_html}</pre>"

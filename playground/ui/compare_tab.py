@@ -13,7 +13,7 @@ from playground.generation.sampling import parse_temperatures
 from playground.ui.common import AppContext, bind, controls, session_of, whole
 
 INTRO = """
-### 5 · Compare: which model is better, and at what cost?
+## 5 · Compare: which model is better, and at what cost?
 Pick saved runs and pretrained models. Loss against **steps** shows which learns more per update;
 against **seconds** shows which learns more per minute of your laptop. Models with different tokens
 (characters, subwords, words) have losses per token on different scales; the table ranks them all on

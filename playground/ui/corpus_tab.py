@@ -8,13 +8,14 @@ import pandas as pd
 
 from playground.text import builtin
 from playground.figures import charts
+from playground.figures.palettes import TOKEN_BACKGROUNDS
 from playground.text import levels as token_view
 from playground.settings import declared, from_form
 from playground.text.corpus import CorpusSettings
 from playground.ui.common import AppContext, bind, control, escape, session_of
 
 INTRO = """
-### 1 · Corpus: the text your model will learn from
+## 1 · Corpus: the text your model will learn from
 Upload one or more `.txt` files, paste text, or pick a built-in corpus. A model learns to predict
 the next character (or word) of this text, so it can only ever write in its style. The last part
 of the text (the *validation share*) is held out: the model never trains on it, and its loss there
@@ -62,7 +63,6 @@ def load_corpus(context: AppContext, form: dict, request: gr.Request = None):
     return summary, table, figure, choice.corpus.text[:PREVIEW_CHARS]
 
 
-TOKEN_COLOURS = ("#dbeafe", "#fde68a", "#bbf7d0", "#fbcfe8")
 TOKENS_EMPTY = "How a sentence of your corpus splits into characters, subwords and words appears here once it loads."
 
 
@@ -81,7 +81,7 @@ def show_tokens(context: AppContext, request: gr.Request = None) -> str:
             body = f"<span class='pg-muted'>{escape(view['note'])}</span>"
         else:
             body = "".join(
-                f"<span style='background:{TOKEN_COLOURS[i % len(TOKEN_COLOURS)]};white-space:pre;"
+                f"<span style='background:{TOKEN_BACKGROUNDS[i % len(TOKEN_BACKGROUNDS)]};white-space:pre;"
                 f"border-radius:3px;padding:0 1px'>{escape(token)}</span>"
                 for i, token in enumerate(view["tokens"]))
         count = (f"{view['per_thousand']:,.0f} tokens per 1,000 characters, {view['vocabulary']:,} kinds"

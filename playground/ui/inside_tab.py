@@ -11,7 +11,7 @@ from playground.ui.common import AppContext, bind, session_of, whole
 from playground.ui.model_line import in_use_line, model_line
 
 INTRO = """
-### 4b · Inside: what the model does with your text
+## 4b · Inside: what the model does with your text
 Type a prompt and press **Look inside**. The views below come from the model chosen in the Generate tab,
 read from the network itself while it reads your prompt: a transformer shows where each token *looks*
 (attention), an LSTM, GRU or GAN shows what its memory *tracks* (recurrent units), and every model shows
@@ -143,7 +143,7 @@ def render(context: AppContext) -> list:
             passage = gr.Button("Held-out text as the prompt", elem_id="held-out")
     result = gr.State(None)
     with gr.Column(visible=False) as attention_box:
-        gr.Markdown("#### Attention: where each token looks\n" + ATTENTION_HELP)
+        gr.Markdown("### Attention: where each token looks\n" + ATTENTION_HELP)
         with gr.Row():
             layer = gr.Dropdown([], label="Layer", elem_id="inside-layer")
             head = gr.Dropdown([], label="Head", elem_id="inside-head")
@@ -152,20 +152,20 @@ def render(context: AppContext) -> list:
         token = gr.Slider(0, 1, value=0, step=1, label="Token (its position in the prompt)", elem_id="inside-token")
         lines = gr.HTML(elem_id="inside-lines-box")
     with gr.Column(visible=False, elem_id="inside-neurons-view") as neuron_box:
-        gr.Markdown("#### Recurrent units: what the memory tracks\n" + NEURON_HELP)
+        gr.Markdown("### Recurrent units: what the memory tracks\n" + NEURON_HELP)
         with gr.Row():
             unit = gr.Dropdown([], label="Unit (ranked by how well it follows a feature)", elem_id="inside-unit",
                                scale=3)
             typed = gr.Number(None, precision=0, minimum=0, label="…or any unit by number", elem_id="inside-any-unit",
                               scale=1)
         neuron = gr.HTML(elem_id="inside-neuron-box")
-    gr.Markdown("#### Embeddings: how the model places its tokens\n" + EMBEDDING_HELP)
+    gr.Markdown("### Embeddings: how the model places its tokens\n" + EMBEDDING_HELP)
     embedding = gr.Plot(empty_figure("The tokens appear here, placed by the model, when you press Look inside."),
                         elem_id="inside-embedding", show_label=False)
 
     with gr.Column(visible=critic.has_discriminator(default),
                    elem_id="discriminator-view") as gan_box:
-        gr.Markdown("#### GAN: is the discriminator fooled?\n" + DISCRIMINATOR_HELP)
+        gr.Markdown("### GAN: is the discriminator fooled?\n" + DISCRIMINATOR_HELP)
         score_button = gr.Button("Score held-out text and samples", elem_id="discriminator-score")
         verdict = gr.Markdown(elem_id="discriminator-verdict")
         scores = gr.Dataframe(pd.DataFrame(columns=["text", "realness", "sample"]), interactive=False, wrap=True,

@@ -10,7 +10,7 @@ from playground.lab import lessons as lesson_book
 from playground.ui.common import AppContext, bind, escape
 
 INTRO = """
-### 7 · Lessons: guided tours for a class
+## 7 · Lessons: guided tours for a class
 Each lesson is a few short steps. **Set it up for me** fills the tabs for the step (corpus, model,
 settings, temperatures) and opens the tab to work in; then do what the step says and think about
 its question. Teachers add their own lessons as Markdown files in `$PLAYGROUND_HOME/lessons/`
@@ -30,7 +30,7 @@ def step_view(context: AppContext, name: str, index: float, request: gr.Request 
         return "Choose a lesson above.", "", 0
     lesson = lesson_book.find(name)
     index, step = lesson.step_at(int(index or 0))
-    parts = [f"#### {escape(lesson.title)}: step {index + 1} of {len(lesson.steps)}, {escape(step.title)}", step.body]
+    parts = [f"### {escape(lesson.title)}: step {index + 1} of {len(lesson.steps)}, {escape(step.title)}", step.body]
     if step.question:
         parts.append(f"**Think about it:** {step.question}")
     if not step.setup:

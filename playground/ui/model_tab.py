@@ -17,7 +17,7 @@ from playground.settings import Declared, from_form
 from playground.ui.common import AppContext, bind, control, session_of, shown_as
 
 INTRO = """
-### 2 · Model: what kind of network reads the text
+## 2 · Model: what kind of network reads the text
 Every model here does the same job: given the tokens so far, score every possible next token.
 They differ in *how* they remember what came before. Bigger models can learn more but train
 slower; on a laptop, a few hundred thousand parameters is a good start.
@@ -90,7 +90,7 @@ def explain(arch: str, options: dict, vocabulary: int | None) -> tuple[str, str]
     size = f"**{params:,} parameters** {where}: about {params * 4 / 1e6:.1f} MB of weights."
     if params > limits.MAX_PARAMETERS:
         size += f" That is over this server's limit of {limits.MAX_PARAMETERS:,}: make it smaller to train it."
-    return f"#### {spec.label}\n{spec.explanation}", size
+    return f"### {spec.label}\n{spec.explanation}", size
 
 
 def draw_model(context: AppContext, values: dict, request: gr.Request = None) -> str:
@@ -125,7 +125,7 @@ def render(context: AppContext) -> ModelControls:
             explanation = gr.Markdown(shown_explanation, elem_id="model-explanation")
             size = gr.Markdown(shown_size, elem_id="model-size")
     # Full width: a GAN's two networks fit side by side; on a narrow screen they stack.
-    gr.Markdown("#### The network, layer by layer\nEach box is a layer: what it does, the shape of what it "
+    gr.Markdown("### The network, layer by layer\nEach box is a layer: what it does, the shape of what it "
                 "passes on and how many numbers (parameters) it learns. It redraws as you move the sliders.")
     network = gr.HTML(picture("lstm", {}, None), elem_id="model-picture")
     controls = ModelControls(arch, fields, explanation, size, network)

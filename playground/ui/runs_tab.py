@@ -15,7 +15,7 @@ from playground.ui import train_tab
 from playground.ui.common import AppContext, bind, session_of
 
 INTRO = """
-### 6 · Runs: everything you trained, kept on disk
+## 6 · Runs: everything you trained, kept on disk
 Every training run is saved (model, tokenizer, settings, loss history, samples) and survives a
 server restart. Click a row to select it, then load it for generating, rename, resume, download
 it as one `.zip` file, or delete it. A colleague can upload that file here to get your model.
@@ -150,7 +150,8 @@ def render(context: AppContext, demo: gr.Blocks, train_outputs: list) -> gr.Data
         notebook_button = gr.Button("Download as a notebook", elem_id="export-notebook")
         publish_button = gr.Button("Publish to the class", elem_id="publish-run")
         unpublish_button = gr.Button("Make private", elem_id="unpublish-run")
-    download = gr.File(label="Bundle to download", elem_id="run-download")
+    # Shown once it holds a bundle: empty, it would only be a blank box (one screen readers cannot name).
+    download = gr.File(label="Bundle to download", elem_id="run-download", visible=False)
     details = gr.Markdown(elem_id="run-details")
     with gr.Accordion("Rename or delete", open=False):
         with gr.Row():
@@ -165,7 +166,7 @@ def render(context: AppContext, demo: gr.Blocks, train_outputs: list) -> gr.Data
                              elem_id="bundle-upload")
             upload_name = gr.Textbox(label="Name for it (optional)")
         import_button = gr.Button("Add to my runs", elem_id="import-run")
-    gr.Markdown("#### Pretrained models shipped with the playground")
+    gr.Markdown("### Pretrained models shipped with the playground")
     names = context.catalog.names()
     card_choice = gr.Dropdown(names, value=names[0] if names else None, label="Model card")
     card = gr.Markdown(context.catalog.card(names[0]) if names else "No pretrained models are installed.")
@@ -176,8 +177,10 @@ def render(context: AppContext, demo: gr.Blocks, train_outputs: list) -> gr.Data
     load_button.click(bind(context, load_run), name, message, api_name="load_run")
     rename_button.click(bind(context, rename_run), [name, new_name], [message, name, table], api_name="rename_run")
     delete_button.click(bind(context, delete_run), [name, confirm], [message, name, table], api_name="delete_run")
-    export_button.click(bind(context, export_run), name, download, api_name="export_run")
-    notebook_button.click(bind(context, export_notebook), name, download, api_name="export_notebook")
+    export_button.click(bind(context, export_run), name, download, api_name="export_run").success(
+        lambda: gr.File(visible=True), None, download, api_visibility="private")
+    notebook_button.click(bind(context, export_notebook), name, download, api_name="export_notebook").success(
+        lambda: gr.File(visible=True), None, download, api_visibility="private")
     publish_button.click(bind(context, publish_run), name, [message, table], api_name="publish_run")
     unpublish_button.click(bind(context, unpublish_run), name, [message, table], api_name="unpublish_run")
     import_button.click(bind(context, import_run), [upload, upload_name], [message, name, table],

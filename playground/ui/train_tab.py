@@ -10,11 +10,11 @@ from playground.training.monitor import Snapshot
 from playground.settings import on_page
 from playground.training.config import TrainConfig, config_from_page, measured_on_page, page_start
 from playground.ui import model_tab
-from playground.ui.common import AppContext, bind, control, escape, session_of
+from playground.ui.common import AppContext, bind, control, escape, session_of, text_box
 from playground.ui.model_tab import ModelControls, model_options
 
 INTRO = """
-### 3 · Train: watch the model learn
+## 3 · Train: watch the model learn
 The **loss** is how surprised the model is by the next token (character, subword or word) of text it has
 not seen, in nats (natural-log units; divide by 0.693 for bits). A model that knows nothing scores
 ln(vocabulary): ≈ 4.2 nats on 65 characters, where good character models of English get near 1.5;
@@ -55,7 +55,7 @@ def samples_html(snapshot: Snapshot) -> str:
     latest = [s for s in snapshot.samples if s[0] == last_step]
     cards = "".join(
         f"<div class='pg-card'><div class='pg-card-head'>temperature {t:g}</div>"
-        f"<pre class='pg-text'>{escape(text)}</pre></div>" for _, _, t, text in latest)
+        f"{text_box(escape(text))}</div>" for _, _, t, text in latest)
     epoch = latest[0][1]
     return f"<p><b>Samples after epoch {epoch:.0f}</b> (step {last_step})</p><div class='pg-grid'>{cards}</div>"
 

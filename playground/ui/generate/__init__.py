@@ -18,7 +18,7 @@ from playground.ui.generate import grid, measure, model_list, next_token, qualit
 from playground.ui.generate.form import DECLARED, Shared, filter_controls, filters_label
 
 INTRO = """
-### 4 · Generate: let the model write
+## 4 · Generate: let the model write
 The model scores every possible next token; **temperature** reshapes those scores before one is
 drawn. Low temperature (0.2) almost always takes the favourite: safe, repetitive, sometimes
 stuck in a loop. High temperature (1.5) gives long shots a real chance: surprising, then

@@ -11,7 +11,8 @@ from playground.generation.sampling import GenerationSettings, parse_temperature
 from playground.generation.text_model import Sample, TextModel
 from playground.lab import temperatures as temperature_lab
 from playground.lab.temperatures import GRID_COLUMNS, GRID_START, GRID_START_COLUMNS, GRID_TEMPERATURES, PROMPT_START
-from playground.ui.common import AppContext, bind, control, declared_slider, escape, gated, number, session_of, whole
+from playground.ui.common import (AppContext, bind, control, declared_slider, escape, gated, number, session_of,
+                                  text_box, whole)
 from playground.ui.generate import model_list
 from playground.ui.generate.form import DECLARED, FILTERS, START_TEMPERATURES, Shared, prompt_of, settings_from
 from playground.ui.generate.views import unknown_note
@@ -49,7 +50,7 @@ def temperature_grid(context: AppContext, chosen: dict[str, TextModel], prompt: 
             samples, rows = temperature_lab.grid(model, prompt, temperatures, settings.length, settings.seed,
                                                  settings)
         cards = [sample_card(prompt, sample, row, model) for sample, row in zip(samples, rows)]
-        heading = f"<h4>{escape(name)}</h4>" if name else ""
+        heading = f"<h3>{escape(name)}</h3>" if name else ""
         sections.append(f"{heading}<div class='pg-grid' style='--pg-columns: {len(temperatures)}'>"
                         f"{''.join(cards)}</div>")
         rows_by_model[name or model.name] = rows
@@ -79,8 +80,8 @@ def show_columns(columns: float) -> list:
 def sample_card(prompt: str, sample: Sample, row: dict, model: TextModel) -> str:
     copied = f" · copied {row['copied_share']:.0%}" if row["copied_share"] is not None else ""
     return (f"<div class='pg-card'><div class='pg-card-head'>T = {sample.temperature:g} · "
-            f"{temperature_lab.character_of(sample.temperature)}</div><pre class='pg-text'><b>{escape(prompt)}</b>"
-            f"{escape(model.join(prompt, sample.text)[len(prompt):])}</pre>"
+            f"{temperature_lab.character_of(sample.temperature)}</div>"
+            + text_box(f"<b>{escape(prompt)}</b>{escape(model.join(prompt, sample.text)[len(prompt):])}") +
             f"<div class='pg-card-foot'>distinct-2 {row['distinct_2']:.2f} · "
             f"repeated 4-grams {row['repetition_rate']:.0%}{copied} · mean log-prob {row['mean_logprob']:.2f}"
             f" · <a href='#' class='pg-inspect' data-temperature='{sample.temperature:g}' "

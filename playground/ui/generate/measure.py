@@ -44,7 +44,8 @@ def render(context: AppContext, shared: Shared) -> None:
         samples = declared_slider(MEASURE_SAMPLES, MEASURE_START_SAMPLES)
     button = gr.Button("Measure", variant="primary", elem_id="measure")
     note = gr.Markdown(WAITING)
-    chart = gr.Plot(elem_id="metrics-chart", show_label=False)
+    chart = gr.Plot(charts.empty_figure("Each measure against temperature appears here when you press Measure."),
+                    elem_id="metrics-chart", show_label=False)
     table = gr.Dataframe(TABLE_EMPTY, label="Means per temperature", interactive=False)
     button.click(bind(context, measure_temperatures, FORM), shared.inputs(FORM, temperatures=temperatures,
                                                                           samples=samples),

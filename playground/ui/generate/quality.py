@@ -45,7 +45,8 @@ def render(context: AppContext, shared: Shared) -> None:
     with gr.Row():
         samples, references, length = controls(temperature_lab.QualityDiversitySettings)
     button = gr.Button("Measure quality and diversity", variant="primary", elem_id="qd")
-    chart = gr.Plot(elem_id="qd-chart", show_label=False)
+    chart = gr.Plot(charts.empty_figure("One curve per model, quality against diversity, appears here when you press "
+                                        "Measure quality and diversity."), elem_id="qd-chart", show_label=False)
     table = gr.Dataframe(TABLE_EMPTY, label="Per model and temperature", interactive=False)
     button.click(bind(context, quality_diversity, FORM),
                  shared.inputs(FORM, models=models, samples=samples, references=references, length=length,

@@ -7,13 +7,10 @@ from playground.generation.text_model import Sample, TextModel
 from playground.lab import temperatures as temperature_lab
 from playground.ui.common import AppContext, bind, control, escape, session_of
 from playground.ui.generate.form import DECLARED, FILTERS, Shared, parameters, prompt_of, settings_from
-from playground.ui.generate.views import token_span, unknown_note
+from playground.ui.generate.views import probability_legend, token_span, unknown_note
 from playground.ui.model_line import model_line
 
-LEGEND = ("<p class='pg-muted'>Colour = probability the drawn token had: "
-          "<span style='background:hsl(120,70%,85%)'>&nbsp;sure&nbsp;</span> → "
-          "<span style='background:hsl(0,70%,85%)'>&nbsp;a gamble&nbsp;</span>. "
-          "Hover a token to see the five most likely alternatives.</p>")
+LEGEND = probability_legend("Hover a token to see the five most likely alternatives.")
 FORM = ("prompt", "length", "temperature", "seed", *FILTERS)  # the web API's arguments, in the inputs' order
 PROBABILITIES_FORM = parameters(*FORM, length=50, temperature=0.8)  # /token_probabilities' own defaults
 

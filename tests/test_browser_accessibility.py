@@ -1,0 +1,271 @@
+"""Browser tests: every student can use the page.
+
+* axe-core (the engine behind Lighthouse's and many browsers' accessibility checks, run here by
+  axe-playwright-python) checks every tab and sub-tab the page has, once it has drawn, at 1280 and
+  420 px wide, with and without *Large text*; any serious or critical violation fails. The tabs are
+  read from the page itself, so a new tab is checked without a line here. Every chart on them must
+  also carry its text alternative (playground/ui/page.js puts it under the chart).
+* A student using only the keyboard (Tab, Shift+Tab, Enter, Space, the arrow keys; no mouse) loads a
+  built-in corpus, starts and stops a training, moves the next-token temperature with the arrow keys,
+  draws a token and reads the temperature grid; every control the focus lands on shows it.
+
+One app and one browser for the module: the checks loop over tabs and modes rather than start pages.
+``pytest -s`` prints what axe found on each tab, moderate and minor findings included.
+"""
+
+from __future__ import annotations
+
+import collections
+import re
+
+import pytest
+from axe_playwright_python.base import AXE_SCRIPT
+from playwright.sync_api import expect
+
+from browser_support import (ACTION_MS, GENERATE_MS, STARTUP_MS, STOP_MS, TRAIN_START_MS, fresh_page, open_tab,
+                             screenshot_on_failure, wait_for_text)
+
+WIDE, PHONE = {"width": 1280, "height": 1000}, {"width": 420, "height": 860}
+FAILING = ("serious", "critical")
+# Findings inside Gradio's own components that the app cannot reach: (rule, the element's selector, why).
+EXCLUDED = (
+    ("scrollable-region-focusable", ".no-rows .virtual-table-viewport",
+     "An empty Gradio Dataframe (no rows yet) scrolls its header sideways on a phone; its viewport takes no "
+     "tabindex from the app, and once rows arrive each cell can be focused."),
+)
+# The tab rows visible now, outermost first, each as its tabs' names.
+TAB_ROWS = """() => [...document.querySelectorAll('[role=tablist]')].filter(row => row.offsetParent !== null)
+    .map(row => [...row.querySelectorAll('[role=tab]')].filter(tab => tab.offsetParent !== null)
+    .map(tab => tab.innerText.trim()))"""
+# Drawn: nothing is pending, and every chart shown is drawn and described (page.js links its words).
+DRAWN = """() => {
+    const shown = (el) => el.offsetParent !== null;
+    const busy = [...document.querySelectorAll('[data-testid=status-tracker]')]
+        .some(el => shown(el) && /\\b(pending|generating)\\b/.test(el.className));
+    const charts = [...document.querySelectorAll('.js-plotly-plot')].filter(shown);
+    return !busy && charts.every(plot => plot.querySelector('.main-svg') && plot.getAttribute('aria-describedby'));
+}"""
+AXE = """async ([excluded]) => {
+    const results = await axe.run(document, {resultTypes: ['violations']});
+    return results.violations.map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.filter(node => {
+        const el = document.querySelector(node.target[0]);
+        return !excluded.some(([rule, selector]) => rule === v.id && el && el.closest(selector));
+    }).map(node => ({target: node.target.join(' '), summary: node.failureSummary}))}))
+        .filter(v => v.nodes.length);
+}"""
+# Every chart shown is a figure named by its title and described by its words, under it.
+CHARTS_UNSAID = """() => [...document.querySelectorAll('.js-plotly-plot')].filter(plot => plot.offsetParent !== null)
+    .filter(plot => { const said = document.getElementById(plot.getAttribute('aria-describedby') || '');
+        return plot.getAttribute('role') !== 'figure' || !plot.getAttribute('aria-label')
+            || !said || !said.innerText.startsWith('In words: ') || said.innerText.length < 20; })
+    .map(plot => (plot.closest('.block') || plot).id || 'a chart')"""
+
+
+@pytest.fixture(scope="module")
+def app_url(pretrained_app_url):
+    return pretrained_app_url
+
+
+def wait_until_drawn(page) -> None:
+    page.wait_for_function(DRAWN, timeout=STARTUP_MS)
+    page.wait_for_timeout(300)  # the last update's layout settles
+
+
+def every_tab(page):
+    """Open each tab and each sub-tab in turn, yielding its name ("4 · Generate / Next token")."""
+    for tab in page.evaluate(TAB_ROWS)[0]:
+        open_tab(page, tab)
+        rows = page.evaluate(TAB_ROWS)
+        if len(rows) < 2:
+            yield tab
+            continue
+        for sub_tab in rows[1]:
+            open_tab(page, sub_tab)
+            yield f"{tab} / {sub_tab}"
+
+
+def large_text(page, on: bool) -> None:
+    """The Generate tab's *Large text* switch, as a teacher sets it for a projector."""
+    open_tab(page, "4 · Generate")
+    box = page.locator("#large-text input[type=checkbox]")
+    box.set_checked(on)
+    page.wait_for_function("(on) => document.body.classList.contains('pg-large') === on", arg=on)
+
+
+def check(page, where: str, seen: dict, failures: list) -> None:
+    """Run axe on the page as it is now: count what it finds under ``where`` in ``seen`` and add
+    each serious or critical finding, and each chart without its words, to ``failures``."""
+    wait_until_drawn(page)
+    found = seen.setdefault(where, collections.Counter())  # left empty: axe found nothing
+    unsaid = page.evaluate(CHARTS_UNSAID)
+    if unsaid:
+        failures.append(f"{where}: charts without a text alternative: {unsaid}")
+    for violation in page.evaluate(AXE, [[[rule, selector] for rule, selector, _ in EXCLUDED]]):
+        found[f"{violation['id']} ({violation['impact']})"] += len(violation["nodes"])
+        if violation["impact"] in FAILING:
+            failures += [f"{where}: {violation['id']} ({violation['impact']}): {violation['help']}"
+                         f"\n    {node['target']}\n    {node['summary']}" for node in violation["nodes"]]
+
+
+def report(seen: dict, failures: list) -> None:
+    for where, found in seen.items():
+        print(f"{where}: {dict(found) or 'nothing'}")
+    assert not failures, f"{len(failures)} accessibility failures:\n" + "\n".join(failures)
+
+
+@pytest.mark.timeout(1500)
+def test_axe_finds_nothing_serious_on_any_tab_at_either_width_in_either_text_size(browser, app_url):
+    failures, seen = [], {}
+    for viewport in (WIDE, PHONE):
+        errors: list[str] = []
+        with fresh_page(browser, app_url, errors, viewport) as page, \
+                screenshot_on_failure(page, f"accessibility-{viewport['width']}"):
+            page.evaluate(AXE_SCRIPT)
+            for mode in ("default", "large text"):
+                large_text(page, mode == "large text")
+                for tab in every_tab(page):
+                    check(page, f"{viewport['width']} px, {mode}, {tab}", seen, failures)
+        assert errors == []
+    report(seen, failures)
+
+
+@pytest.mark.timeout(900)
+@pytest.mark.presses("#look-inside", "#generate", "#draw-one")
+def test_the_coloured_text_views_pass_axe_and_say_each_value_in_words(page):
+    """The views that colour text by a value (a unit's value, the probability a token was drawn with)
+    are drawn only on request: draw them, check them, and find the value in each token's title."""
+    failures, seen = [], {}
+    page.evaluate(AXE_SCRIPT)
+    with screenshot_on_failure(page, "accessibility-coloured-text"):
+        open_tab(page, "4b · Inside")
+        page.locator("#look-inside").click()
+        page.locator("#inside-neuron .pg-token").first.wait_for(timeout=GENERATE_MS)
+        check(page, "Inside, a recurrent unit", seen, failures)
+        titles = page.locator("#inside-neuron .pg-token").evaluate_all("spans => spans.map(s => s.title)")
+        assert titles and all(re.match(r"unit \d+: [+-]\d\.\d\d · expected next: ", t) for t in titles), titles[:3]
+
+        open_tab(page, "4 · Generate")
+        open_tab(page, "One sample")
+        page.locator("#generate").click()
+        page.locator("#token-view .pg-token").first.wait_for(timeout=GENERATE_MS)
+        check(page, "Generate / One sample, each token's probability", seen, failures)
+        titles = page.locator("#token-view .pg-token").evaluate_all("spans => spans.map(s => s.title)")
+        assert titles and all(re.match(r"p = \d\.\d{3} · top 5: ", t) for t in titles), titles[:3]
+
+        open_tab(page, "Next token")
+        page.locator("#draw-one").click()
+        page.locator("#drawn-path .pg-token").first.wait_for(timeout=GENERATE_MS)
+        check(page, "Generate / Next token, the tokens drawn", seen, failures)
+    report(seen, failures)
+
+
+# Keyboard only ------------------------------------------------------------------------------------
+
+FOCUSED = """() => {
+    const el = document.activeElement;
+    if (!el || el === document.body) return null;
+    const style = getComputedStyle(el), box = el.getBoundingClientRect();
+    const outline = style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2;
+    const ring = style.boxShadow && style.boxShadow !== 'none';
+    const block = el.closest('[id]');
+    return {name: `${el.tagName.toLowerCase()} ${el.getAttribute('role') || el.type || ''} ` +
+                  `"${(el.getAttribute('aria-label') || el.innerText || el.value || '').trim().slice(0, 40)}"` +
+                  ` in #${block ? block.id : '?'}`,
+            visible: el.matches(':focus-visible') && (outline || ring) && box.width > 0 && box.height > 0};
+}"""
+
+
+# Whether the first shown element matching a selector comes after the focus in the page.
+AHEAD = """(selector) => { const target = [...document.querySelectorAll(selector)].find(el => el.offsetParent);
+    const after = Node.DOCUMENT_POSITION_FOLLOWING;
+    return !!target && !!(document.activeElement.compareDocumentPosition(target) & after); }"""
+TOP_ROW, INNER_ROW = "[role=tablist]:not([role=tabpanel] *)", "[role=tabpanel] [role=tablist]"
+
+
+class Keyboard:
+    """A student with a keyboard only: every key press is checked to leave the focus visible."""
+
+    def __init__(self, page):
+        self.page, self.path = page, []
+
+    def press(self, key: str) -> dict:
+        self.page.keyboard.press(key)
+        focused = self.page.evaluate(FOCUSED)
+        assert focused is not None, f"after {key} the focus is lost (on the page's body); path: {self.path[-5:]}"
+        self.path.append(focused["name"])
+        assert focused["visible"], f"after {key} the focus on {focused['name']} is not visible"
+        return focused
+
+    def to(self, selector: str, limit: int = 250) -> None:
+        """Press Tab (Shift+Tab where the element is above the focus) until the focus is on an element
+        matching ``selector``."""
+        key = "Tab" if self.page.evaluate(AHEAD, selector) else "Shift+Tab"
+        for _ in range(limit):
+            self.press(key)
+            if self.page.evaluate("(selector) => document.activeElement.matches(selector)", selector):
+                return
+        raise AssertionError(f"{limit} presses of {key} never reached {selector}; last: {self.path[-5:]}")
+
+    def open_tab(self, name: str, row: str = TOP_ROW) -> None:
+        """Go to the selected tab of a row of tabs, then along the row with the arrow keys to ``name``."""
+        self.to(f"{row} [role=tab][aria-selected=true]")
+        for _ in range(12):
+            if self.page.evaluate("() => document.activeElement.innerText.trim()") == name:
+                break
+            self.press("ArrowRight")
+        assert self.page.evaluate("() => document.activeElement.getAttribute('aria-selected')") == "true", name
+
+
+@pytest.mark.timeout(900)
+@pytest.mark.presses("#load-corpus", "#train", "#stop", "#draw-one")
+def test_a_student_with_only_a_keyboard_trains_draws_and_reads(page):
+    keys = Keyboard(page)
+    with screenshot_on_failure(page, "keyboard-only"):
+        wait_until_drawn(page)  # what the page loads at start has arrived, so nothing redraws under the focus
+        page.bring_to_front()  # this window has the keyboard
+        keys.press("Tab")  # into the page
+
+        # A built-in corpus: the Corpus tab opens on the built-in list; Enter on the button loads it.
+        keys.open_tab("1 · Corpus")
+        keys.to("#load-corpus")
+        keys.press("Enter")
+        wait_for_text(page, "#corpus-summary", r"Loaded", ACTION_MS)
+
+        # Train, and stop as soon as the first steps are counted; Space presses a button too.
+        keys.open_tab("3 · Train")
+        keys.to("#train")
+        keys.press("Enter")
+        wait_for_text(page, "#train-status", r"Step \d+", TRAIN_START_MS)
+        keys.to("#stop")
+        keys.press("Space")
+        wait_for_text(page, "#train-status", r"Stopped after", STOP_MS)
+
+        # The next-token temperature moves with the arrow keys, and the bars (and their words) follow.
+        keys.open_tab("4 · Generate")
+        keys.to("#next-temperature input[type=range]")
+        before = float(page.locator("#next-temperature input[type=range]").input_value())
+        for _ in range(3):
+            keys.press("ArrowRight")
+        after = float(page.locator("#next-temperature input[type=range]").input_value())
+        assert after > before, (before, after)
+        chart = page.locator("#next-token-chart .js-plotly-plot")
+        expect(chart).to_have_accessible_description(re.compile(rf"T = {after:g}, .*\d+ %"), timeout=ACTION_MS)
+        expect(chart).to_have_accessible_name(re.compile(rf"T = {after:g}"))
+
+        # Draw one token: it is appended to the prompt and listed with the probability it had.
+        keys.to("#draw-one")
+        keys.press("Enter")
+        wait_for_text(page, "#drawn-path", r"Drawn so far \(1\)", ACTION_MS)
+        assert page.locator("#drawn-path .pg-token").first.get_attribute("title").startswith("p = ")
+
+        # The temperature grid: its sub-tab by the arrow keys, then each card's text, one Tab each.
+        keys.open_tab("Temperature grid", INNER_ROW)
+        read = "() => [document.activeElement.closest('.pg-card').querySelector('.pg-card-head').innerText," \
+               " document.activeElement.innerText]"
+        keys.to("#grid .pg-card:nth-child(1) .pg-text")
+        first_head, first = page.evaluate(read)
+        keys.press("Tab")  # its "inspect the next token" link
+        keys.press("Tab")
+        second_head, second = page.evaluate(read)
+        assert first_head.startswith("T = 0.2") and second_head.startswith("T = 0.5"), (first_head, second_head)
+        assert len(first) > 20 and len(second) > 20  # the prompt and what the model wrote after it
