@@ -20,6 +20,7 @@ import re
 
 import pytest
 from axe_playwright_python.base import AXE_SCRIPT
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
 from browser_support import (ACTION_MS, GENERATE_MS, STARTUP_MS, STOP_MS, TRAIN_START_MS, fresh_page, open_tab,
@@ -167,12 +168,16 @@ FOCUSED = """() => {
     const style = getComputedStyle(el), box = el.getBoundingClientRect();
     const outline = style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2;
     const ring = style.boxShadow && style.boxShadow !== 'none';
+    let opacity = 1;  // a control that fades in under the mouse must show for the keyboard too
+    for (let e = el; e; e = e.parentElement) opacity *= parseFloat(getComputedStyle(e).opacity);
     const block = el.closest('[id]');
     return {name: `${el.tagName.toLowerCase()} ${el.getAttribute('role') || el.type || ''} ` +
                   `"${(el.getAttribute('aria-label') || el.innerText || el.value || '').trim().slice(0, 40)}"` +
                   ` in #${block ? block.id : '?'}`,
-            visible: el.matches(':focus-visible') && (outline || ring) && box.width > 0 && box.height > 0};
+            visible: el.matches(':focus-visible') && (outline || ring) && opacity > 0.5 && box.width > 0
+                     && box.height > 0};
 }"""
+FOCUS_SHOWN = f"() => ({FOCUSED})()?.visible"
 
 
 # Whether the first shown element matching a selector comes after the focus in the page.
@@ -193,7 +198,11 @@ class Keyboard:
         focused = self.page.evaluate(FOCUSED)
         assert focused is not None, f"after {key} the focus is lost (on the page's body); path: {self.path[-5:]}"
         self.path.append(focused["name"])
-        assert focused["visible"], f"after {key} the focus on {focused['name']} is not visible"
+        if not focused["visible"]:  # it may still be fading in
+            try:
+                self.page.wait_for_function(FOCUS_SHOWN, timeout=ACTION_MS)
+            except PlaywrightTimeout:
+                raise AssertionError(f"after {key} the focus on {focused['name']} is not visible") from None
         return focused
 
     def to(self, selector: str, limit: int = 250) -> None:
@@ -252,10 +261,14 @@ def test_a_student_with_only_a_keyboard_trains_draws_and_reads(page):
         expect(chart).to_have_accessible_description(re.compile(rf"T = {after:g}, .*\d+ %"), timeout=ACTION_MS)
         expect(chart).to_have_accessible_name(re.compile(rf"T = {after:g}"))
 
-        # Draw one token: it is appended to the prompt and listed with the probability it had.
+        # Draw one token: it is appended to the prompt and listed with the probability it had, and the
+        # bars are redrawn for the longer prompt (a new chart; wait for it before moving past the chart).
         keys.to("#draw-one")
+        page.evaluate("() => { document.querySelector('#next-token-chart .js-plotly-plot').pgBefore = true; }")
         keys.press("Enter")
         wait_for_text(page, "#drawn-path", r"Drawn so far \(1\)", ACTION_MS)
+        page.wait_for_function("() => { const p = document.querySelector('#next-token-chart .js-plotly-plot');"
+                               " return !!p && !p.pgBefore && p.hasAttribute('aria-describedby'); }", timeout=ACTION_MS)
         assert page.locator("#drawn-path .pg-token").first.get_attribute("title").startswith("p = ")
 
         # The temperature grid: its sub-tab by the arrow keys, then each card's text, one Tab each.

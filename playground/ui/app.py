@@ -49,6 +49,8 @@ CSS = """
 /* Whatever has the keyboard's focus shows it (a control, or a box that scrolls, which Chromium lets the
    keyboard reach too): a thick outline no theme colour hides. */
 :focus-visible { outline: 3px solid #1d4ed8 !important; outline-offset: 2px !important; }
+/* A chart's tool buttons show only under the mouse: show them to the keyboard too. */
+.js-plotly-plot .plotly .modebar:focus-within { opacity: 1 !important; }
 /* A scrolling text box can be reached with the keyboard (it has tabindex=0) and says so. */
 .pg-text:focus-visible { outline-offset: -3px !important; }
 /* Code in the Markdown (the Runs tab's commands): the highlighter's orange and green are too pale. */

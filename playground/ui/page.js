@@ -25,9 +25,10 @@
       }
       if (caption.textContent !== 'In words: ' + text) caption.textContent = 'In words: ' + text;
       seen.add(caption);
-      plot.setAttribute('role', 'figure');
-      plot.setAttribute('aria-label', title(plot));
-      plot.setAttribute('aria-describedby', id);
+      const names = {role: 'figure', 'aria-label': title(plot), 'aria-describedby': id};
+      for (const [name, value] of Object.entries(names)) {
+        if (plot.getAttribute(name) !== value) plot.setAttribute(name, value);
+      }
     });
     // A chart that was emptied or replaced takes its words with it.
     document.querySelectorAll('.pg-chart-text').forEach((caption) => { if (!seen.has(caption)) caption.remove(); });
