@@ -15,61 +15,26 @@ One app and one browser for the module: the checks loop over tabs and modes rath
 
 from __future__ import annotations
 
-import collections
 import re
 
 import pytest
-from axe_playwright_python.base import AXE_SCRIPT
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
-from browser_support import (ACTION_MS, GENERATE_MS, STARTUP_MS, STOP_MS, TRAIN_START_MS, fresh_page, open_tab,
+from axe_support import AXE_SCRIPT, check, report, wait_until_drawn
+from browser_support import (ACTION_MS, GENERATE_MS, STOP_MS, TRAIN_START_MS, fresh_page, open_tab,
                              screenshot_on_failure, wait_for_text)
 
 WIDE, PHONE = {"width": 1280, "height": 1000}, {"width": 420, "height": 860}
-FAILING = ("serious", "critical")
-# Findings inside Gradio's own components that the app cannot reach: (rule, the element's selector, why).
-EXCLUDED = (
-    ("scrollable-region-focusable", ".no-rows .virtual-table-viewport",
-     "An empty Gradio Dataframe (no rows yet) scrolls its header sideways on a phone; its viewport takes no "
-     "tabindex from the app, and once rows arrive each cell can be focused."),
-)
 # The tab rows visible now, outermost first, each as its tabs' names.
 TAB_ROWS = """() => [...document.querySelectorAll('[role=tablist]')].filter(row => row.offsetParent !== null)
     .map(row => [...row.querySelectorAll('[role=tab]')].filter(tab => tab.offsetParent !== null)
     .map(tab => tab.innerText.trim()))"""
-# Drawn: nothing is pending, and every chart shown is drawn and described (page.js links its words).
-DRAWN = """() => {
-    const shown = (el) => el.offsetParent !== null;
-    const busy = [...document.querySelectorAll('[data-testid=status-tracker]')]
-        .some(el => shown(el) && /\\b(pending|generating)\\b/.test(el.className));
-    const charts = [...document.querySelectorAll('.js-plotly-plot')].filter(shown);
-    return !busy && charts.every(plot => plot.querySelector('.main-svg') && plot.getAttribute('aria-describedby'));
-}"""
-AXE = """async ([excluded]) => {
-    const results = await axe.run(document, {resultTypes: ['violations']});
-    return results.violations.map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.filter(node => {
-        const el = document.querySelector(node.target[0]);
-        return !excluded.some(([rule, selector]) => rule === v.id && el && el.closest(selector));
-    }).map(node => ({target: node.target.join(' '), summary: node.failureSummary}))}))
-        .filter(v => v.nodes.length);
-}"""
-# Every chart shown is a figure named by its title and described by its words, under it.
-CHARTS_UNSAID = """() => [...document.querySelectorAll('.js-plotly-plot')].filter(plot => plot.offsetParent !== null)
-    .filter(plot => { const said = document.getElementById(plot.getAttribute('aria-describedby') || '');
-        return plot.getAttribute('role') !== 'figure' || !plot.getAttribute('aria-label')
-            || !said || !said.innerText.startsWith('In words: ') || said.innerText.length < 20; })
-    .map(plot => (plot.closest('.block') || plot).id || 'a chart')"""
 
 
 @pytest.fixture(scope="module")
 def app_url(pretrained_app_url):
     return pretrained_app_url
-
-
-def wait_until_drawn(page) -> None:
-    page.wait_for_function(DRAWN, timeout=STARTUP_MS)
-    page.wait_for_timeout(300)  # the last update's layout settles
 
 
 def every_tab(page):
@@ -91,27 +56,6 @@ def large_text(page, on: bool) -> None:
     box = page.locator("#large-text input[type=checkbox]")
     box.set_checked(on)
     page.wait_for_function("(on) => document.body.classList.contains('pg-large') === on", arg=on)
-
-
-def check(page, where: str, seen: dict, failures: list) -> None:
-    """Run axe on the page as it is now: count what it finds under ``where`` in ``seen`` and add
-    each serious or critical finding, and each chart without its words, to ``failures``."""
-    wait_until_drawn(page)
-    found = seen.setdefault(where, collections.Counter())  # left empty: axe found nothing
-    unsaid = page.evaluate(CHARTS_UNSAID)
-    if unsaid:
-        failures.append(f"{where}: charts without a text alternative: {unsaid}")
-    for violation in page.evaluate(AXE, [[[rule, selector] for rule, selector, _ in EXCLUDED]]):
-        found[f"{violation['id']} ({violation['impact']})"] += len(violation["nodes"])
-        if violation["impact"] in FAILING:
-            failures += [f"{where}: {violation['id']} ({violation['impact']}): {violation['help']}"
-                         f"\n    {node['target']}\n    {node['summary']}" for node in violation["nodes"]]
-
-
-def report(seen: dict, failures: list) -> None:
-    for where, found in seen.items():
-        print(f"{where}: {dict(found) or 'nothing'}")
-    assert not failures, f"{len(failures)} accessibility failures:\n" + "\n".join(failures)
 
 
 @pytest.mark.timeout(1500)

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from gradio_client import Client
 
+from axe_support import AXE_SCRIPT, check, report
 from browser_support import (ACTION_MS, ARTIFACTS, STARTUP_MS, TRAIN_START_MS, assert_no_error_toast, open_tab,
                              require_chromium, save_screenshot, screenshot_on_failure, wait_for_text)
 from conftest import TINY_MODEL, make_text, running_app, train_kwargs
@@ -114,12 +115,21 @@ def test_a_teacher_watches_the_class_train_then_reads_the_leaderboard(browser, a
             wait_for_text(page, "#class-live-caption", r"ada \(lstm, char\): step [\d,]+, last held-out",
                           MEASURED_MS)
             save_screenshot(page, "class-view")
+            # axe on the view as the projector shows it: a live chart above the leaderboard, both text sizes.
+            failures, seen = [], {}
+            page.evaluate(AXE_SCRIPT)
+            check(page, "Class view", seen, failures)
+            described = page.locator("#class-live .js-plotly-plot")
+            assert (described.get_attribute("aria-describedby"), described.get_attribute("aria-label")) == (
+                "class-live-caption", "The class's trainings in progress")
             page.locator("#class-large-text input").check()
             page.wait_for_function("() => document.body.classList.contains('pg-large')")
             page.wait_for_function("() => [...document.querySelectorAll('#class-live .annotation-text')]"
                                    ".some(n => parseFloat(getComputedStyle(n).fontSize) >= 16)", timeout=ACTION_MS)
             ARTIFACTS.mkdir(exist_ok=True)
             page.screenshot(path=str(ARTIFACTS / "class-view-large.png"), full_page=True)
+            check(page, "Class view, large text", seen, failures)
+            report(seen, failures)
             page.locator("#class-large-text input").uncheck()
         finally:
             ada.predict(api_name="/stop")

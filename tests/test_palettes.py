@@ -11,7 +11,7 @@ import itertools
 import numpy as np
 import pytest
 
-from playground.figures import palettes
+from playground.figures import palettes, reading_charts
 
 MACHADO_2009 = {
     "protanopia": [[0.152286, 1.052583, -0.204868], [0.114503, 0.786281, 0.099216], [-0.003882, -0.048116, 1.051998]],
@@ -112,3 +112,33 @@ def test_neighbouring_token_backgrounds_differ_and_keep_text_readable():
         for a, b in zip(backgrounds, backgrounds[1:] + backgrounds[:1]):
             assert distance(a, b, vision) >= 5, (vision, a, b)  # a gap between tokens marks them too
     assert all(contrast(colour, (0, 0, 0)) >= TEXT_CONTRAST for colour in backgrounds)
+
+
+# The Read tab colours text by surprisal (viridis), by rank bucket, and by the model against counting
+# (blue, white, orange); its tokens' text is black or white, whichever reads better.
+
+READ_SCALES = {"surprisal": reading_charts.SURPRISAL_SCALE, "difference": reading_charts.DIFFERENCE_SCALE,
+               "rank buckets": reading_charts.BUCKET_COLOURS}
+
+
+@pytest.mark.parametrize("vision", VISIONS)
+@pytest.mark.parametrize("name", READ_SCALES)
+def test_the_read_tabs_scales_keep_their_ends_apart(name, vision):
+    colours = [palettes.hex_rgb(c) for c in READ_SCALES[name]]
+    ends = [colours[0], colours[len(colours) // 2], colours[-1]] if name == "difference" else [colours[0], colours[-1]]
+    for a, b in itertools.combinations(ends, 2):
+        assert distance(a, b, vision) >= SCALE_ENDS_APART, (name, vision, a, b, distance(a, b, vision))
+
+
+@pytest.mark.parametrize("vision", VISIONS)
+def test_neighbouring_rank_buckets_stay_apart(vision):
+    buckets = [palettes.hex_rgb(c) for c in reading_charts.BUCKET_COLOURS]
+    for a, b in itertools.pairwise(buckets):
+        assert distance(a, b, vision) >= CATEGORIES_APART, (vision, a, b, distance(a, b, vision))
+
+
+@pytest.mark.parametrize("name", READ_SCALES)
+def test_a_read_tokens_text_stays_readable_on_its_colour(name):
+    for colour in READ_SCALES[name]:
+        text = (0, 0, 0) if reading_charts._text_on(colour) == "#000" else (255, 255, 255)
+        assert contrast(palettes.hex_rgb(colour), text) >= TEXT_CONTRAST, (name, colour, text)

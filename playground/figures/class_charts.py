@@ -9,15 +9,16 @@ from collections.abc import Sequence
 
 import plotly.graph_objects as go
 
+from playground.figures import palettes, text_alternative
 from playground.figures.charts import empty_figure
 from playground.training.monitor import Glance
 
-# Okabe–Ito colours, told apart with every common colour-vision deficiency; held-out points also
+# The loss chart's two colours (palettes.py, checked for colour-blind readers); held-out points also
 # differ in shape (markers), baselines in line style (dotted) and strength.
-TRAINING = "#0072B2"
-HELD_OUT = "#D55E00"
+TRAINING, HELD_OUT = palettes.TRAINING, palettes.VALIDATION
 BASELINE = "rgba(80,80,80,0.45)"
 GRID = "#e5e7eb"
+CAPTION_ID = "class-live-caption"  # the element under the charts that says them in words (live_caption)
 EMPTY = "Nobody is training right now. Each training in progress appears here as a small live loss chart."
 STATES = {"starting": "preparing: reading the text"}
 
@@ -76,7 +77,9 @@ def live_figure_dict(trainings: Sequence[tuple[str, Glance]], large: bool = Fals
         margin=dict(l=70 if large else 60, r=16, t=top, b=bottom), annotations=annotations,
         # The key in the top margin, above the first row's titles.
         legend=dict(orientation="h", x=0, y=1, yanchor="top", yref="container", font=dict(size=font)),
-        hoverlabel=dict(font=dict(size=font)))
+        hoverlabel=dict(font=dict(size=font)),
+        # Said in words by the list under the charts, one line per training: the page names it as their description.
+        meta={text_alternative.DESCRIBED_BY: CAPTION_ID, text_alternative.NAME: "The class's trainings in progress"})
     for index, (name, glance) in enumerate(trainings):
         row, column = divmod(index, per_row)
         axis = "" if index == 0 else str(index + 1)

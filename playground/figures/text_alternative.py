@@ -9,6 +9,8 @@ import plotly.graph_objects as go
 from playground.generation.next_token import visible
 
 KEY = "text_alternative"
+DESCRIBED_BY = "described_by"  # instead: the id of an element the tab shows that already says the chart in words
+NAME = "name"  # the chart's name where it has no title
 SPOKEN = {"\n": "line break", " ": "space", "\t": "tab", "\r": "carriage return", "": "nothing"}
 
 

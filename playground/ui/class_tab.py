@@ -181,7 +181,7 @@ def render(context: AppContext, demo: gr.Blocks, tabs: gr.Tabs, page: gr.Tab,
     with gr.Column(visible=False) as now_training:  # trainings in progress: teachers only
         gr.Markdown("#### Now training")
         live = gr.Plot(class_charts.live_figure([]), show_label=False, elem_id="class-live")
-        caption = gr.HTML("", elem_id="class-live-caption", js_on_load=None)
+        caption = gr.HTML("", elem_id=class_charts.CAPTION_ID, js_on_load=None)
         queue = gr.HTML("", elem_id="class-queue", js_on_load=None)
     gr.Markdown("#### Leaderboard")
     leaderboard = gr.HTML("", elem_id="class-leaderboard", js_on_load=OPEN_RUN_JS)

@@ -1,12 +1,14 @@
 () => {
   // Every chart says what it shows in words. The figure carries that text (its layout's meta, written
-  // by playground/figures); here it is put under the chart, and the chart becomes a figure (not an
-  // image: its bars can be clicked) named by its title and described by the text, so a screen reader
+  // by playground/figures); here it is put under the chart, or, where the tab already shows the chart in
+  // words, that element is named. The chart becomes a figure (not an image: its bars can be clicked)
+  // named by its title (or the name its meta gives) and described by the text, so a screen reader
   // announces both. Gradio draws a new plot on every update: check them all a few times a second.
   const plain = (html) => String(html || '').replace(/<br\s*\/?>/gi, ' · ').replace(/<[^>]*>/g, '').trim();
   const title = (plot) => {
     const t = plot.layout && plot.layout.title;
-    return plain(typeof t === 'string' ? t : t && t.text) || 'Chart, empty for now';
+    const named = plot.layout && plot.layout.meta && plot.layout.meta.name;
+    return plain(typeof t === 'string' ? t : t && t.text) || named || 'Chart, empty for now';
   };
   const describe = () => {
     const seen = new Set();
@@ -14,17 +16,22 @@
       const meta = plot.layout && plot.layout.meta;
       const text = meta && meta.text_alternative;
       const block = plot.closest('.block') || plot.parentElement;
-      if (!text || !block) return;
-      const id = `${block.id || 'pg-chart-' + index}-text`;
-      let caption = document.getElementById(id);
-      if (!caption) {
-        caption = document.createElement('p');
-        caption.id = id;
-        caption.className = 'pg-chart-text';
-        block.appendChild(caption);
+      // A chart whose tab already says it in words (the class view's list) is described by that.
+      const said = meta && meta.described_by && document.getElementById(meta.described_by);
+      if (!(text || said) || !block) return;
+      let id = said && said.id;
+      if (!said) {
+        id = `${block.id || 'pg-chart-' + index}-text`;
+        let caption = document.getElementById(id);
+        if (!caption) {
+          caption = document.createElement('p');
+          caption.id = id;
+          caption.className = 'pg-chart-text';
+          block.appendChild(caption);
+        }
+        if (caption.textContent !== 'In words: ' + text) caption.textContent = 'In words: ' + text;
+        seen.add(caption);
       }
-      if (caption.textContent !== 'In words: ' + text) caption.textContent = 'In words: ' + text;
-      seen.add(caption);
       const names = {role: 'figure', 'aria-label': title(plot), 'aria-describedby': id};
       for (const [name, value] of Object.entries(names)) {
         if (plot.getAttribute(name) !== value) plot.setAttribute(name, value);
