@@ -29,7 +29,7 @@ def test_a_tiny_subword_model_trains_and_generates(tmp_path):
     loaded = load_text_model(tmp_path / "run")
     assert loaded.level == "subword" and loaded.tokenizer.vocabulary == run.tokenizer.vocabulary
     ids = np.asarray([run.tokenizer.encode("The cat sat")])
-    np.testing.assert_allclose(loaded.model(ids), run.model(ids), atol=1e-5)
+    np.testing.assert_allclose(loaded.network(ids), run.model(ids), atol=1e-5)
     samples = loaded.generate("The cat", [0.5, 1.0], 30, seed=1)
     assert all(len(sample.token_ids) == 30 and sample.text and "\ufffd" not in sample.text for sample in samples)
     assert "".join(samples[0].tokens) == samples[0].text

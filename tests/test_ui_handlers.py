@@ -80,7 +80,7 @@ def test_the_grid_draws_one_card_per_temperature_from_the_model_in_use(context):
     assert {"distinct_2", "repetition_rate", "copied_share", "mean_logprob"} <= set(table.columns)
     assert table["model"].tolist() == ["pretrained/lstm"] * 2 and table["temperature"].tolist() == [0.5, 1.0]
     assert table["text"].tolist() == [sample.text for sample in expected]
-    assert line.startswith(f"Using **pretrained/lstm** (lstm, {model.model.count_params():,} parameters, char level, "
+    assert line.startswith(f"Using **pretrained/lstm** (lstm, {model.network.count_params():,} parameters, char level, "
                            f"validation loss {model.validation_loss:.3f} nats/char).")
 
 
@@ -192,7 +192,7 @@ def test_the_next_token_view_offers_the_bars_it_shows(context):
     assert [value for _, value in picks.choices] == [int(i) for i in view.token_ids[:5]]
     assert picks.choices[0][0].endswith(f"{view.probability[0]:.0%}") and note == ""
     assert stats.startswith(f"**Entropy** {view.entropy_bits:.2f} bits")
-    vocabulary = context.catalog.get("lstm").model.model_config.vocab_size
+    vocabulary = context.catalog.get("lstm").network.model_config.vocab_size
     assert refused(next_token_tab.next_token_view, context, {**bars, "top": vocabulary + 1},
                    request=browser()) == (f"Show between 1 and {vocabulary} tokens, the size of this model's "
                                           f"vocabulary (got {vocabulary + 1}).")
@@ -233,12 +233,12 @@ def test_a_hundred_draws_are_counted_over_the_bars(context):
 
 def test_the_model_line_says_what_a_model_is():
     naive = types.SimpleNamespace(name="<noise>", arch="gan-naive", level="char", validation_loss=None,
-                                  ignores_prompt=True, model=types.SimpleNamespace(count_params=lambda: 1234))
+                                  ignores_prompt=True, network=types.SimpleNamespace(count_params=lambda: 1234))
     assert model_line.model_line(naive) == (
         "Using **&lt;noise&gt;** (gan-naive, 1,234 parameters, char level). "
         "It writes from noise and ignores the prompt: that is part of why it fails.")
     words = types.SimpleNamespace(name="w", arch="lstm", level="word", validation_loss=4.25, ignores_prompt=False,
-                                  model=types.SimpleNamespace(count_params=lambda: 10))
+                                  network=types.SimpleNamespace(count_params=lambda: 10))
     assert model_line.model_line(words) == \
         "Using **w** (lstm, 10 parameters, word level, validation loss 4.250 nats/word)."
     assert model_line.in_use_line(None) == model_line.NO_MODEL
