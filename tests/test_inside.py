@@ -14,6 +14,7 @@ from playground.models import architecture
 from playground.models import transformer as transformer_module
 from playground.generation.text_model import TextModel
 from playground.runs.bundle import load_text_model
+from playground.runs.model_ref import ModelRef
 
 TEXT = 'ab "cd" (e)\nfg.'
 TOKENIZER = tokenizers.CharTokenizer.fit(TEXT)
@@ -284,7 +285,7 @@ def test_the_tab_handlers_draw_every_view(server):
     assert views[10].count("class='pg-token'") == len("KING:\nNow")
     assert inside_tab.neuron_view(context, result, 7, request=request).count("unit 7: ") == len("KING:\nNow")
     assert {trace.name for trace in views[11].data} >= {"lower-case letter", "upper-case letter", "punctuation"}
-    inside_tab.session_of(context, request).use_model("transformer", context.catalog)
+    inside_tab.session_of(context, request).use_model(ModelRef("shipped", "transformer"), context.catalog)
     views = inside_tab.look_inside(context, "KING:\nNow", request=request)
     assert views[2].visible is True and views[8].visible is False
     assert [label for label, _ in views[3].choices] == ["layer 1", "layer 2", "layer 3", "layer 4"]
@@ -302,6 +303,6 @@ def test_the_discriminator_section_shows_for_a_gan_only(server):
     request = types.SimpleNamespace(session_hash="inside-gan")
     line, section = inside_tab.model_in_use(context, request=request)
     assert "pretrained/lstm" in line and section.visible is False
-    inside_tab.session_of(context, request).use_model("gan", context.catalog)
+    inside_tab.session_of(context, request).use_model(ModelRef("shipped", "gan"), context.catalog)
     line, section = inside_tab.model_in_use(context, request=request)
     assert "pretrained/gan" in line and section.visible is True

@@ -11,6 +11,7 @@ from playground.generation.sampling import GenerationSettings, parse_temperature
 from playground.generation.text_model import Sample, TextModel
 from playground.lab import temperatures as temperature_lab
 from playground.lab.temperatures import GRID_COLUMNS, GRID_START, GRID_START_COLUMNS, GRID_TEMPERATURES, PROMPT_START
+from playground.runs.model_ref import ModelRef
 from playground.ui.common import AppContext, bind, control, declared_slider, escape, gated, number, session_of, whole
 from playground.ui.generate import model_list
 from playground.ui.generate.form import DECLARED, FILTERS, START_TEMPERATURES, Shared, prompt_of, settings_from
@@ -36,7 +37,8 @@ def compare_temperatures(context: AppContext, form: dict, request: gr.Request = 
     """
     temperatures, settings = parse_temperatures(form["temperatures"]), settings_from(form)
     session, models = session_of(context, request), form.get("models")
-    chosen = session.resolve_all(models, context.catalog) if models else {"": session.current_model()}
+    chosen = session.resolve_all([ModelRef.parse(label) for label in models], context.catalog) if models \
+        else {"": session.current_model()}
     return temperature_grid(context, chosen, prompt_of(form), temperatures, settings)
 
 
