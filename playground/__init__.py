@@ -6,8 +6,8 @@ own layer or the layers below it, never from a layer above, and no two modules i
 functions, against :data:`LAYERS`)::
 
     ground      errors, paths, settings   user-facing errors, where files go, how a setting is declared
-    text        text/                     corpora, built-in texts, tokenizers, windows, token levels,
-                                          text measures, counting baselines
+    text        text/                     corpora, built-in texts, tokenizers, windows, the token levels
+                                          compared on one text, text measures, counting baselines
     models      models/                   the architectures behind one interface, their sizes, the limits
     generation  generation/               sampling, the next-token stages, held-out loss, a model ready
                                           to generate
