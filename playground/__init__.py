@@ -6,8 +6,8 @@ own layer or the layers below it, never from a layer above, and no two modules i
 functions, against :data:`LAYERS`)::
 
     ground      errors, paths, settings   user-facing errors, where files go, how a setting is declared
-    text        text/                     corpora, built-in texts, tokenizers, windows, token levels,
-                                          text measures, counting baselines
+    text        text/                     corpora, built-in texts, tokenizers, windows, the token levels
+                                          compared on one text, text measures, counting baselines
     models      models/                   the architectures behind one interface, their sizes, the limits
     generation  generation/               sampling, the next-token stages, held-out loss, a model ready
                                           to generate
@@ -15,10 +15,10 @@ functions, against :data:`LAYERS`)::
                                           page shows of training, loss history, the queue, devices
     lab         lab/                      measurements across temperatures, inside views, the critic,
                                           a text read token by token, lessons, set-up links
-    runs        runs/                     a training run, bundles on disk, the run store, owners, the
-                                          catalog of shipped models, model cards, quality curves, a run
-                                          as a notebook to take home, the leaderboard, the Ray cluster
-                                          and a run trained on it
+    runs        runs/                     a training run, bundles on disk, the run store, owners, which
+                                          model a name means, the catalog of shipped models and runs,
+                                          model cards, quality curves, a run as a notebook to take home,
+                                          the leaderboard, the Ray cluster and a run trained on it
     figures     figures/                  every plotly chart and SVG picture
     top         session, classroom, cli   one user's state, the class view, the command line
     ui          ui/ (the only place gradio is imported)

@@ -132,7 +132,7 @@ def next_token(args) -> dict:
 
     model, settings = _sampling(args)
     view = model.next_token(args.prompt, args.temperature, settings)
-    result = view.to_json(check_top(args.top, model.model.model_config.vocab_size))
+    result = view.to_json(check_top(args.top, model.network.model_config.vocab_size))
     if not args.json:
         print(f"temperature {view.temperature:g}: entropy {view.entropy_bits:.2f} bits, "
               f"about {view.effective_choices:.1f} equally likely choices")

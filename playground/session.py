@@ -26,7 +26,7 @@ from playground.errors import PlaygroundError
 from playground.models import architecture
 from playground.training.monitor import TrainingMonitor
 from playground.runs.owners import Viewer
-from playground.runs.catalog import PREFIX
+from playground.runs.model_ref import ModelRef, offered
 from playground.generation.text_model import TextModel
 from playground.runs.bundle import load_text_model
 from playground.runs.cluster import Cluster
@@ -37,8 +37,6 @@ from playground.training.config import TrainConfig
 
 log = logging.getLogger(__name__)
 
-LATEST = "your latest trained model"
-SAVED = "run: "  # how the Model list names a run loaded from the Runs tab
 IDENTITY = re.compile(r"^[0-9a-f]{32}$")  # what a browser keeps to be recognised again
 
 
@@ -121,42 +119,44 @@ class Session:
             raise PlaygroundError("There is no model yet: train one (Train tab) or pick a pretrained model.")
         return self.model
 
-    def model_choice(self, pretrained_names: Sequence[str]) -> str:
-        """How the Model list names the model this session generates with."""
+    def model_ref(self, shipped_names: Sequence[str]) -> ModelRef:
+        """Which model this session generates with (a shipped one only while the catalog has it)."""
         model = self.model
         if model is None or (self.run is not None and model is self.run.text_model):
-            return LATEST
-        if model.name.startswith(PREFIX) and model.name.removeprefix(PREFIX) in pretrained_names:
-            return model.name.removeprefix(PREFIX)
-        return SAVED + model.name
+            return ModelRef("latest")
+        ref = ModelRef.parse_listed(model.name)
+        return ref if ref.kind == "shipped" and ref.name in shipped_names else ModelRef("run", model.name)
 
-    def model_choices(self, pretrained_names: Sequence[str]) -> list[str]:
+    def model_choice(self, shipped_names: Sequence[str]) -> str:
+        """How the Model list names the model this session generates with."""
+        return self.model_ref(shipped_names).label
+
+    def model_choices(self, shipped_names: Sequence[str]) -> list[str]:
         """The Model list: the latest trained model, the shipped ones, and a run loaded from Runs."""
-        choices = [LATEST, *pretrained_names]
-        current = self.model_choice(pretrained_names)
+        choices = [ref.label for ref in offered(shipped_names)]
+        current = self.model_choice(shipped_names)
         return choices if current in choices else [*choices, current]
 
-    def resolve(self, choice: str, catalog) -> tuple[str, TextModel]:
-        """A Model-list entry as (display name, model)."""
-        if choice == LATEST:
+    def resolve(self, ref: ModelRef, catalog) -> tuple[str, TextModel]:
+        """A model as (display name, model)."""
+        if ref.kind == "latest":
             if self.run is None or self.training:
                 raise PlaygroundError("You have no finished model of your own yet: train one first.")
             return self.run.run_dir.name, self.run.text_model
-        if choice.startswith(SAVED):
-            name = choice[len(SAVED):]
-            if self.model is not None and self.model.name == name:
-                return name, self.model
-            return name, load_text_model(run_store.run_path(name, self.viewer))
-        model = catalog.get(choice)
+        if ref.kind == "run":
+            if self.model is not None and self.model.name == ref.name:
+                return ref.name, self.model
+            return ref.name, load_text_model(run_store.run_path(ref.name, self.viewer))
+        model = catalog.get(ref.name)
         return model.name, model
 
-    def resolve_all(self, choices: Sequence[str], catalog) -> dict[str, TextModel]:
-        """Model-list entries as {display name: model}, in the order given."""
-        return dict(self.resolve(choice, catalog) for choice in choices)
+    def resolve_all(self, refs: Sequence[ModelRef], catalog) -> dict[str, TextModel]:
+        """Models as {display name: model}, in the order given."""
+        return dict(self.resolve(ref, catalog) for ref in refs)
 
-    def use_model(self, choice: str, catalog) -> TextModel:
-        """Generate with a Model-list entry from now on."""
-        self.model = self.resolve(choice, catalog)[1]
+    def use_model(self, ref: ModelRef, catalog) -> TextModel:
+        """Generate with this model from now on."""
+        self.model = self.resolve(ref, catalog)[1]
         return self.model
 
     def load_run(self, label: str, catalog) -> TextModel:

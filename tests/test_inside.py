@@ -14,6 +14,7 @@ from playground.models import architecture
 from playground.models import transformer as transformer_module
 from playground.generation.text_model import TextModel
 from playground.runs.bundle import load_text_model
+from playground.runs.model_ref import ModelRef
 
 TEXT = 'ab "cd" (e)\nfg.'
 TOKENIZER = tokenizers.CharTokenizer.fit(TEXT)
@@ -59,7 +60,7 @@ def test_attention_is_what_call_used(tiny_transformer, monkeypatch):
     original = transformer_module.attention
     monkeypatch.setattr(transformer_module, "attention", watched)
     ids = np.asarray([TOKENIZER.encode(TEXT)], np.int32)
-    logits = np.asarray(tiny_transformer.model(ids))  # (1, T, V): the model's own call
+    logits = np.asarray(tiny_transformer.network(ids))  # (1, T, V): the model's own call
     assert len(used) == 1  # one layer, one attention inside call
     np.testing.assert_allclose(np.asarray(result["attention"])[0], used[0][0], atol=1e-6)
     # The top expected token after each position is the call's own favourite.
@@ -84,8 +85,8 @@ def test_activations_are_the_last_recurrent_layers_own_output(arch, sizes):
     model = text_model(arch, **sizes)
     result = inside.inspect(model, TEXT)
     ids = np.asarray([TOKENIZER.encode(TEXT)], np.int32)
-    layers = model.model.recurrent
-    x = model.model.encode(ids) if model.model.encode is not None else keras.ops.one_hot(ids, len(TOKENIZER))
+    layers = model.network.recurrent
+    x = model.network.encode(ids) if model.network.encode is not None else keras.ops.one_hot(ids, len(TOKENIZER))
     for layer in layers:
         x = layer(x)[0]  # (1, T, units), each layer's own output sequence
     activations = np.asarray(result["activations"])
@@ -145,9 +146,9 @@ def test_pca_of_a_known_matrix():
 
 def test_the_embedding_picture_is_the_pca_of_the_models_own_matrix(tiny_transformer, tiny_lstm):
     one_hot = text_model("gru", layers=1, units=6, embedding_dim=0)
-    for model, matrix in ((tiny_transformer, tiny_transformer.model.token_embedding.embeddings),
-                          (tiny_lstm, tiny_lstm.model.encode.embeddings),
-                          (one_hot, np.asarray(one_hot.model.head.kernel).T)):
+    for model, matrix in ((tiny_transformer, tiny_transformer.network.token_embedding.embeddings),
+                          (tiny_lstm, tiny_lstm.network.encode.embeddings),
+                          (one_hot, np.asarray(one_hot.network.head.kernel).T)):
         result = inside.inspect(model, "ab")
         np.testing.assert_allclose(result["embedding_2d"], inside.pca_2d(np.asarray(matrix))[0], atol=1e-9)
         assert len(result["embedding_2d"]) == len(result["vocabulary"]) == len(TOKENIZER)
@@ -162,7 +163,7 @@ def test_kinds_of_tokens():
 
 def test_a_held_out_passage_starts_a_paragraph_and_ends_a_line(tiny_lstm):
     corpus = "".join(f"SPEAKER {i}:\nLine one of {i}.\nLine two of {i}.\n\n" for i in range(40))
-    model = TextModel(tiny_lstm.model, TOKENIZER, corpus_text=corpus)
+    model = TextModel(tiny_lstm.network, TOKENIZER, corpus_text=corpus)
     passage = inside.held_out_passage(model, characters=60)
     held_out = corpus[int(len(corpus) * 0.9):]  # the last tenth, as the model was checked
     assert passage in held_out and passage.startswith("SPEAKER ") and passage.endswith("\n")
@@ -234,7 +235,7 @@ def test_the_cli_prints_the_same_json(tiny_transformer, tmp_path):
     from playground.training.trainer import History
     from test_cli import run_cli
 
-    bundle.save(tmp_path / "tiny", tiny_transformer.model, TOKENIZER, {}, History())
+    bundle.save(tmp_path / "tiny", tiny_transformer.network, TOKENIZER, {}, History())
     done = run_cli("inspect", "--model", tmp_path / "tiny", "--prompt", TEXT, "--json")
     assert done.returncode == 0, done.stderr[-2000:]
     printed = json.loads(done.stdout.strip().splitlines()[-1])
@@ -290,7 +291,7 @@ def test_the_tab_handlers_draw_every_view(server):
     assert views[10].count("class='pg-token'") == len("KING:\nNow")
     assert inside_tab.neuron_view(context, result, 7, request=request).count("unit 7: ") == len("KING:\nNow")
     assert {trace.name for trace in views[11].data} >= {"lower-case letter", "upper-case letter", "punctuation"}
-    inside_tab.session_of(context, request).use_model("transformer", context.catalog)
+    inside_tab.session_of(context, request).use_model(ModelRef("shipped", "transformer"), context.catalog)
     views = inside_tab.look_inside(context, "KING:\nNow", request=request)
     assert views[2].visible is True and views[8].visible is False
     assert [label for label, _ in views[3].choices] == ["layer 1", "layer 2", "layer 3", "layer 4"]
@@ -308,6 +309,6 @@ def test_the_discriminator_section_shows_for_a_gan_only(server):
     request = types.SimpleNamespace(session_hash="inside-gan")
     line, section = inside_tab.model_in_use(context, request=request)
     assert "pretrained/lstm" in line and section.visible is False
-    inside_tab.session_of(context, request).use_model("gan", context.catalog)
+    inside_tab.session_of(context, request).use_model(ModelRef("shipped", "gan"), context.catalog)
     line, section = inside_tab.model_in_use(context, request=request)
     assert "pretrained/gan" in line and section.visible is True

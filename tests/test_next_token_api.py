@@ -82,7 +82,7 @@ def test_step_through_draws_picks_and_goes_back(server):
 
 
 def test_the_model_list_names_the_model_in_use(server):
-    from playground.session import LATEST
+    from playground.runs.model_ref import LATEST
     from playground.ui.generate import model_list
 
     context = server[1]

@@ -55,7 +55,7 @@ def test_the_shipped_weights_score_what_the_config_says(name):
     # differ, so the pieces do too (by ~0.15 nats/char and ~0.35 nats/word here); their mean agrees with
     # the whole split's figure within three standard errors. Untrained weights score ~ln V (4.2 nats/char).
     starts = np.linspace(0, len(ids) - PIECE, PIECES).astype(int)
-    losses = np.array([mean_loss(model.model, ids[start:start + PIECE], window) for start in starts])
+    losses = np.array([mean_loss(model.network, ids[start:start + PIECE], window) for start in starts])
     standard_error = losses.std() / np.sqrt(PIECES)
     stored = model.info["result"]["val_loss"]
     assert abs(losses.mean() - stored) <= 3 * standard_error, (losses.mean(), stored, standard_error)

@@ -114,7 +114,7 @@ def test_a_long_text_in_pieces_scores_every_token_once_with_a_warm_memory(tiny_l
 def uniform_lstm(corpus: str) -> TextModel:
     """An LSTM whose output layer is zero: every token always gets probability 1/V."""
     model = tiny("lstm", 16, corpus, tokenizers.CharTokenizer.fit(corpus), layers=1, units=4, embedding_dim=4)
-    for weight in model.model.head.weights:
+    for weight in model.network.head.weights:
         weight.assign(np.zeros(weight.shape, np.float32))
     return model
 
@@ -167,7 +167,7 @@ def test_samples_at_low_temperature_keep_to_the_top_ranks():
     """A model that always expects a 50 %, 20 %, 15 %, 10 %, 5 % mix: at T = 0.3 its own sample is nearly all
     favourites, at T = 1.5 far fewer."""
     model = uniform_lstm("abcde" * 3_000)
-    model.model.head.bias.assign(np.log([1e-9, 0.5, 0.2, 0.15, 0.1, 0.05]).astype(np.float32))
+    model.network.head.bias.assign(np.log([1e-9, 0.5, 0.2, 0.15, 0.1, 0.05]).astype(np.float32))
     found = reading.writers(model, tokens=300)
     assert [writer.label for writer in found] == ["held-out text (a person)", "the model at T = 0.3",
                                                   "the model at T = 1.5"]
@@ -283,11 +283,11 @@ def test_a_recurrent_model_reads_as_its_generation_steps_do_but_batched(tiny_lst
     result = reading.read(tiny_lstm, text)
     batched = time.perf_counter() - started
     started = time.perf_counter()
-    logits, state = tiny_lstm.model.prefill(tf.constant([ids[:1]], tf.int32))
+    logits, state = tiny_lstm.network.prefill(tf.constant([ids[:1]], tf.int32))
     looped = []
     for position in range(1, len(ids)):
         looped.append(float(-tf.nn.log_softmax(logits)[0, ids[position]]))
-        logits, state = tiny_lstm.model.step(tf.constant([ids[position]], tf.int32), state)
+        logits, state = tiny_lstm.network.step(tf.constant([ids[position]], tf.int32), state)
     per_token = time.perf_counter() - started
     np.testing.assert_allclose(result.nats[1:], looped, atol=1e-4)  # the same numbers
     assert per_token > 5 * batched, (per_token, batched)

@@ -29,7 +29,7 @@ def test_a_tiny_subword_model_trains_and_generates(tmp_path):
     loaded = load_text_model(tmp_path / "run")
     assert loaded.level == "subword" and loaded.tokenizer.vocabulary == run.tokenizer.vocabulary
     ids = np.asarray([run.tokenizer.encode("The cat sat")])
-    np.testing.assert_allclose(loaded.model(ids), run.model(ids), atol=1e-5)
+    np.testing.assert_allclose(loaded.network(ids), run.model(ids), atol=1e-5)
     samples = loaded.generate("The cat", [0.5, 1.0], 30, seed=1)
     assert all(len(sample.token_ids) == 30 and sample.text and "\ufffd" not in sample.text for sample in samples)
     assert "".join(samples[0].tokens) == samples[0].text
@@ -53,17 +53,17 @@ def test_the_session_refuses_a_subword_vocabulary_the_text_cannot_support():
 def test_the_corpus_tab_shows_a_sentence_at_every_level():
     import types
 
-    from playground.text import levels as token_view
+    from playground.text import level_comparison
     from playground.ui import corpus_tab
 
     text = make_text(20_000)
-    views = token_view.split_levels(text, subword_vocab=96)
-    sentence = token_view.example_sentence(text)
-    assert "".join(views["char"]["tokens"]) == sentence == "".join(views["subword"]["tokens"])
-    assert views["word"]["tokens"] == [word.lower() for word in views["word"]["tokens"]]
-    counts = [views[level]["per_thousand"] for level in ("char", "subword", "word")]
+    compared = level_comparison.compare_levels(text, subword_vocab=96)
+    sentence = level_comparison.example_sentence(text)
+    assert "".join(compared["char"]["tokens"]) == sentence == "".join(compared["subword"]["tokens"])
+    assert compared["word"]["tokens"] == [word.lower() for word in compared["word"]["tokens"]]
+    counts = [compared[level]["per_thousand"] for level in ("char", "subword", "word")]
     assert counts[0] == 1000 and counts[0] > counts[1] > counts[2]  # subwords sit between
-    too_many = token_view.split_levels(text, subword_vocab=5000)["subword"]
+    too_many = level_comparison.compare_levels(text, subword_vocab=5000)["subword"]
     assert too_many["tokens"] == [] and "supports at most" in too_many["note"]
 
     session = Session("b" * 32)

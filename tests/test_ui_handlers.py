@@ -19,8 +19,8 @@ from conftest import make_text
 from playground.lab import lessons as lesson_book
 from playground.runs import store as run_store
 from playground.errors import PlaygroundError
-from playground.runs.catalog import PREFIX
-from playground.session import LATEST, SessionStore
+from playground.runs.model_ref import LATEST, SHIPPED_PREFIX
+from playground.session import SessionStore
 from playground.ui import compare_tab, corpus_tab, inside_tab, lessons_tab, model_line, runs_tab
 from playground.ui.generate import grid as grid_tab
 from playground.ui.generate import measure as measure_tab
@@ -80,7 +80,7 @@ def test_the_grid_draws_one_card_per_temperature_from_the_model_in_use(context):
     assert {"distinct_2", "repetition_rate", "copied_share", "mean_logprob"} <= set(table.columns)
     assert table["model"].tolist() == ["pretrained/lstm"] * 2 and table["temperature"].tolist() == [0.5, 1.0]
     assert table["text"].tolist() == [sample.text for sample in expected]
-    assert line.startswith(f"Using **pretrained/lstm** (lstm, {model.model.count_params():,} parameters, char level, "
+    assert line.startswith(f"Using **pretrained/lstm** (lstm, {model.network.count_params():,} parameters, char level, "
                            f"validation loss {model.validation_loss:.3f} nats/char).")
 
 
@@ -192,7 +192,7 @@ def test_the_next_token_view_offers_the_bars_it_shows(context):
     assert [value for _, value in picks.choices] == [int(i) for i in view.token_ids[:5]]
     assert picks.choices[0][0].endswith(f"{view.probability[0]:.0%}") and note == ""
     assert stats.startswith(f"**Entropy** {view.entropy_bits:.2f} bits")
-    vocabulary = context.catalog.get("lstm").model.model_config.vocab_size
+    vocabulary = context.catalog.get("lstm").network.model_config.vocab_size
     assert refused(next_token_tab.next_token_view, context, {**bars, "top": vocabulary + 1},
                    request=browser()) == (f"Show between 1 and {vocabulary} tokens, the size of this model's "
                                           f"vocabulary (got {vocabulary + 1}).")
@@ -233,26 +233,42 @@ def test_a_hundred_draws_are_counted_over_the_bars(context):
 
 def test_the_model_line_says_what_a_model_is():
     naive = types.SimpleNamespace(name="<noise>", arch="gan-naive", level="char", validation_loss=None,
-                                  ignores_prompt=True, model=types.SimpleNamespace(count_params=lambda: 1234))
+                                  ignores_prompt=True, network=types.SimpleNamespace(count_params=lambda: 1234))
     assert model_line.model_line(naive) == (
         "Using **&lt;noise&gt;** (gan-naive, 1,234 parameters, char level). "
         "It writes from noise and ignores the prompt: that is part of why it fails.")
     words = types.SimpleNamespace(name="w", arch="lstm", level="word", validation_loss=4.25, ignores_prompt=False,
-                                  model=types.SimpleNamespace(count_params=lambda: 10))
+                                  network=types.SimpleNamespace(count_params=lambda: 10))
     assert model_line.model_line(words) == \
         "Using **w** (lstm, 10 parameters, word level, validation loss 4.250 nats/word)."
     assert model_line.in_use_line(None) == model_line.NO_MODEL
+
+
+def test_a_link_chooses_a_model_by_either_of_its_names(context):
+    from playground.ui import setup
+
+    train = {key: f"train {key}" for key in setup.TRAIN_NAMES.values()}
+    targets = setup.SetupTargets(None, {}, types.SimpleNamespace(arch="arch", fields={}),
+                                 types.SimpleNamespace(fields=train),
+                                 types.SimpleNamespace(settings={"model": "model"}, sliders=[]), None, None)
+    model_at = list(targets.fields()).index("model") + 1  # after the tab shown
+    for link in ("model=pretrained/gru", "model=gru"):
+        updates = setup.apply(context, targets, link, request=browser(link))
+        assert updates[model_at]["value"] == "gru" and updates[-2] == ""
+        assert model_list.model_in_use(context, request=browser(link))[0].value == "gru"
+    updates = setup.apply(context, targets, "model=pretrained/nope", request=browser())
+    assert updates[-2] == setup.setup_link.describe(["model 'pretrained/nope': No pretrained model called 'nope'."])
 
 
 # Runs tab ---------------------------------------------------------------------------------------------
 @pytest.mark.presses("#refresh-runs")
 def test_the_runs_table_lists_your_runs_then_the_shipped_models(context):
     table = runs_tab.list_runs(context, request=browser())
-    assert table["name"].tolist() == [PREFIX + name for name in SHIPPED]
+    assert table["name"].tolist() == [SHIPPED_PREFIX + name for name in SHIPPED]
     assert set(table["status"]) == {"shipped (read-only)"} and list(table.columns) == run_store.RUN_COLUMNS
     copy_shipped("gan", "my-gan")
     table = runs_tab.list_runs(context, request=browser())
-    assert table["name"].tolist() == ["my-gan", *(PREFIX + name for name in SHIPPED)]
+    assert table["name"].tolist() == ["my-gan", *(SHIPPED_PREFIX + name for name in SHIPPED)]
     mine, shipped = table.iloc[0], table.set_index("name").loc["pretrained/gan"]
     assert mine["status"] == "completed" and mine["owner"] == "local" and not mine["published"]
     # The same bundle gives the same row, wherever it is listed.
@@ -273,7 +289,7 @@ def test_renaming_and_deleting_a_run(context):
         "To delete 'renamed-gan', type its name again to confirm."
     message, name, table = runs_tab.delete_run(context, "renamed-gan", "renamed-gan", request=browser())
     assert (message, name) == ("Deleted **renamed-gan**.", "")
-    assert table["name"].tolist() == [PREFIX + name for name in SHIPPED]
+    assert table["name"].tolist() == [SHIPPED_PREFIX + name for name in SHIPPED]
     assert refused(runs_tab.delete_run, context, "renamed-gan", "renamed-gan", request=browser()) == \
         "There is no saved run called 'renamed-gan'."
 
@@ -393,7 +409,7 @@ def test_comparing_quality_measures_each_run_at_each_temperature(context):
 
 @pytest.mark.presses("#refresh-compare")
 def test_the_compare_list_offers_the_shipped_models_then_your_runs(context):
-    shipped = [PREFIX + name for name in SHIPPED]
+    shipped = [SHIPPED_PREFIX + name for name in SHIPPED]
     assert compare_tab.refresh_choices(context, request=browser()).choices == [(n, n) for n in shipped]
     copy_shipped("gru", "my-gru")
     assert [value for _, value in compare_tab.refresh_choices(context, request=browser()).choices] == \

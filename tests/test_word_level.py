@@ -69,7 +69,7 @@ def test_saved_word_model_restores_its_tokenizer_and_logits(word_run):
     assert saved["level"] == "word" and ["<unk>", *saved["vocabulary"]] == run.tokenizer.vocabulary
     loaded = load_text_model(directory)
     ids = run.tokenizer.encode("the cat sat on the mat.\nthe dog")[None, :]
-    np.testing.assert_allclose(loaded.model(ids).numpy(), run.model(ids).numpy(), atol=1e-5)
+    np.testing.assert_allclose(loaded.network(ids).numpy(), run.model(ids).numpy(), atol=1e-5)
     assert loaded.tokenizer.encode("a zebra sat").tolist() == run.tokenizer.encode("a zebra sat").tolist()
     assert loaded.tokenizer.encode("a zebra sat").tolist()[1] == 0  # an unknown word is <unk>
 

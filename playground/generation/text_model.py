@@ -42,13 +42,14 @@ class Sample:
 
 
 class TextModel:
-    """A model with its tokenizer, ready to generate. The compiled loop is built once."""
+    """A network (the Keras model that turns token ids into logits) with its tokenizer, ready to
+    generate. The compiled loop is built once."""
 
-    def __init__(self, model: LanguageModel, tokenizer: Tokenizer, info: dict[str, Any] | None = None,
+    def __init__(self, network: LanguageModel, tokenizer: Tokenizer, info: dict[str, Any] | None = None,
                  name: str = "model", corpus_text: str | None = None, path: Path | None = None,
                  read_corpus: Callable[[], str | None] | None = None):
         """``read_corpus`` reads the training text when it is first needed (a saved run's is on disk)."""
-        self.model, self.tokenizer, self.info, self.name = model, tokenizer, info or {}, name
+        self.network, self.tokenizer, self.info, self.name = network, tokenizer, info or {}, name
         self.path = path
         self._corpus_text = corpus_text
         self._read_corpus = read_corpus
@@ -95,7 +96,7 @@ class TextModel:
     @property
     def generator(self) -> GenerationLoop:
         if self._generator is None:
-            self._generator = GenerationLoop(self.model, forbid=self.forbidden_ids)
+            self._generator = GenerationLoop(self.network, forbid=self.forbidden_ids)
         return self._generator
 
     @property
@@ -106,7 +107,7 @@ class TextModel:
 
     @property
     def arch(self) -> str:
-        return self.model.model_config.arch
+        return self.network.model_config.arch
 
     @property
     def level(self) -> str:
@@ -115,7 +116,7 @@ class TextModel:
     @property
     def prompt_limit(self) -> int:
         """The most prompt tokens the model reads: a transformer's context, at most MAX_PROMPT for others."""
-        return min(MAX_PROMPT, getattr(self.model, "max_window", None) or MAX_PROMPT)
+        return min(MAX_PROMPT, getattr(self.network, "max_window", None) or MAX_PROMPT)
 
     def prompt_note(self, prompt: str) -> str:
         """What a student should know when the prompt is longer than the model reads ('' otherwise)."""
@@ -186,7 +187,7 @@ class TextModel:
                 self._logits.move_to_end(ids)
                 return self._logits[ids]
         if self._prefill is None:
-            self._prefill = tf.function(lambda batch: self.model.prefill(batch)[0],
+            self._prefill = tf.function(lambda batch: self.network.prefill(batch)[0],
                                         input_signature=[tf.TensorSpec([1, None], tf.int32)])
         logits = self._prefill(np.asarray([ids], np.int32)).numpy()[0].astype(np.float32)  # (V,)
         with self._logits_lock:
@@ -200,7 +201,7 @@ class TextModel:
         ``(B, T, 5)`` and their probabilities (see :func:`playground.generation.evaluation.token_scores`),
         through one compiled function kept with the model."""
         if self._scores is None:
-            self._scores = compiled_scores(self.model, TOP_ALTERNATIVES)
+            self._scores = compiled_scores(self.network, TOP_ALTERNATIVES)
         windows = np.asarray(windows, np.int32)
         half = max(len(windows) // 2, 1)
         first, second = windows[:half], windows[half:]
@@ -212,7 +213,7 @@ class TextModel:
                    settings: SamplingSettings = SamplingSettings()) -> next_token.NextToken:
         """Every stage of the distribution over the token after ``prompt`` at these settings."""
         if self._token_texts is None:
-            self._token_texts = self.tokenizer.token_texts(range(self.model.model_config.vocab_size))
+            self._token_texts = self.tokenizer.token_texts(range(self.network.model_config.vocab_size))
         return next_token.distribution(self.next_logits(prompt), self._token_texts, temperature, settings,
                                        self.forbidden_ids)
 
@@ -227,7 +228,7 @@ def evaluate_text(text_model: TextModel, text: str, window: int | None = None) -
 
     window = window or int(text_model.info.get("train", {}).get("window", 128))
     ids = text_model.tokenizer.encode(text)
-    loss = mean_loss(text_model.model, ids, window)
+    loss = mean_loss(text_model.network, ids, window)
     counting = text_model.counting_models()  # the model's own training text, if it was saved
     counted = counting.measure(ids).as_json() if counting else None
     return {"val_loss": loss, "bits_per_token": bits(loss), "tokens": int(len(ids) - 1),

@@ -65,8 +65,8 @@ def saved_discriminator(text_model) -> keras.Model | None:
     path = Path(text_model.path) / WEIGHTS if text_model.path is not None else None
     if path is None or not path.is_file():
         return None
-    discriminator = text_model.model.make_discriminator()
-    discriminator(_one_hot(np.zeros((1, 8), np.int32), text_model.model.model_config.vocab_size))
+    discriminator = text_model.network.make_discriminator()
+    discriminator(_one_hot(np.zeros((1, 8), np.int32), text_model.network.model_config.vocab_size))
     try:
         discriminator.load_weights(path)
     except Exception as error:  # a damaged or mismatched file: say so rather than crash
@@ -100,8 +100,8 @@ def samples(text_model, temperature: float, count: int, window: int, seed: int) 
 def train_fresh(text_model, held_out: np.ndarray, window: int, steps: int = FRESH_STEPS, seed: int = 0) -> keras.Model:
     """A new discriminator of the GAN's design, trained ``steps`` batches on the held-out ids vs samples at T = 1."""
     keras.utils.set_random_seed(seed)
-    vocab = text_model.model.model_config.vocab_size
-    discriminator = text_model.model.make_discriminator()
+    vocab = text_model.network.model_config.vocab_size
+    discriminator = text_model.network.make_discriminator()
     optimizer = keras.optimizers.Adam(1e-3)
     loss = keras.losses.BinaryCrossentropy(from_logits=True)
 
@@ -133,7 +133,7 @@ def score(text_model, temperatures=DEFAULT_TEMPERATURES, count: int = 4, window:
         raise PlaygroundError("Only a GAN has a discriminator: choose the GAN (or a GAN run) in the Generate tab.")
     if not 1 <= count <= 32 or not 16 <= window <= 256:
         raise PlaygroundError(f"Score 1 to 32 texts of 16 to 256 tokens (got {count} of {window}).")
-    vocab = text_model.model.model_config.vocab_size
+    vocab = text_model.network.model_config.vocab_size
     held_out = held_out_ids(text_model, window)
     discriminator = saved_discriminator(text_model)
     source = "saved"

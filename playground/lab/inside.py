@@ -57,14 +57,14 @@ def pca_2d(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return coordinates, shares
 
 
-def embedding_matrix(model) -> tuple[np.ndarray, str]:
-    """One row per vocabulary token (V, D) and where it comes from, in words."""
-    embedding = getattr(model, "token_embedding", None)
+def embedding_matrix(network) -> tuple[np.ndarray, str]:
+    """One row per vocabulary token (V, D) of ``network`` and where it comes from, in words."""
+    embedding = getattr(network, "token_embedding", None)
     if embedding is None:
-        embedding = getattr(model, "encode", None)
+        embedding = getattr(network, "encode", None)
     if embedding is not None:
         return np.asarray(embedding.embeddings), "the input embedding (one learned vector per token)"
-    head = getattr(model, "head", None)
+    head = getattr(network, "head", None)
     if head is None:
         raise PlaygroundError("This model has neither an input embedding nor an output layer to picture.")
     # One-hot input: the output layer's column for a token is the direction that makes it likely.
@@ -192,8 +192,8 @@ def inspect(text_model, prompt: str) -> dict:
                               "it to show for your text. Pick another model (an LSTM, GRU or transformer).")
     if not prompt or not len(text_model.tokenizer.encode(prompt)):
         raise PlaygroundError("Type a prompt first: the views show what the model does with its tokens.")
-    model = text_model.model
-    if not hasattr(model, "read"):
+    network = text_model.network
+    if not hasattr(network, "read"):
         raise PlaygroundError(f"The {text_model.arch} architecture has no inside view yet.")
     ids = text_model.start_ids(prompt)
     notes = [text_model.prompt_note(prompt)]
@@ -201,7 +201,7 @@ def inspect(text_model, prompt: str) -> dict:
     if unknown:
         shown_unknown = ", ".join(repr(symbol) for symbol in unknown[:10])
         notes.append(f"The model never saw {shown_unknown} in training; it reads them as the unknown token <unk>.")
-    logits, inner = model.read(tf.constant([ids], tf.int32))  # (1, T, V), per-architecture insides
+    logits, inner = network.read(tf.constant([ids], tf.int32))  # (1, T, V), per-architecture insides
     shown = min(len(ids), SHOWN)
     if shown < len(ids):
         notes.append(f"The model read {len(ids):,} tokens; the views show the last {shown}.")
@@ -212,7 +212,7 @@ def inspect(text_model, prompt: str) -> dict:
     else:  # a recurrent model: the last layer's hidden state
         activations = np.asarray(inner)[0, -shown:]  # (T, units)
         units = [match.to_json() for match in rank_units(activations, text_features(tokens))]
-    matrix, source = embedding_matrix(model)
+    matrix, source = embedding_matrix(network)
     coordinates, shares = pca_2d(matrix)
     return {
         "model": text_model.name, "arch": text_model.arch, "level": text_model.level,

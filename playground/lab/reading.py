@@ -232,7 +232,7 @@ def check_readable(text_model) -> None:
 def model_window(text_model) -> int:
     """The context a model was trained to read (its training window), within what it can read."""
     window = int(text_model.info.get("train", {}).get("window", 128))
-    limit = getattr(text_model.model, "max_window", None)
+    limit = getattr(text_model.network, "max_window", None)
     return min(window, limit) if limit else window
 
 
@@ -240,7 +240,7 @@ def windows_for(text_model, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, in
     """The rows the network reads ``(R, L + 1)``, which of their targets to keep ``(R, L)``, and the
     model's window (see the module's docstring for the two ways)."""
     window = model_window(text_model)
-    if getattr(text_model.model, "max_window", None):  # a transformer: a sliding context
+    if getattr(text_model.network, "max_window", None):  # a transformer: a sliding context
         length, stride = window, max(window // 2, 1)
     else:  # a recurrent model: long pieces, each warmed up on half a window before it
         length, stride = window // 2 + PIECE, PIECE
@@ -252,7 +252,7 @@ def windows_for(text_model, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, in
 
 def context_sentence(text_model) -> str:
     window = model_window(text_model)
-    if getattr(text_model.model, "max_window", None):
+    if getattr(text_model.network, "max_window", None):
         return (f"Each token is predicted from the {window // 2} to {window} tokens before it (a sliding window; "
                 "fewer at the very start), as the validation loss is measured.")
     return (f"The model reads with its memory carried along: each token is predicted from at least {window // 2} "
@@ -263,7 +263,7 @@ def score_ids(text_model, ids: np.ndarray) -> tuple[np.ndarray, ...]:
     """nats (N,), rank (N,), top ids (N, 5) and probabilities (N, 5) of every token but the first,
     placed at its own index (index 0 left empty)."""
     rows, keep, _ = windows_for(text_model, ids)
-    vocabulary = text_model.model.model_config.vocab_size
+    vocabulary = text_model.network.model_config.vocab_size
     batch = max(1, min(BATCH_TOKENS, BATCH_SCORES // vocabulary) // rows.shape[1])
     parts = [[] for _ in range(4)]
     for start in range(0, len(rows), batch):
@@ -327,7 +327,7 @@ def read(text_model, text: str, source: str = PASTED, note: str = "") -> Reading
     else:
         notes.append("The model was saved without its training text, so there are no counting baselines to compare "
                      "with.")
-    vocabulary = tokenizer.token_texts(range(text_model.model.model_config.vocab_size))
+    vocabulary = tokenizer.token_texts(range(text_model.network.model_config.vocab_size))
     characters = len(tokenizer.decode(ids[1:]))  # as evaluate counts them (characters_per_token)
     return Reading(text_model.name, text_model.arch, text_model.level, source, tokenizer.token_texts(ids), ids,
                    nats, rank, top_ids, top_probabilities, vocabulary, counting, order, characters,

@@ -1,4 +1,5 @@
-"""The small models shipped in ``pretrained/``, loaded once per server and shared read-only."""
+"""Every model a student can choose by name: the small models shipped in ``pretrained/`` (loaded once
+per server and shared read-only) and, through the run store, the saved runs a viewer may see."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from playground.runs import notebook
 from playground.runs import quality_curves
 from playground.runs import store as run_store
 from playground.errors import PlaygroundError
+from playground.runs.model_ref import ModelRef
 from playground.runs.owners import EVERYONE, Viewer
 from playground.generation.text_model import TextModel
 from playground.runs.bundle import load_text_model
@@ -22,8 +24,6 @@ from playground.runs.bundle import load_text_model
 log = logging.getLogger(__name__)
 
 DEFAULT_ORDER = ("lstm", "gru", "transformer", "gan", "words")
-# Beside the user's runs, a shipped model is called "pretrained/<name>"; run names cannot hold a "/".
-PREFIX = "pretrained/"
 SHIPPED_STATUS = "shipped (read-only)"
 
 
@@ -32,7 +32,8 @@ def pretrained_dir() -> Path:
 
 
 class Catalog:
-    """Bundles under one directory, by name; each loaded on first use and then kept."""
+    """The shipped models (bundles under one directory, each loaded on first use and then kept), and
+    beside them the saved runs a viewer may see, each by its name in the Runs table."""
 
     def __init__(self, directory: Path | None = None):
         self.directory = Path(directory) if directory else pretrained_dir()
@@ -58,40 +59,39 @@ class Catalog:
                 if name not in self.names():
                     raise PlaygroundError(f"No pretrained model called {name!r}.")
                 model = load_text_model(self.directory / name)
-                model.name = PREFIX + name
+                model.name = ModelRef("shipped", name).listed
                 self._loaded[name] = model
             return self._loaded[name]
 
-    def shipped(self, label: str) -> str | None:
-        """The catalog name behind a label like ``pretrained/lstm``, or None for a user's run."""
-        if not label.startswith(PREFIX):
-            return None
-        name = label[len(PREFIX):]
-        if name not in self.names():
-            raise PlaygroundError(f"No pretrained model called {name!r}.")
-        return name
+    def find(self, label: str) -> ModelRef:
+        """The model behind a name in the Runs table (``pretrained/lstm`` or a run's name); a shipped one
+        must be here (whether a run of that name is there, and whose it is, the run store says)."""
+        ref = ModelRef.parse_listed(label)
+        if ref.kind == "shipped" and ref.name not in self.names():
+            raise PlaygroundError(f"No pretrained model called {ref.name!r}.")
+        return ref
 
     def bundle_path(self, label: str, viewer: Viewer = EVERYONE) -> Path:
         """The folder of a shipped model (``pretrained/<name>``) or of a saved run ``viewer`` may see."""
-        name = self.shipped(label)
-        return self.directory / name if name is not None else run_store.run_path(label, viewer)
+        ref = self.find(label)
+        return self.directory / ref.name if ref.kind == "shipped" else run_store.run_path(ref.name, viewer)
 
     def load(self, label: str, viewer: Viewer = EVERYONE) -> TextModel:
         """A shipped model (loaded once, shared) or a saved run ``viewer`` may see (loaded afresh)."""
-        name = self.shipped(label)
-        return self.get(name) if name is not None else load_text_model(run_store.run_path(label, viewer))
+        ref = self.find(label)
+        return self.get(ref.name) if ref.kind == "shipped" else load_text_model(run_store.run_path(ref.name, viewer))
 
     def export_notebook(self, label: str, viewer: Viewer = EVERYONE) -> Path:
         """A Jupyter notebook of a shipped model (anyone's: a good first notebook) or of ``viewer``'s own
         run, in one ``.zip`` in the workspace's exports (never served as it is: see ``runs_tab.one_time_copy``)."""
-        name = self.shipped(label)
-        if name is None:
-            return run_store.export_notebook(label, viewer)
-        folder = self.directory / name
-        return notebook.write(folder, run_store.exports_dir() / "shipped" / notebook.zip_name(folder), label)
+        ref = self.find(label)
+        if ref.kind == "run":
+            return run_store.export_notebook(ref.name, viewer)
+        folder = self.directory / ref.name
+        return notebook.write(folder, run_store.exports_dir() / "shipped" / notebook.zip_name(folder), ref.listed)
 
     def refuse_change(self, label: str, action: str) -> None:
-        if label.startswith(PREFIX):
+        if ModelRef.parse_listed(label).kind == "shipped":
             raise PlaygroundError(f"{label} is shipped with the playground: it cannot be {action}. "
                                   "Load it for generating, or compare your runs with it.")
 
@@ -102,13 +102,13 @@ class Catalog:
     def first_look(self, level: str = "char") -> list[str]:
         """The shipped models whose losses share one scale (those of one token level, by default the
         character-level ones), as labels: what the Compare tab shows before anyone chooses."""
-        return [PREFIX + name for name in self.names() if self.level(name) == level]
+        return [ModelRef("shipped", name).listed for name in self.names() if self.level(name) == level]
 
     def quality_diversity(self, labels: list[str]) -> pd.DataFrame | None:
         """The quality-diversity curves measured when these shipped models were shipped (``make pretrained``),
         of those that have one, or None. A few KB read from disk: nothing is sampled."""
-        names = [self.shipped(label) for label in labels]
-        curves = [quality_curves.read(self.directory / name, PREFIX + name) for name in names if name]
+        shipped = [ref for ref in map(self.find, labels) if ref.kind == "shipped"]
+        curves = [quality_curves.read(self.directory / ref.name, ref.listed) for ref in shipped]
         curves = [curve for curve in curves if curve is not None]
         return pd.concat(curves, ignore_index=True) if curves else None
 
@@ -118,7 +118,7 @@ class Catalog:
         for name in self.names():
             info = run_store.read_info(self.directory / name)
             if info is not None:
-                rows.append({**run_store.summary_row(PREFIX + name, info, SHIPPED_STATUS),
+                rows.append({**run_store.summary_row(ModelRef("shipped", name).listed, info, SHIPPED_STATUS),
                              "owner": "the playground", "published": True})
         return pd.DataFrame(rows, columns=run_store.RUN_COLUMNS)
 
@@ -131,9 +131,9 @@ class Catalog:
     def reproduction(self, name: str, viewer: Viewer) -> str:
         """How to reproduce ``viewer``'s run ``name`` (Markdown: its corpus's SHA-256, seed, libraries
         and the command); nothing for a shipped model (its card says it) or a run they cannot see."""
-        if not name or name.startswith(PREFIX):
-            return ""
         try:
+            if not name or ModelRef.parse_listed(name).kind == "shipped":
+                return ""
             path = run_store.run_path(name, viewer)
         except PlaygroundError:
             return ""
@@ -144,7 +144,7 @@ class Catalog:
         """What can be compared: the shipped models by label, then the runs ``viewer`` may see
         (none before we know who it is)."""
         runs = run_store.list_runs(viewer=viewer) if viewer is not None else []
-        return [PREFIX + name for name in self.names()] + (list(runs["name"]) if len(runs) else [])
+        return [ModelRef("shipped", name).listed for name in self.names()] + (list(runs["name"]) if len(runs) else [])
 
     def default(self) -> TextModel | None:
         """The first pretrained model that loads, or None (the app still works without one)."""

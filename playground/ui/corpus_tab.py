@@ -9,7 +9,7 @@ import pandas as pd
 from playground.text import builtin
 from playground.figures import charts
 from playground.figures.palettes import TOKEN_BACKGROUNDS
-from playground.text import levels as token_view
+from playground.text import level_comparison
 from playground.settings import declared, from_form
 from playground.text.corpus import CorpusSettings
 from playground.ui.common import AppContext, bind, control, escape, session_of
@@ -72,20 +72,20 @@ def show_tokens(context: AppContext, request: gr.Request = None) -> str:
     choice = session_of(context, request).choice
     if choice is None:
         return f"<p class='pg-muted'>{TOKENS_EMPTY}</p>"
-    views = token_view.split_levels(choice.corpus.split(choice.validation_share)[0], choice.max_words,
-                                    choice.subword_vocab)
+    compared = level_comparison.compare_levels(choice.corpus.split(choice.validation_share)[0], choice.max_words,
+                                               choice.subword_vocab)
     rows = []
-    for level, view in views.items():
+    for level, split in compared.items():
         chosen = " (chosen)" if level == choice.level else ""
-        if view["note"]:
-            body = f"<span class='pg-muted'>{escape(view['note'])}</span>"
+        if split["note"]:
+            body = f"<span class='pg-muted'>{escape(split['note'])}</span>"
         else:
             body = "".join(
                 f"<span style='background:{TOKEN_BACKGROUNDS[i % len(TOKEN_BACKGROUNDS)]};white-space:pre;"
                 f"border-radius:3px;padding:0 1px'>{escape(token)}</span>"
-                for i, token in enumerate(view["tokens"]))
-        count = (f"{view['per_thousand']:,.0f} tokens per 1,000 characters, {view['vocabulary']:,} kinds"
-                 if view["per_thousand"] is not None else "")
+                for i, token in enumerate(split["tokens"]))
+        count = (f"{split['per_thousand']:,.0f} tokens per 1,000 characters, {split['vocabulary']:,} kinds"
+                 if split["per_thousand"] is not None else "")
         weight = "font-weight:600;" if chosen else ""
         rows.append(f"<div style='margin:4px 0;{weight}'>{LEVEL_NAMES[level]}{chosen}: {count}</div>"
                     f"<div style='font-family:monospace;margin-bottom:6px;display:flex;flex-wrap:wrap;gap:1px'>"

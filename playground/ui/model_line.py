@@ -16,5 +16,5 @@ def model_line(model: TextModel) -> str:
     quality = f", validation loss {loss:.3f} nats/{model.level}" if loss is not None else ""
     note = " It writes from noise and ignores the prompt: that is part of why it fails." \
         if model.ignores_prompt else ""
-    return (f"Using **{escape(model.name)}** ({model.arch}, {model.model.count_params():,} parameters, "
+    return (f"Using **{escape(model.name)}** ({model.arch}, {model.network.count_params():,} parameters, "
             f"{model.level} level{quality}).{note}")

@@ -11,8 +11,7 @@ import gradio as gr
 
 from playground.lab import links as setup_link
 from playground.errors import PlaygroundError
-from playground.runs.catalog import PREFIX
-from playground.session import LATEST
+from playground.runs.model_ref import LATEST, ModelRef
 from playground.ui import model_tab, train_tab
 from playground.ui.common import AppContext, session_of
 
@@ -52,10 +51,10 @@ def apply(context: AppContext, targets: SetupTargets, query: str | dict, request
     values, problems = setup_link.parse(query or "")
     arch = values.get("arch", "lstm")
     if "model" in values:
-        name = values["model"].removeprefix(PREFIX)
         try:
-            session_of(context, request).use_model(name, context.catalog)
-            values["model"] = name
+            ref = ModelRef.from_link(values["model"])
+            session_of(context, request).use_model(ref, context.catalog)
+            values["model"] = ref.label
         except PlaygroundError as error:
             problems.append(f"model {values.pop('model')!r}: {error}")
     for name in setup_link.MODEL_FIELDS:

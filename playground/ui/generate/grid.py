@@ -11,6 +11,7 @@ from playground.generation.sampling import GenerationSettings, parse_temperature
 from playground.generation.text_model import Sample, TextModel
 from playground.lab import temperatures as temperature_lab
 from playground.lab.temperatures import GRID_COLUMNS, GRID_START, GRID_START_COLUMNS, GRID_TEMPERATURES, PROMPT_START
+from playground.runs.model_ref import ModelRef
 from playground.ui.common import (AppContext, bind, control, declared_slider, escape, gated, number, session_of,
                                   text_box, whole)
 from playground.ui.generate import model_list
@@ -37,7 +38,8 @@ def compare_temperatures(context: AppContext, form: dict, request: gr.Request = 
     """
     temperatures, settings = parse_temperatures(form["temperatures"]), settings_from(form)
     session, models = session_of(context, request), form.get("models")
-    chosen = session.resolve_all(models, context.catalog) if models else {"": session.current_model()}
+    chosen = session.resolve_all([ModelRef.parse(label) for label in models], context.catalog) if models \
+        else {"": session.current_model()}
     return temperature_grid(context, chosen, prompt_of(form), temperatures, settings)
 
 

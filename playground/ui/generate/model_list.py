@@ -2,14 +2,15 @@
 
 import gradio as gr
 
-from playground.session import LATEST
+from playground.runs.model_ref import ModelRef, offered
 from playground.ui.common import AppContext, session_of
 from playground.ui.model_line import in_use_line, model_line
 
 
 def choose_model(context: AppContext, name: str, request: gr.Request = None) -> str:
-    """Use a pretrained model (by name), a loaded run or this session's latest trained model."""
-    return model_line(session_of(context, request).use_model(name, context.catalog))
+    """Use a pretrained model (by name), a loaded run or this session's latest trained model (``name``:
+    the Model list's label)."""
+    return model_line(session_of(context, request).use_model(ModelRef.parse(name), context.catalog))
 
 
 def model_in_use(context: AppContext, request: gr.Request = None):
@@ -22,14 +23,14 @@ def model_in_use(context: AppContext, request: gr.Request = None):
 
 def names(context: AppContext) -> list[str]:
     """What the Model list offers: this session's latest trained model, then the shipped ones."""
-    return [LATEST] + context.catalog.names()
+    return [ref.label for ref in offered(context.catalog.names())]
 
 
 def render(context: AppContext) -> tuple[gr.Dropdown, gr.Markdown]:
     """The list (the first shipped model chosen, if there is one) and the line beside it."""
-    offered = names(context)
+    labels = names(context)
     with gr.Row():
-        chosen = gr.Dropdown(offered, value=offered[1] if len(offered) > 1 else LATEST, label="Model",
+        chosen = gr.Dropdown(labels, value=labels[1] if len(labels) > 1 else labels[0], label="Model",
                              info="A shipped pretrained model, or the one you trained.", elem_id="model-choice",
                              scale=2)
         model_info = gr.Markdown(in_use_line(context.store.default_model), elem_id="model-info")

@@ -42,7 +42,7 @@ def lab_view(context: AppContext, form: dict, request) -> tuple[TextModel, Gener
 
 
 def bars_shown(form: dict, model: TextModel) -> int:
-    return lab.check_top(whole(form.get("top", lab.DEFAULT_TOP), "Bars shown"), model.model.model_config.vocab_size)
+    return lab.check_top(whole(form.get("top", lab.DEFAULT_TOP), "Bars shown"), model.network.model_config.vocab_size)
 
 
 def lab_notes(model: TextModel, prompt: str) -> str:

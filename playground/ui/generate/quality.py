@@ -7,7 +7,7 @@ import pandas as pd
 from playground.figures import charts
 from playground.generation.sampling import parse_temperatures
 from playground.lab import temperatures as temperature_lab
-from playground.session import LATEST
+from playground.runs.model_ref import ModelRef
 from playground.settings import from_form
 from playground.ui.common import AppContext, bind, controls, session_of
 from playground.ui.generate import model_list
@@ -26,7 +26,8 @@ FORM = ("models", "samples", "references", "length", "temperatures", "seed")  # 
 def quality_diversity(context: AppContext, form: dict, request: gr.Request = None):
     """Quality (BLEU) against diversity (1 - self-BLEU) across temperatures, one curve per model
     (``form``: :data:`FORM`)."""
-    chosen = session_of(context, request).resolve_all(form.get("models") or [], context.catalog)
+    refs = [ModelRef.parse(label) for label in form.get("models") or []]
+    chosen = session_of(context, request).resolve_all(refs, context.catalog)
     settings = temperature_lab.QualityDiversitySettings(
         tuple(parse_temperatures(form["temperatures"])),
         **from_form(temperature_lab.QualityDiversitySettings, form, by_label=True))
@@ -38,7 +39,7 @@ def render(context: AppContext, shared: Shared) -> None:
     gr.Markdown(INTRO)
     offered = model_list.names(context)
     with gr.Row():
-        models = gr.Dropdown(offered, value=offered[1:2] or [LATEST], multiselect=True, label="Models",
+        models = gr.Dropdown(offered, value=offered[1:2] or offered[:1], multiselect=True, label="Models",
                              elem_id="qd-models")
         temperatures = gr.Textbox(", ".join(f"{t:g}" for t in temperature_lab.QD_TEMPERATURES),
                                   label="Temperatures")

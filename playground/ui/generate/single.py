@@ -25,7 +25,8 @@ def generate(context: AppContext, form: dict, request: gr.Request = None) -> tup
     prompt, settings = prompt_of(form), settings_from(form)
     with context.store.activity.generating():
         sample = one_sample(model, prompt, settings)
-    return model.join(prompt, sample.text), token_view(sample, model), model_line(model) + unknown_note(model, prompt)
+    line = model_line(model) + unknown_note(model, prompt)
+    return model.join(prompt, sample.text), tokens_by_probability(sample, model), line
 
 
 def token_probabilities(context: AppContext, form: dict, request: gr.Request = None) -> list:
@@ -35,7 +36,7 @@ def token_probabilities(context: AppContext, form: dict, request: gr.Request = N
     return temperature_lab.token_probabilities(model, sample)
 
 
-def token_view(sample: Sample, model: TextModel) -> str:
+def tokens_by_probability(sample: Sample, model: TextModel) -> str:
     """Each token coloured by the probability it was drawn with; hover for the alternatives."""
     spans = []
     for token, probability, top_ids, top_probabilities in zip(
