@@ -16,12 +16,14 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from playground.text import baselines
+from machine import describe
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--words", type=int, default=3_700_000)
     args = parser.parse_args()
+    print(describe(), flush=True)
     rng = np.random.default_rng(0)
     words = [rng.integers(2, 60, size=rng.integers(1, 9)) for _ in range(2000)]
     chosen = np.minimum(rng.zipf(1.3, size=args.words), 2000) - 1

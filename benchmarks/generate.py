@@ -20,6 +20,7 @@ import numpy as np
 
 from playground.models import ARCHITECTURES
 from playground.generation.sampling import GenerationLoop
+from machine import describe
 
 TEMPERATURES = [0.2, 0.5, 0.7, 1.0, 1.2, 1.5]
 VOCABULARY = 65
@@ -55,6 +56,7 @@ def main() -> None:
     parser.add_argument("--length", type=int, default=500)
     parser.add_argument("--arch", nargs="*", default=[a for a in ARCHITECTURES if not a.startswith("gan")])
     args = parser.parse_args()
+    print(describe(), flush=True)
     print(f"6 temperatures x {args.length} characters, {os.cpu_count()} CPU cores")
     print(f"{'architecture':<14}{'parameters':>12}{'grid (s)':>10}{'predict loop (s)':>18}{'speed-up':>10}")
     for name in args.arch:

@@ -32,6 +32,7 @@ import threading
 import time
 import zipfile
 from pathlib import Path
+from machine import describe
 
 ROOT = Path(__file__).resolve().parent.parent
 # Seconds a student spends reading a grid and the bars before the next round: a busy class.
@@ -226,6 +227,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=300)
     parser.add_argument("--trainers", type=int, default=6, help="students who press Train (two train at once)")
     args = parser.parse_args()
+    print(describe(), flush=True)
 
     folder = Path(tempfile.mkdtemp(prefix="playground-load-"))
     port = free_port()

@@ -15,9 +15,11 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from playground.ui.app import create_app
+from machine import describe
 
 
 def main() -> None:
+    print(describe(), flush=True)
     _, context = create_app()
     names = context.catalog.names()
     for name in names:

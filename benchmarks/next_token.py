@@ -14,6 +14,8 @@ import sys
 import time
 from pathlib import Path
 
+from machine import describe
+
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,6 +36,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--moves", type=int, default=40, help="slider moves per model")
     args = parser.parse_args()
+    print(describe(), flush=True)
     from gradio_client import Client
 
     from playground.runs.catalog import Catalog

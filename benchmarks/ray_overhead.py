@@ -19,14 +19,13 @@ Needs Ray (requirements-dev.txt). Prints the CPU (with ``grep -o avx512f /proc/c
 
 import argparse
 import os
-import platform
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from machine import describe
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -38,14 +37,6 @@ if OWN_HOME:
 
 MODEL = {"units": 64, "layers": 1, "embedding_dim": 16, "dropout": 0.0}
 EVENTS, EVENTS_PER_SECOND = 200, 50
-
-
-def cpu_line() -> str:
-    name = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                 if line.startswith("model name")), platform.processor())
-    avx512 = subprocess.run("grep -o avx512f /proc/cpuinfo | head -1", shell=True, capture_output=True,
-                            text=True).stdout.strip()
-    return f"{os.cpu_count()} cores, {name}; grep -o avx512f /proc/cpuinfo | head -1: {avx512 or '(nothing)'}"
 
 
 def load() -> str:
@@ -148,12 +139,12 @@ def main() -> None:
     parser.add_argument("--trainings", type=int, default=3, help="single trainings measured each way")
     parser.add_argument("--class-size", type=int, default=6)
     args = parser.parse_args()
+    print(describe(), flush=True)
 
     import ray
 
     from playground.runs.cluster import Cluster
 
-    print(cpu_line())
     print(f"at start: {load()}")
     print(f"model: LSTM {MODEL}, 1 epoch of 200,000 characters of markov-babble, batch 32 x 64")
     folder = tempfile.mkdtemp(prefix="ray-")

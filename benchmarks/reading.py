@@ -10,7 +10,6 @@ The counting models are counted once per model (as the app keeps them) before th
 
 import argparse
 import os
-import platform
 import statistics
 import sys
 import time
@@ -23,24 +22,10 @@ from playground.generation.text_model import evaluate_text
 from playground.lab import reading
 from playground.runs.bundle import load_text_model
 from playground.ui import read_tab
+from machine import describe
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_SECONDS = 2.0
-
-
-def cpu_line() -> str:
-    """The CPU, the cores this process may use, and its vector extensions."""
-    info = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
-    name = next((line.split(":", 1)[1].strip() for line in info.splitlines() if line.startswith("model name")),
-                platform.processor() or "unknown CPU")
-    flags = next((line.split(":", 1)[1].split() for line in info.splitlines() if line.startswith("flags")), [])
-    vectors = [flag for flag in ("avx512f", "avx2", "avx", "fma", "amx_tile") if flag in flags]
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    threads = os.environ.get("TF_NUM_INTRAOP_THREADS", "TensorFlow's default")
-    load = ", ".join(f"{value:.1f}" for value in os.getloadavg()) if hasattr(os, "getloadavg") else "unknown"
-    return (f"{name}, {cores} cores for this process, vector extensions: {' '.join(vectors) or 'none found'} "
-            f"(avx512f {'present' if 'avx512f' in flags else 'absent'}); threads per operation: {threads}; "
-            f"load average before the run {load}")
 
 
 def timed(action, *args) -> tuple[float, object]:
@@ -68,7 +53,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--models", default="lstm,transformer")
     args = parser.parse_args()
-    print(cpu_line())
+    print(describe(), flush=True)
     for name in args.models.split(","):
         model = load_text_model(ROOT / "pretrained" / name)
         text = reading.held_out_text(model)[0][:args.characters]

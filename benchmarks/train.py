@@ -24,6 +24,7 @@ from playground.training import events
 from playground.models import ARCHITECTURES
 from playground.runs.training_run import TrainingRun
 from playground.training.config import config_for
+from machine import describe
 
 
 def peak_rss_mb() -> float:
@@ -70,6 +71,7 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=3.0, help="time cap per architecture")
     parser.add_argument("--out", default="/tmp/playground-benchmark")
     args = parser.parse_args()
+    print(describe(), flush=True)
     for arch in args.arch:
         print(f"{arch}: training until validation <= {args.target} (cap {args.minutes} min)", flush=True)
         result = benchmark(args.corpus, arch, args.target, args.minutes, Path(args.out))

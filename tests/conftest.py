@@ -141,6 +141,22 @@ def running_app(**environment):
 
 
 @pytest.fixture(scope="module")
+def tiny_server(tmp_path_factory):
+    """(url, context, folder) of the real app whose only "pretrained" model is a tiny LSTM trained here
+    (folder/pretrained/lstm), so it opens ready to generate, as it does with the shipped ones."""
+    from playground.runs.training_run import TrainingRun
+    from playground.text import corpus
+    from playground.training.config import TrainConfig
+
+    folder = tmp_path_factory.mktemp("tiny")
+    TrainingRun(corpus.from_text(make_text(seed=1)), "lstm", {"units": 32, "layers": 1, "embedding_dim": 16},
+                TrainConfig(epochs=0.2, batch_size=16, window=32), run_dir=folder / "pretrained" / "lstm"
+                ).execute(final_evaluation=False)
+    with running_app(PLAYGROUND_PRETRAINED=folder / "pretrained") as (url, context):
+        yield url, context, folder
+
+
+@pytest.fixture(scope="module")
 def pretrained_server(tmp_path_factory):
     """(url, context) of the real app with the shipped pretrained models and an empty workspace."""
     with running_app(PLAYGROUND_HOME=tmp_path_factory.mktemp("home"),

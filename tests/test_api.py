@@ -8,39 +8,24 @@ import pytest
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 
-from conftest import TINY_MODEL, make_text, running_app, train_kwargs
+from conftest import TINY_MODEL, make_text, train_kwargs
 
 WAIT = 300  # seconds any one wait may take before the test fails; far more than it needs
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    from playground.text import corpus
-    from playground.runs.training_run import TrainingRun
-    from playground.training.config import TrainConfig
-
-    folder = tmp_path_factory.mktemp("api")
-    # A tiny "pretrained" model so the app opens ready to generate, as it does with the shipped ones.
-    TrainingRun(corpus.from_text(make_text(seed=1)), "lstm", {"units": 32, "layers": 1, "embedding_dim": 16},
-                TrainConfig(epochs=0.2, batch_size=16, window=32), run_dir=folder / "pretrained" / "lstm"
-                ).execute(final_evaluation=False)
-    with running_app(PLAYGROUND_PRETRAINED=folder / "pretrained") as (url, context):
-        yield url, context, folder
 
 
 def client(url) -> Client:
     return Client(url, verbose=False)
 
 
-def test_every_action_has_an_api_name(server):
-    endpoints = set(client(server[0]).view_api(return_format="dict", print_info=False)["named_endpoints"])
+def test_every_action_has_an_api_name(tiny_server):
+    endpoints = set(client(tiny_server[0]).view_api(return_format="dict", print_info=False)["named_endpoints"])
     assert {"/load_corpus", "/train", "/stop", "/generate", "/compare_temperatures", "/choose_model",
             "/describe_model", "/measure_temperatures", "/quality_diversity", "/token_probabilities"} <= endpoints
 
 
 @pytest.mark.presses("/generate")
-def test_generate_works_on_the_first_call_with_the_pretrained_model(server):
-    text, tokens, info = client(server[0]).predict("The", 30, 0.7, 1, 0, 1.0, 0.0, api_name="/generate")
+def test_generate_works_on_the_first_call_with_the_pretrained_model(tiny_server):
+    text, tokens, info = client(tiny_server[0]).predict("The", 30, 0.7, 1, 0, 1.0, 0.0, api_name="/generate")
     assert text.startswith("The") and len(text) == 33
     assert "pretrained/lstm" in info
     assert "pg-token" in tokens
@@ -48,8 +33,8 @@ def test_generate_works_on_the_first_call_with_the_pretrained_model(server):
 
 @pytest.mark.presses("/load_corpus", "/train", "/stop", "/compare_temperatures", "/measure_temperatures",
                      "/quality_diversity", "/token_probabilities")
-def test_upload_train_stop_and_compare(server, tmp_path):
-    url, context, _ = server
+def test_upload_train_stop_and_compare(tiny_server, tmp_path):
+    url, context, _ = tiny_server
     path = tmp_path / "story.txt"
     path.write_text(make_text(30_000, seed=4), encoding="utf-8")
     api = client(url)
@@ -94,8 +79,8 @@ def test_upload_train_stop_and_compare(server, tmp_path):
 
 
 @pytest.mark.presses("/choose_model", "/generate")
-def test_the_chosen_model_is_named_and_generates(server):
-    api = client(server[0])
+def test_the_chosen_model_is_named_and_generates(tiny_server):
+    api = client(tiny_server[0])
     with pytest.raises(AppError, match=r"You have no finished model of your own yet: train one first\."):
         api.predict("your latest trained model", api_name="/choose_model")
     line = api.predict("lstm", api_name="/choose_model")
@@ -106,8 +91,8 @@ def test_the_chosen_model_is_named_and_generates(server):
 
 
 @pytest.mark.presses("/draw_model", "/describe_model")
-def test_the_network_is_drawn_for_the_corpus_loaded(server):
-    api = client(server[0])
+def test_the_network_is_drawn_for_the_corpus_loaded(tiny_server):
+    api = client(tiny_server[0])
     api.predict("builtin", [], "", "markov-babble", "char", 0.1, 10_000, api_name="/load_corpus")
     _, size = api.predict(**TINY_MODEL, api_name="/describe_model")
     count, vocabulary = re.search(r"\*\*([\d,]+) parameters\*\* for your corpus's (\d+) tokens", size).groups()
@@ -120,8 +105,8 @@ def test_the_network_is_drawn_for_the_corpus_loaded(server):
 
 
 @pytest.mark.presses("/import_run", "/publish_run", "/unpublish_run", "/list_runs")
-def test_publishing_a_run_and_taking_it_back(server, tmp_path):
-    url, _, folder = server
+def test_publishing_a_run_and_taking_it_back(tiny_server, tmp_path):
+    url, _, folder = tiny_server
     bundle_path = tmp_path / "mine.zip"
     with zipfile.ZipFile(bundle_path, "w") as zipped:
         for member in ("config.json", "tokenizer.json", "model.keras", "history.csv", "corpus.txt.gz"):
@@ -142,15 +127,15 @@ def test_publishing_a_run_and_taking_it_back(server, tmp_path):
     assert published(api.predict(api_name="/list_runs")) is False
 
 
-def test_several_models_side_by_side_in_one_grid(server):
-    grid, table, _ = client(server[0]).predict("The", 30, "0.5, 1.0", 0, 0, 1.0, 0.0, ["lstm", "lstm"],
+def test_several_models_side_by_side_in_one_grid(tiny_server):
+    grid, table, _ = client(tiny_server[0]).predict("The", 30, "0.5, 1.0", 0, 0, 1.0, 0.0, ["lstm", "lstm"],
                                                api_name="/compare_temperatures")
     assert grid.count("pg-card'") == 2  # one model named twice is one model
     assert [row[0] for row in table["data"]] == ["pretrained/lstm", "pretrained/lstm"]
 
 
-def test_clients_are_isolated_sessions(server):
-    url = server[0]
+def test_clients_are_isolated_sessions(tiny_server):
+    url = tiny_server[0]
     first, second = client(url), client(url)
     first.predict("builtin", [], "", "markov-babble", "char", 0.1, 10_000, api_name="/load_corpus")
     with pytest.raises(AppError, match="Load a corpus first"):
@@ -161,8 +146,8 @@ def test_clients_are_isolated_sessions(server):
     (b"", "empty"), (b"\x00\x01\x02binary" * 100, "binary"), (b"\xff\xfe\xfa bad" * 100, "not valid UTF-8"),
 ])
 @pytest.mark.presses("/describe_model")
-def test_bad_uploads_get_clear_messages_and_keep_the_corpus(server, tmp_path, content, message):
-    api = client(server[0])
+def test_bad_uploads_get_clear_messages_and_keep_the_corpus(tiny_server, tmp_path, content, message):
+    api = client(tiny_server[0])
     api.predict("builtin", [], "", "markov-babble", "char", 0.1, 10_000, api_name="/load_corpus")
     bad = tmp_path / "bad.txt"
     bad.write_bytes(content)
@@ -179,13 +164,13 @@ def test_bad_uploads_get_clear_messages_and_keep_the_corpus(server, tmp_path, co
     (("x", 20, "1.0", 0, 0, 0.0, 0.0), "less than minimum value 0.05"),  # Gradio checks slider bounds
     (("x", 20, "1.0", 0, -3, 1.0, 0.0), "top-k must be|less than minimum"),
 ])
-def test_bad_generation_settings(server, args, message):
+def test_bad_generation_settings(tiny_server, args, message):
     with pytest.raises(AppError, match=message):
-        client(server[0]).predict(*args, api_name="/compare_temperatures")
+        client(tiny_server[0]).predict(*args, api_name="/compare_temperatures")
 
 
-def test_nonsense_training_settings(server):
-    api = client(server[0])
+def test_nonsense_training_settings(tiny_server):
+    api = client(tiny_server[0])
     api.predict("builtin", [], "", "markov-babble", "char", 0.1, 10_000, api_name="/load_corpus")
     with pytest.raises(AppError, match="Set a number of epochs or of minutes"):
         api.predict(**train_kwargs(TINY_MODEL, 0, 0, 16, 32, 0.01, "adam", 0), api_name="/train")
@@ -197,8 +182,8 @@ def test_nonsense_training_settings(server):
 
 @pytest.mark.presses("/list_runs", "/rename_run", "/load_run", "/compare_runs", "/compare_quality", "/export_run",
                      "/import_run", "/delete_run")
-def test_runs_and_compare_through_the_api(server, tmp_path):
-    url, _, _ = server
+def test_runs_and_compare_through_the_api(tiny_server, tmp_path):
+    url, _, _ = tiny_server
     api = client(url)
     api.predict("builtin", [], "", "markov-babble", "char", 0.1, 10_000, api_name="/load_corpus")
     api.predict(**train_kwargs(TINY_MODEL, 0.05, 0, 16, 32, 0.01, "adam", 0), api_name="/train")
@@ -224,8 +209,8 @@ def test_runs_and_compare_through_the_api(server, tmp_path):
     assert "Deleted" in message and "my-babble" not in [row[0] for row in runs["data"]]
 
 
-def test_a_gan_trains_through_the_api_with_its_diagnostics(server):
-    api = client(server[0])
+def test_a_gan_trains_through_the_api_with_its_diagnostics(tiny_server):
+    api = client(tiny_server[0])
     api.predict("builtin", [], "", "markov-babble", "char", 0.1, 10_000, api_name="/load_corpus")
     model = {"arch": "gan", "units": 32, "embedding_dim": 16, "pretrain_share": 0.5, "d_steps": 1}
     status, chart, samples, diagnostics = api.predict(**train_kwargs(model, 0.3, 0, 16, 32, 0.01, "adam", 0),

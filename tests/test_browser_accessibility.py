@@ -74,6 +74,15 @@ def test_axe_finds_nothing_serious_on_any_tab_at_either_width_in_either_text_siz
     report(seen, failures)
 
 
+def coloured_tokens(page, button: str, view: str, where: str, seen: dict, failures: list) -> list[str]:
+    """Press ``button``, wait for the coloured tokens of ``view``, check the page as ``where``, and
+    return each token's title (what it says in words)."""
+    page.locator(button).click()
+    page.locator(f"{view} .pg-token").first.wait_for(timeout=GENERATE_MS)
+    check(page, where, seen, failures)
+    return page.locator(f"{view} .pg-token").evaluate_all("spans => spans.map(s => s.title)")
+
+
 @pytest.mark.timeout(900)
 @pytest.mark.presses("#look-inside", "#generate", "#draw-one")
 def test_the_coloured_text_views_pass_axe_and_say_each_value_in_words(page):
@@ -83,24 +92,17 @@ def test_the_coloured_text_views_pass_axe_and_say_each_value_in_words(page):
     page.evaluate(AXE_SCRIPT)
     with screenshot_on_failure(page, "accessibility-coloured-text"):
         open_tab(page, "4b · Inside")
-        page.locator("#look-inside").click()
-        page.locator("#inside-neuron .pg-token").first.wait_for(timeout=GENERATE_MS)
-        check(page, "Inside, a recurrent unit", seen, failures)
-        titles = page.locator("#inside-neuron .pg-token").evaluate_all("spans => spans.map(s => s.title)")
+        titles = coloured_tokens(page, "#look-inside", "#inside-neuron", "Inside, a recurrent unit", seen, failures)
         assert titles and all(re.match(r"unit \d+: [+-]\d\.\d\d · expected next: ", t) for t in titles), titles[:3]
 
         open_tab(page, "4 · Generate")
         open_tab(page, "One sample")
-        page.locator("#generate").click()
-        page.locator("#token-view .pg-token").first.wait_for(timeout=GENERATE_MS)
-        check(page, "Generate / One sample, each token's probability", seen, failures)
-        titles = page.locator("#token-view .pg-token").evaluate_all("spans => spans.map(s => s.title)")
+        titles = coloured_tokens(page, "#generate", "#token-view", "Generate / One sample, each token's probability",
+                                 seen, failures)
         assert titles and all(re.match(r"p = \d\.\d{3} · top 5: ", t) for t in titles), titles[:3]
 
         open_tab(page, "Next token")
-        page.locator("#draw-one").click()
-        page.locator("#drawn-path .pg-token").first.wait_for(timeout=GENERATE_MS)
-        check(page, "Generate / Next token, the tokens drawn", seen, failures)
+        coloured_tokens(page, "#draw-one", "#drawn-path", "Generate / Next token, the tokens drawn", seen, failures)
     report(seen, failures)
 
 

@@ -7,7 +7,6 @@ import pytest
 from gradio_client import Client
 from gradio_client.exceptions import AppError
 
-from conftest import make_text, running_app
 from playground.errors import PlaygroundError
 from playground.lab import reading
 from playground.session import SessionStore
@@ -102,26 +101,12 @@ def test_the_tab_names_the_model_in_use_and_the_runs_to_choose(context):
 
 
 # Through the running app --------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    from playground.runs.training_run import TrainingRun
-    from playground.text import corpus
-    from playground.training.config import TrainConfig
-
-    folder = tmp_path_factory.mktemp("read-api")
-    TrainingRun(corpus.from_text(make_text(seed=1)), "lstm", {"units": 32, "layers": 1, "embedding_dim": 16},
-                TrainConfig(epochs=0.2, batch_size=16, window=32), run_dir=folder / "pretrained" / "lstm"
-                ).execute(final_evaluation=False)
-    with running_app(PLAYGROUND_PRETRAINED=folder / "pretrained") as (url, context):
-        yield url, context
-
-
 @pytest.mark.presses("/score_text", "/worst_passages", "/compare_writers")
-def test_score_text_through_the_api(server):
-    app = Client(server[0], verbose=False)
+def test_score_text_through_the_api(tiny_server):
+    app = Client(tiny_server[0], verbose=False)
     text = "The cat sat on the mat.\nThe dog ran to the old red barn.\n"
     summary, tokens, part, line, difference, hardest = app.predict(text, "text", "surprisal", api_name="/score_text")
-    model = server[1].catalog.get("lstm")
+    model = tiny_server[1].catalog.get("lstm")
     expected = reading.read(model, text)
     assert f"**{expected.bits_per_character():.3f}**" in summary and "counting: bigram" in summary
     assert tokens.count("role='img'") == len(text)
