@@ -60,6 +60,7 @@ benchmark: install  ## speed and memory figures (training needs a corpus: CORPUS
 	$(PY) benchmarks/memory.py
 	$(PY) benchmarks/baselines.py
 	$(PY) benchmarks/reading.py
+	$(PY) benchmarks/step_profile.py
 	$(PY) benchmarks/train.py --corpus $(CORPUS)
 	$(PY) benchmarks/load.py
 
