@@ -34,7 +34,7 @@ from playground.runs.bundle import load_text_model
 from playground.runs.cluster import (SILENCE_SECONDS, Cluster, bundle_files, first_line, home_path, ray_module,
                                      silence)
 from playground.runs.owners import LOCAL, owner_of
-from playground.runs.training_run import RunResult, new_run_dir
+from playground.runs.training_run import RunResult, new_run_dir, writable
 from playground.text.corpus import Corpus
 from playground.training import events
 from playground.training.config import TrainConfig
@@ -70,7 +70,7 @@ class RemoteRun:
     def start(cls, cluster: Cluster, corpus: Corpus, arch: str, model_options: dict[str, Any],
               train_config: TrainConfig, monitor: TrainingMonitor, level: str = "char", max_words: int = 10_000,
               subword_vocab: int = 512, owner: str = LOCAL) -> RemoteRun:
-        run_dir = _writable(new_run_dir(arch))
+        run_dir = writable(new_run_dir(arch))
         job = {"id": uuid.uuid4().hex, "kind": "new", "run": run_dir.name, "corpus": corpus.name,
                "text": corpus.text, "arch": arch, "model_options": dict(model_options or {}),
                "train": dataclasses.asdict(train_config), "level": level, "max_words": max_words,
@@ -80,7 +80,7 @@ class RemoteRun:
     @classmethod
     def resume(cls, cluster: Cluster, directory: str | os.PathLike, monitor: TrainingMonitor) -> RemoteRun:
         """Continue a saved run on the cluster: its bundle goes out, as it is at home."""
-        directory = _writable(Path(directory))
+        directory = writable(Path(directory))
         if not (directory / bundle.CORPUS).is_file():
             raise PlaygroundError(f"{directory.name} was saved without its corpus, so it cannot be resumed.")
         info = run_store.read_info(directory) or {}
@@ -291,18 +291,6 @@ class _Lost(Exception):
 
 class _HomeWrite(Exception):
     """The app could not write a file the worker sent into the run's folder."""
-
-
-def _writable(run_dir: Path) -> Path:
-    """Find out now, not after an epoch on another computer, that the run cannot be saved here."""
-    try:
-        run_dir.mkdir(parents=True, exist_ok=True)
-        probe = run_dir / ".write-test"
-        probe.write_bytes(b"")
-        probe.unlink()
-    except OSError as error:
-        raise PlaygroundError(f"Cannot save runs in {run_dir}: {error.strerror or error}.") from None
-    return run_dir
 
 
 def _remove_if_empty(run_dir: Path) -> None:

@@ -61,6 +61,19 @@ def new_run_dir(arch: str) -> Path:
         raise PlaygroundError(f"Cannot save runs in {first.parent}: {error.strerror or error}.") from None
 
 
+def writable(run_dir: Path) -> Path:
+    """``run_dir``, made if needed, once a file could be written there: found out now, not after an
+    epoch of training (here or on another computer), that the run cannot be saved."""
+    try:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        probe = run_dir / ".write-test"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as error:
+        raise PlaygroundError(f"Cannot save runs in {run_dir}: {error.strerror or error}.") from None
+    return run_dir
+
+
 @dataclasses.dataclass(frozen=True)
 class RunResult:
     run_dir: str
@@ -123,14 +136,7 @@ class TrainingRun:
         self.owner = owners.owner_of(resume_from.info) if resume_from is not None else owner
         self.published = resume_from is not None and owners.is_published(resume_from.info)
         self.budget = {"epochs": train_config.epochs, "minutes": train_config.minutes}  # of the whole run
-        self.run_dir = Path(run_dir) if run_dir else new_run_dir(arch)
-        try:  # find out now, not after an epoch of training, that the model cannot be saved
-            self.run_dir.mkdir(parents=True, exist_ok=True)
-            probe = self.run_dir / ".write-test"
-            probe.write_bytes(b"")
-            probe.unlink()
-        except OSError as error:
-            raise PlaygroundError(f"Cannot save runs in {self.run_dir}: {error.strerror or error}.") from None
+        self.run_dir = writable(Path(run_dir) if run_dir else new_run_dir(arch))
         self.publish = self._logged(publish)
         self.checkpointed = checkpointed  # told the folder after each checkpoint (a cluster worker ships it home)
         self.text_model = TextModel(self.model, self.tokenizer, name=self.run_dir.name, corpus_text=corpus.text,
