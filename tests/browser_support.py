@@ -103,6 +103,14 @@ def open_tab(page, name: str) -> None:
     page.wait_for_function("(tab) => tab.getAttribute('aria-selected') === 'true'", arg=tab.element_handle())
 
 
+def wait_until_settled(page) -> None:
+    """Until no update the page asked for is still pending."""
+    page.wait_for_function(
+        "() => ![...document.querySelectorAll('[data-testid=status-tracker]')]"
+        ".some(el => el.offsetParent !== null && /\\b(pending|generating)\\b/.test(el.className))",
+        timeout=ACTION_MS)
+
+
 def set_slider(page, label: str, value: float) -> None:
     """Type into a slider's number box, as a student can, and check the slider followed."""
     box = page.get_by_label(f"number input for {label}", exact=True)
@@ -141,6 +149,10 @@ def start_small_training(page, epochs: float, minutes: float = 0) -> None:
     """On the Train tab: this budget, batches of 16 windows of 32 tokens, press Train and wait for
     the first step. With ``minutes`` 0 only the epochs (or a Stop) end the run, however slow the machine."""
     open_tab(page, "3 · Train")
+    # The Model tab's last change resets the Train tab's settings to that architecture's defaults; on a
+    # slow machine that update can land after a value is typed. Type once the page has settled, as a
+    # student does.
+    wait_until_settled(page)
     set_number(page, "Epochs (0 = no limit)", epochs)
     set_number(page, "Minutes (0 = no limit)", minutes)
     page.get_by_text("More settings", exact=True).click()
