@@ -108,7 +108,7 @@ def test_training_settings_are_merged_once_defaults_then_measured_then_given():
     assert config.batch_size == measured["batch_size"] and config.optimizer == measured["optimizer"]
     assert config.clipnorm == TrainConfig().clipnorm  # neither measured nor given: the config's default
     assert page_start("lstm") == {"epochs": 3.0, "minutes": 5.0, "learning_rate": 0.01, "optimizer": "adam",
-                                  "batch_size": 128, "window": 32, "seed": 0, "keep_best": False, "patience": 0}
+                                  "batch_size": 64, "window": 32, "seed": 0, "keep_best": False, "patience": 0}
 
 
 @pytest.mark.parametrize("values, message", [
