@@ -8,7 +8,7 @@ RAY     ?=
 export GRADIO_ANALYTICS_ENABLED = False
 export TF_CPP_MIN_LOG_LEVEL = 2
 
-.PHONY: run test lint screenshots install install-dev install-ray chromium benchmark pretrained clean
+.PHONY: run test lint screenshots install install-dev install-ray chromium benchmark versus-nanogpt pretrained clean
 
 # RAY=auto (this computer is the cluster's head) or RAY=HOST:6379: trainings run on that Ray cluster.
 run: install $(if $(RAY),install-ray)  ## start the app on the pretrained default (http://$(HOST):$(PORT)); VERBOSE=1 shows the logs
@@ -63,6 +63,12 @@ benchmark: install  ## speed and memory figures (training needs a corpus: CORPUS
 	$(PY) benchmarks/step_profile.py
 	$(PY) benchmarks/train.py --corpus $(CORPUS)
 	$(PY) benchmarks/load.py
+
+# nanoGPT's CPU recipe and our defaults, one after the other on this machine (see the README's "Speed and memory").
+NANOGPT      ?= nanoGPT
+TORCH_PYTHON ?= python3
+versus-nanogpt: install  ## side by side with nanoGPT: NANOGPT=its checkout, TORCH_PYTHON=a Python with PyTorch
+	$(PY) benchmarks/versus_nanogpt.py --corpus $(CORPUS) --nanogpt $(NANOGPT) --torch-python $(TORCH_PYTHON)
 
 # Retrains the shipped models from Tiny Shakespeare (first 90 % trains, last 10 % validates), one after
 # another (20 minutes each, or a fixed number of epochs), then writes each card from the bundle's own numbers,

@@ -31,7 +31,22 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
 
 
-def benchmark(corpus_path: str, arch: str, target: float, minutes: float, out: Path) -> dict:
+def parse_settings(pairs: list[str]) -> dict:
+    """``name=value`` pairs (``learning_rate=0.003``, ``units=192``) as a dict, values read as JSON
+    where they can be (numbers, true/false) and as text otherwise."""
+    settings = {}
+    for pair in pairs:
+        name, _, value = pair.partition("=")
+        try:
+            settings[name] = json.loads(value)
+        except json.JSONDecodeError:
+            settings[name] = value
+    return settings
+
+
+def benchmark(corpus_path: str, arch: str, target: float, minutes: float, out: Path,
+              train: dict | None = None, model: dict | None = None) -> dict:
+    """``train`` and ``model`` change the default training settings and model sizes, for trials."""
     corpus = corpus_module.read_files([corpus_path])
     spec = ARCHITECTURES[arch]
     reached: dict = {}
@@ -47,8 +62,8 @@ def benchmark(corpus_path: str, arch: str, target: float, minutes: float, out: P
                 reached.update(seconds=event.seconds, step=event.step)
                 run_box[0].stop()
 
-    config = config_for(arch, {"minutes": minutes, "eval_every_seconds": 3.0, "eval_tokens": 32_768})
-    run = TrainingRun(corpus, arch, None, config, run_dir=out / arch, publish=publish)
+    config = config_for(arch, {"minutes": minutes, "eval_every_seconds": 3.0, "eval_tokens": 32_768, **(train or {})})
+    run = TrainingRun(corpus, arch, model, config, run_dir=out / arch, publish=publish)
     run_box.append(run)
     started = time.perf_counter()
     result = run.execute()
@@ -59,7 +74,7 @@ def benchmark(corpus_path: str, arch: str, target: float, minutes: float, out: P
         "tokens_per_second": round(last.tokens_per_second),
         "train_seconds": round(last.seconds, 1), "wall_seconds": round(time.perf_counter() - started, 1),
         "final_val_loss": round(result.val_loss, 4), "peak_rss_mb": round(peak_rss_mb()),
-        "config": {**spec.train_defaults},
+        "config": {**spec.train_defaults, **(train or {})}, "model": model or {},
     }
 
 
@@ -69,12 +84,17 @@ def main() -> None:
     parser.add_argument("--arch", nargs="*", default=[a for a in ARCHITECTURES if not a.startswith("gan")])
     parser.add_argument("--target", type=float, default=1.90, help="validation loss in nats/char")
     parser.add_argument("--minutes", type=float, default=3.0, help="time cap per architecture")
+    parser.add_argument("--set", nargs="*", default=[], metavar="NAME=VALUE",
+                        help="training settings other than the defaults, e.g. learning_rate=0.003 jit_compile=true")
+    parser.add_argument("--model", nargs="*", default=[], metavar="NAME=VALUE",
+                        help="model sizes other than the defaults, e.g. units=192 layers=1")
     parser.add_argument("--out", default="/tmp/playground-benchmark")
     args = parser.parse_args()
     print(describe(), flush=True)
     for arch in args.arch:
         print(f"{arch}: training until validation <= {args.target} (cap {args.minutes} min)", flush=True)
-        result = benchmark(args.corpus, arch, args.target, args.minutes, Path(args.out))
+        result = benchmark(args.corpus, arch, args.target, args.minutes, Path(args.out),
+                           parse_settings(args.set), parse_settings(args.model))
         reached = (f"{result['seconds_to_target']} s" if result["seconds_to_target"] is not None
                    else f"not within {args.minutes} min")
         print(f"{arch}: {result['params']:,} parameters, target {args.target} reached in {reached}, "
