@@ -4,7 +4,9 @@ with the CPU, its vector extensions, the instruction set oneDNN really uses, the
 
 ``ONEDNN_MAX_CPU_ISA=AVX2`` holds oneDNN (TensorFlow's CPU kernels for matrix products and
 convolutions) to AVX2 on a machine with AVX-512, standing in for a laptop; the line says whether it
-took effect, as oneDNN itself reports it (``ONEDNN_VERBOSE``), in a separate process.
+took effect, as oneDNN itself reports it (``ONEDNN_VERBOSE``), in a separate process. XLA (the
+compiled sampling step) does not use oneDNN: importing this module holds it to AVX2 too
+(``XLA_FLAGS=--xla_cpu_max_isa=AVX2``), which works as long as nothing was compiled with XLA before.
 """
 
 from __future__ import annotations
@@ -17,6 +19,16 @@ from pathlib import Path
 
 EXTENSIONS = ("avx512f", "avx512_bf16", "amx_tile", "avx2", "fma", "avx")
 PROBE = "import tensorflow as tf; a = tf.ones([64, 64]); tf.matmul(a, a).numpy()"
+
+
+def hold_xla_with_onednn() -> None:
+    """With oneDNN held to AVX2, hold XLA's code to AVX2 as well (unless XLA_FLAGS already says)."""
+    flags = os.environ.get("XLA_FLAGS", "")
+    if os.environ.get("ONEDNN_MAX_CPU_ISA", "").upper() == "AVX2" and "xla_cpu_max_isa" not in flags:
+        os.environ["XLA_FLAGS"] = f"{flags} --xla_cpu_max_isa=AVX2".strip()
+
+
+hold_xla_with_onednn()
 
 
 def cpu_flags() -> tuple[str, list[str]]:
@@ -47,11 +59,14 @@ def describe() -> str:
     name, extensions = cpu_flags()
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     cap = os.environ.get("ONEDNN_MAX_CPU_ISA")
+    xla = next((flag.split("=", 1)[1] for flag in os.environ.get("XLA_FLAGS", "").split()
+                if flag.startswith("--xla_cpu_max_isa=")), None)
     threads = os.environ.get("TF_NUM_INTRAOP_THREADS", "the playground's choice")
     load = ", ".join(f"{value:.1f}" for value in os.getloadavg()) if hasattr(os, "getloadavg") else "unknown"
     return (f"machine: {name}; {cores} cores for this process; vector extensions: {' '.join(extensions) or 'none'} "
             f"(avx512f {'present' if 'avx512f' in extensions else 'absent'}); oneDNN uses {onednn_isa()}"
-            f"{f' (ONEDNN_MAX_CPU_ISA={cap})' if cap else ''}; threads per operation: {threads}; "
+            f"{f' (ONEDNN_MAX_CPU_ISA={cap})' if cap else ''}; XLA uses {xla or 'what the CPU has'}; "
+            f"threads per operation: {threads}; "
             f"load average at start {load}")
 
 

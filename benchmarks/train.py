@@ -4,8 +4,8 @@ Trains an architecture's default configuration (the one the UI and the CLI start
 the first 90 % of the corpus until the validation loss, measured every few seconds on a
 fixed slice of the last 10 %, reaches the target, or the time cap. Prints seconds to
 target (evaluation time included), tokens per second, the final validation loss over the
-whole held-out 10 % and peak memory. Reference on 2 cores, Tiny Shakespeare: nanoGPT's
-CPU "baby GPT" needs about 67 s for 1.89 nats/char.
+whole held-out 10 % and peak memory. ``benchmarks/versus_nanogpt.py`` runs nanoGPT's CPU
+"baby GPT" and this benchmark one after the other, for a comparison on the same machine.
 """
 
 import argparse
