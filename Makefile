@@ -85,8 +85,8 @@ TRANSFORMER_ARGS := --epochs 6 --arch transformer --embedding 128 --heads 4 --la
 # The transformer then trains ten more epochs at a lower rate (see its card).
 TRANSFORMER_MORE := resume --run pretrained/transformer --epochs 10 --lr 0.001 --schedule cosine --warmup 0 --json
 WORDS_ARGS       := --minutes 8 --arch transformer --level word --dropout 0.2
-GAN_ARGS         := --epochs 10 --arch gan --units 256 --embedding 64 --pretrain-share 0.8 --mle-mix 0.5 \
-	--batch-size 64 --window 128 --lr 0.003
+GAN_ARGS         := --minutes 10 --arch gan --units 256 --embedding 64 --pretrain-share 0.8 --mle-mix 0.5 \
+	--batch-size 64 --window 32 --lr 0.01 --schedule cosine
 pretrained: install
 	$(foreach m,lstm gru transformer gan words,\
 		$(TRAIN) $($(shell echo $(m) | tr a-z A-Z)_ARGS) --out pretrained/$(m) && \
