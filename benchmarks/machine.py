@@ -21,10 +21,15 @@ EXTENSIONS = ("avx512f", "avx512_bf16", "amx_tile", "avx2", "fma", "avx")
 PROBE = "import tensorflow as tf; a = tf.ones([64, 64]); tf.matmul(a, a).numpy()"
 
 
+def held_to_avx2() -> bool:
+    """Whether this run stands in for a laptop: oneDNN held to AVX2 (``ONEDNN_MAX_CPU_ISA=AVX2``)."""
+    return os.environ.get("ONEDNN_MAX_CPU_ISA", "").upper() == "AVX2"
+
+
 def hold_xla_with_onednn() -> None:
     """With oneDNN held to AVX2, hold XLA's code to AVX2 as well (unless XLA_FLAGS already says)."""
     flags = os.environ.get("XLA_FLAGS", "")
-    if os.environ.get("ONEDNN_MAX_CPU_ISA", "").upper() == "AVX2" and "xla_cpu_max_isa" not in flags:
+    if held_to_avx2() and "xla_cpu_max_isa" not in flags:
         os.environ["XLA_FLAGS"] = f"{flags} --xla_cpu_max_isa=AVX2".strip()
 
 
