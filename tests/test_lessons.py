@@ -38,10 +38,10 @@ def test_bad_values_are_reported_one_line_each_and_ignored():
 
 
 def test_a_link_leaves_out_the_defaults_and_round_trips():
-    state = {"arch": "gru", "units": 256, "layers": 2, "learning_rate": 0.01, "epochs": 3.0, "minutes": 2.0,
+    state = {"arch": "gru", "units": 192, "layers": 2, "learning_rate": 0.01, "epochs": 3.0, "minutes": 2.0,
              "temperatures": (0.2, 0.5, 0.7, 1.0, 1.2, 1.5), "prompt": "The ", "top_k": 5, "seed": 0}
     query = setup_link.to_query(state)
-    # The GRU's own defaults (256 units, 2 layers) and the page's (3 epochs, the grid, the prompt) go.
+    # The GRU's own defaults (192 units, 2 layers) and the page's (3 epochs, the grid, the prompt) go.
     assert query == "arch=gru&minutes=2&learning_rate=0.01&top_k=5"
     values, problems = setup_link.parse(query)
     assert problems == [] and values == {"arch": "gru", "minutes": 2.0, "learning_rate": 0.01, "top_k": 5}

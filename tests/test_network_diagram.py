@@ -79,7 +79,8 @@ def test_svg_redraws_when_the_layer_count_changes():
     three = diagram.diagram_svg(spec.default_config(65, layers=3))
     # One box each (">": a box's text; the drawing's aria-label lists the layers once more, for screen readers).
     assert two.startswith("<svg") and two.count(">LSTM layer") == 2 and three.count(">LSTM layer") == 3
-    assert "875,202 parameters" not in two  # 65 tokens, not the shipped model's 66
+    shipped = sizes.parameter_count(spec.default_config(66, layers=2, units=256))
+    assert f"{shipped:,} parameters" not in two  # 65 tokens and the default size, not the shipped model
     assert f"{sizes.parameter_count(spec.default_config(65, layers=2)):,} parameters" in two
 
 

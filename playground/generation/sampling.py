@@ -287,8 +287,10 @@ class GenerationLoop:
         for i in tf.range(length):
             logits = tf.cast(logits, tf.float32) + penalty
             uniform = step_uniforms(streams, seed, i)
-            token = sampler.next_token(logits, temperature, tf.gather(uniform, stream))  # (B,)
+            # One filtered distribution per step serves the draw and the record of it; a greedy row's
+            # puts all the mass on the favourite, which every draw then picks (Sampler.next_token's result).
             probabilities = sampler.distribution(logits, temperature)  # (B, V)
+            token = sampler.draw(probabilities, tf.gather(uniform, stream))  # (B,)
             top = tf.math.top_k(probabilities, k=tf.minimum(TOP_ALTERNATIVES, tf.shape(logits)[-1]))
             logprob = tf.gather(tf.nn.log_softmax(logits), token, batch_dims=1)
             chosen = tf.gather(probabilities, token, batch_dims=1)
