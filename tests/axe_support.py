@@ -9,8 +9,9 @@ from __future__ import annotations
 import collections
 
 from axe_playwright_python.base import AXE_SCRIPT
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from browser_support import STARTUP_MS
+from browser_support import ACTION_MS, STARTUP_MS
 
 __all__ = ["AXE_SCRIPT", "check", "report", "wait_until_drawn"]
 
@@ -51,12 +52,23 @@ def wait_until_drawn(page) -> None:
     page.wait_for_timeout(300)  # the last update's layout settles
 
 
+def charts_unsaid(page) -> list[str]:
+    """The charts on screen that stay without their words. Gradio draws a new plot on every update (the
+    Class view's every two seconds) and page.js names each within 300 ms, so one look can land on a
+    plot drawn a moment ago: a chart counts only if no moment comes when every chart is described."""
+    try:
+        page.wait_for_function(f"() => ({CHARTS_UNSAID})().length === 0", timeout=ACTION_MS)
+        return []
+    except PlaywrightTimeoutError:
+        return page.evaluate(CHARTS_UNSAID)
+
+
 def check(page, where: str, seen: dict, failures: list) -> None:
     """Run axe on the page as it is now: count what it finds under ``where`` in ``seen`` and add
     each serious or critical finding, and each chart without its words, to ``failures``."""
     wait_until_drawn(page)
     found = seen.setdefault(where, collections.Counter())  # left empty: axe found nothing
-    unsaid = page.evaluate(CHARTS_UNSAID)
+    unsaid = charts_unsaid(page)
     if unsaid:
         failures.append(f"{where}: charts without a text alternative: {unsaid}")
     for violation in page.evaluate(AXE, [[[rule, selector] for rule, selector, _ in EXCLUDED]]):

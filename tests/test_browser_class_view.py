@@ -119,9 +119,14 @@ def test_a_teacher_watches_the_class_train_then_reads_the_leaderboard(browser, a
             failures, seen = [], {}
             page.evaluate(AXE_SCRIPT)
             check(page, "Class view", seen, failures)
-            described = page.locator("#class-live .js-plotly-plot")
-            assert (described.get_attribute("aria-describedby"), described.get_attribute("aria-label")) == (
-                "class-live-caption", "The class's trainings in progress")
+            # Gradio draws a new plot on every update and the page names each one within 300 ms: wait
+            # until the plot on screen has both names, then read them from that same plot.
+            named = page.wait_for_function(
+                "() => { const plot = document.querySelector('#class-live .js-plotly-plot');"
+                " const names = plot && [plot.getAttribute('aria-describedby'), plot.getAttribute('aria-label')];"
+                " return names && names.every(Boolean) && names; }",
+                timeout=ACTION_MS).json_value()
+            assert named == ["class-live-caption", "The class's trainings in progress"]
             page.locator("#class-large-text input").check()
             page.wait_for_function("() => document.body.classList.contains('pg-large')")
             page.wait_for_function("() => [...document.querySelectorAll('#class-live .annotation-text')]"
