@@ -4,7 +4,7 @@ import dataclasses
 
 import keras
 
-from playground.models import base, sizes
+from playground.models import sizes
 from playground.models.base import Architecture
 from playground.models.recurrent import RecurrentConfig, RecurrentLM
 
@@ -13,10 +13,6 @@ from playground.models.recurrent import RecurrentConfig, RecurrentLM
 class GRUConfig(RecurrentConfig):
     arch = "gru"
     cell = "gru"
-    # Measured on 2 cores (benchmarks/train.py, Tiny Shakespeare): 192 units reached 1.90 nats/char in
-    # 17 s where 256 took 21 s, and after three minutes 1.490 against 1.486 (1.499 against 1.501 with
-    # oneDNN held to AVX2).
-    units: int = base.units(192)
 
 
 @keras.saving.register_keras_serializable(package="playground")

@@ -4,7 +4,7 @@ import dataclasses
 
 import keras
 
-from playground.models import base, sizes
+from playground.models import sizes
 from playground.models.base import Architecture
 from playground.models.recurrent import RecurrentConfig, RecurrentLM
 
@@ -13,11 +13,6 @@ from playground.models.recurrent import RecurrentConfig, RecurrentLM
 class LSTMConfig(RecurrentConfig):
     arch = "lstm"
     cell = "lstm"
-    # Measured on 2 cores (benchmarks/train.py, Tiny Shakespeare): 192 units reached 1.90 nats/char in
-    # 20 s where 256 took 32 s (28 s and 41 s with oneDNN held to AVX2), and after three minutes
-    # 1.516 against 1.546 (1.552 against 1.564): more updates per second win in short runs (after ten
-    # minutes, held to AVX2, 256 units win: 1.505 against 1.527).
-    units: int = base.units(192)
 
 
 @keras.saving.register_keras_serializable(package="playground")
