@@ -73,10 +73,9 @@ class Sampler:
         return tf.where((temperature > 0)[:, None], self.filtered_probabilities(logits, temperature), greedy)
 
     def next_token(self, logits, temperature, uniform):
-        """One token per row; rows with temperature <= 0 take the most likely token."""
-        drawn = self.draw(self.filtered_probabilities(logits, temperature), uniform)
-        greedy = tf.argmax(logits, axis=-1, output_type=tf.int32)
-        return tf.where(temperature > 0, drawn, greedy)
+        """One token per row; rows with temperature <= 0 take the most likely token (their
+        distribution puts all the mass on it, so every ``uniform`` in [0, 1) draws it)."""
+        return self.draw(self.distribution(logits, temperature), uniform)
 
 
 class TopKSampler(Sampler):
@@ -287,8 +286,7 @@ class GenerationLoop:
         for i in tf.range(length):
             logits = tf.cast(logits, tf.float32) + penalty
             uniform = step_uniforms(streams, seed, i)
-            # One filtered distribution per step serves the draw and the record of it; a greedy row's
-            # puts all the mass on the favourite, which every draw then picks (Sampler.next_token's result).
+            # Sampler.next_token, with the distribution it draws from kept for the record.
             probabilities = sampler.distribution(logits, temperature)  # (B, V)
             token = sampler.draw(probabilities, tf.gather(uniform, stream))  # (B,)
             top = tf.math.top_k(probabilities, k=tf.minimum(TOP_ALTERNATIVES, tf.shape(logits)[-1]))
