@@ -140,10 +140,14 @@ def test_a_teacher_watches_the_class_train_then_reads_the_leaderboard(browser, a
             ada.predict(api_name="/stop")
         again.result(timeout=TRAIN_START_MS)
 
-        # A row's Compare button opens that run beside the shipped models.
-        first = rows.first.locator("button.pg-open")
-        run = first.get_attribute("data-run")
-        first.click()
+        # A row's Compare button opens that run beside the shipped models. The page redraws the board when
+        # the third run arrives and again when its sample is written: wait for both, then press the button
+        # of the run read, wherever the redraw put it.
+        page.wait_for_function("() => { const board = document.querySelector('#class-leaderboard');"
+                               " return board.querySelectorAll('tbody tr').length === 3"
+                               " && !board.innerText.includes('writing…'); }", timeout=TRAIN_START_MS)
+        run = rows.first.locator("button.pg-open").get_attribute("data-run")
+        page.locator(f"#class-leaderboard button.pg-open[data-run='{run}']").click()
         compare = page.get_by_role("tab", name="5 · Compare", exact=True)
         page.wait_for_function("(tab) => tab.getAttribute('aria-selected') === 'true'", arg=compare.element_handle())
         table = wait_for_text(page, "#compare-table", re.escape(run), ACTION_MS)
