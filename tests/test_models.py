@@ -61,6 +61,36 @@ def test_step_by_step_matches_the_whole_window(arch):
     np.testing.assert_allclose(logits.numpy(), full[:, 8], atol=1e-5)
 
 
+@pytest.mark.parametrize("arch", [*RECURRENT, "gan"])
+def test_one_loop_over_time_computes_what_the_layers_one_after_the_other_compute(arch):
+    """On a CPU the recurrent layers step inside one loop; the logits and the gradients are the Keras
+    layers' own, and a model whose dropout is on in training keeps the layers' loops."""
+    import tensorflow as tf
+
+    model = tiny_model(arch, layers=3) if arch != "gan" else tiny_model(arch)
+    assert model.one_loop  # no GPU here
+    ids = np.random.default_rng(3).integers(0, 20, size=(3, 11)).astype("int32")
+    found = {}
+    for one_loop in (True, False):
+        model.one_loop = one_loop
+        with tf.GradientTape() as tape:
+            logits = model(ids, training=True)
+            loss = tf.reduce_mean(logits ** 2)
+        found[one_loop] = logits.numpy(), [tf.convert_to_tensor(g).numpy()
+                                           for g in tape.gradient(loss, model.trainable_variables)]
+    np.testing.assert_allclose(found[True][0], found[False][0], atol=1e-6)
+    assert len(found[True][1]) == len(model.trainable_variables) > 0
+    for one, layers in zip(found[True][1], found[False][1]):
+        np.testing.assert_allclose(one, layers, atol=1e-6)
+
+    dropping = tiny_model(arch, dropout=0.5) if arch != "gan" else None
+    if dropping is not None:
+        assert dropping.one_loop
+        twice = [dropping(ids, training=True).numpy() for _ in range(2)]
+        assert np.abs(twice[0] - twice[1]).max() > 1e-3  # dropout really drops, so the layers' loops ran
+        np.testing.assert_array_equal(dropping(ids).numpy(), dropping(ids).numpy())
+
+
 @pytest.mark.parametrize("arch", RECURRENT)
 def test_one_hot_input_works(arch):
     model = tiny_model(arch, embedding_dim=0)

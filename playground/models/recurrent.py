@@ -1,8 +1,17 @@
 """Recurrent language models: stacked LSTM or GRU layers between an input encoding and a head.
 
-Training runs whole windows through the Keras layers; sampling feeds one token at a time
-through the same layers' cells, carrying their state, so a generated character costs one
-small matrix product per layer instead of a pass over the whole window.
+Training runs whole windows through the layers; sampling feeds one token at a time through the
+same layers' cells, carrying their state, so a generated character costs one small matrix product
+per layer instead of a pass over the whole window.
+
+On a CPU, a window runs through all the layers in one loop over time (:meth:`RecurrentLM.read_in_one_loop`)
+rather than through each Keras layer's own loop in turn. Each layer's step at time t needs only its
+own step at t - 1 and the layer below at t, so with one loop TensorFlow can run the lower layer's
+next step on one core while the upper layer finishes this one on the other, and it pays one loop's
+overhead instead of one per layer. Measured with oneDNN held to AVX2 on 2 cores (the default sizes,
+2,048 characters a step, forward, backward and update): the LSTM's step took 82 ms against 92–96 ms,
+the GRU's 78–80 ms against 91–94 ms. On a GPU the layers keep Keras's loop, which uses cuDNN there.
+The weights are the layers' own either way, so saved models load in both.
 """
 
 from __future__ import annotations
@@ -51,6 +60,8 @@ class RecurrentLM(LanguageModel):
             for i in range(cfg.layers)
         ]
         self.dropout = keras.layers.Dropout(cfg.dropout) if cfg.dropout else None
+        # Dropout between the layers, or cuDNN on a GPU, needs the layers' own loops.
+        self.one_loop = not tf.config.list_logical_devices("GPU")
         # float32 logits even under mixed precision: the softmax needs the range.
         self.head = keras.layers.Dense(cfg.vocab_size, name="logits", dtype="float32")
 
@@ -66,11 +77,40 @@ class RecurrentLM(LanguageModel):
         """What ``call`` computes, and how: the logits ``(B, T, V)`` and the last recurrent layer's
         hidden state at every position ``(B, T, units)``, as that layer output it."""
         x = self._inputs(ids)
+        if self.one_loop and (self.dropout is None or not training):
+            hidden = self.read_in_one_loop(x, training)
+            return self.head(hidden), hidden
         hidden = x
         for layer in self.recurrent:
             hidden = layer(x, training=training)[0]  # (B, T, units)
             x = self.dropout(hidden, training=training) if self.dropout is not None else hidden
         return self.head(x), hidden  # (B, T, V), (B, T, units)
+
+    def read_in_one_loop(self, x, training=False):
+        """The last layer's hidden state at every position ``(B, T, units)`` for inputs ``(B, T, F)``,
+        every layer stepping inside one ``tf.while_loop`` over time: what the layers one after the
+        other compute, with the same cells (see the module docstring)."""
+        width = x.shape[-1]
+        for layer in self.recurrent:
+            if not layer.built:
+                layer.build((None, None, width))
+            width = layer.cell.units
+        cells = [layer.cell for layer in self.recurrent]
+        batch, steps = tf.shape(x)[0], tf.shape(x)[1]
+        inputs = tf.TensorArray(x.dtype, size=steps).unstack(tf.transpose(x, [1, 0, 2]))  # T x (B, F)
+        outputs = tf.TensorArray(self.recurrent[-1].compute_dtype, size=steps, element_shape=[None, width])
+
+        def step(time, states, outputs):
+            hidden, new_states = inputs.read(time), []
+            for cell, state in zip(cells, states):
+                hidden, state = cell(hidden, list(state), training=training)
+                new_states.append(tuple(state))
+            return time + 1, tuple(new_states), outputs.write(time, hidden)
+
+        initial = tuple(tuple(cell.get_initial_state(batch)) for cell in cells)
+        _, _, outputs = tf.while_loop(lambda time, *_: time < steps, step, (tf.constant(0), initial, outputs),
+                                      parallel_iterations=32)
+        return tf.transpose(outputs.stack(), [1, 0, 2])  # (B, T, units)
 
     def prefill(self, ids):
         x = self._inputs(ids)
