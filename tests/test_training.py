@@ -289,3 +289,54 @@ def test_a_run_folder_that_cannot_be_made_is_said_at_once(monkeypatch, tmp_path)
     (tmp_path / "home").write_text("a file where the workspace should be")
     with pytest.raises(PlaygroundError, match=r"^Cannot save runs in .*home[/\\]runs: "):
         training_run.new_run_dir("gru")
+
+
+def test_a_batch_split_in_parts_trains_exactly_as_the_whole_batch(monkeypatch):
+    """On two cores the transformer's batch goes through the step in two halves, one per core;
+    the loss and the updated weights are those of the whole batch."""
+    import numpy as np
+
+    from playground.training import trainer as trainer_module
+    from playground.training.trainer import batch_parts
+
+    monkeypatch.setattr(trainer_module, "cores", lambda: 2)
+    text = "to be or not to be, that is the question. " * 20
+    tokenizer = tokenizers.fit(text)
+    ids = tokenizer.encode(text)
+    spec = architecture("transformer")
+    config = TrainConfig(epochs=1, batch_size=4, window=16, learning_rate=0.01, optimizer="adamw")
+    hooks = RunHooks(decode=tokenizer.decode, start_ids=lambda: [0])
+    models, trainers = [], []
+    for parts in (2, 1):
+        model = spec.build(spec.default_config(len(tokenizer), embedding_dim=16, heads=2, layers=1, context=16,
+                                               dropout=0.0))
+        if models:
+            model.set_weights(models[0].get_weights())
+            model.batch_parts_on_cpu = parts
+        assert batch_parts(model, config.batch_size, 1) == parts
+        models.append(model)
+        trainers.append(Trainer(model, ids, ids, config, hooks))
+    start = models[0].get_weights()
+    rng = np.random.default_rng(0)
+    batch = np.stack([ids[s:s + 17] for s in rng.integers(0, len(ids) - 17, size=4)]).astype("int32")
+    losses = [trainer.train_batch(0, batch[:, :-1], batch[:, 1:])["loss"] for trainer in trainers]
+    assert losses[0] == pytest.approx(losses[1], rel=1e-6)
+    for split, whole in zip(*(model.get_weights() for model in models)):
+        np.testing.assert_allclose(split, whole, atol=1e-6)
+    assert any(np.abs(after - before).max() > 1e-4 for after, before in zip(models[0].get_weights(), start))
+
+
+def test_a_batch_is_split_only_where_it_wins(monkeypatch):
+    from playground.training import trainer as trainer_module
+    from playground.training.trainer import batch_parts
+
+    transformer, lstm = (architecture(a).build(architecture(a).default_config(10, **sizes)) for a, sizes in
+                         (("transformer", {"embedding_dim": 8, "heads": 2, "layers": 1, "context": 8}),
+                          ("lstm", TINY)))
+    monkeypatch.setattr(trainer_module, "cores", lambda: 2)
+    assert batch_parts(transformer, 16, 1) == 2
+    assert batch_parts(transformer, 15, 1) == 1  # halves must be equal
+    assert batch_parts(transformer, 16, 2) == 1  # several replicas: a whole batch each
+    assert batch_parts(lstm, 64, 1) == 1  # its one loop over time already uses both cores
+    monkeypatch.setattr(trainer_module, "cores", lambda: 1)
+    assert batch_parts(transformer, 16, 1) == 1

@@ -14,6 +14,7 @@ import contextlib
 import dataclasses
 import logging
 import math
+import os
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -131,6 +132,24 @@ class RunHooks:
     checkpoint: Callable[[History], None] | None = None  # called with the history at each epoch's samples
 
 
+def cores() -> int:
+    """The cores TensorFlow may run operations on at once: the CPUs this process may use, or fewer
+    where TF_NUM_INTEROP_THREADS says so (a training in the class's cluster sets it to its CPUs)."""
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    threads = int(os.environ.get("TF_NUM_INTEROP_THREADS", "0") or 0)
+    return min(usable, threads) if threads > 0 else usable
+
+
+def batch_parts(model: LanguageModel, batch_size: int, replicas: int) -> int:
+    """How many parts each batch is split into for the training step: the model's
+    ``batch_parts_on_cpu`` on a CPU with at least that many cores, when the batch divides evenly;
+    otherwise 1 (with a GPU, or several replicas, one whole batch per device is best)."""
+    parts = model.batch_parts_on_cpu
+    if parts <= 1 or replicas != 1 or tf.config.list_logical_devices("GPU") or cores() < parts:
+        return 1
+    return parts if batch_size % parts == 0 else 1
+
+
 class Trainer:
     """Trains one model on token ids; ``run()`` blocks, ``stop()`` may be called from any thread.
 
@@ -170,6 +189,7 @@ class Trainer:
             self.optimizer = config.make_optimizer(mixed, model.trainable_variables)
             # Slots made now, on every replica; made lazily inside a replica step they break.
             self.optimizer.build(model.trainable_variables)
+        self._parts = batch_parts(model, config.batch_size, self.strategy.num_replicas_in_sync)
         self._train_step = tf.function(self._distributed_step, jit_compile=config.jit_compile and
                                        self.strategy.num_replicas_in_sync == 1, reduce_retracing=True)
         self._val_losses = tf.function(lambda w: token_losses(model, w), reduce_retracing=True)
@@ -262,15 +282,26 @@ class Trainer:
 
     def _step(self, inputs, targets, global_tokens):
         with tf.GradientTape() as tape:
-            logits = self.model(inputs, training=True)  # (B, T, V)
-            losses = tf.keras.losses.sparse_categorical_crossentropy(
-                targets, tf.cast(logits, tf.float32), from_logits=True)
+            # The batch in parts (usually one): each part's pass is independent of the others'.
+            summed = tf.add_n([self._summed_loss(part, part_targets) for part, part_targets in
+                               zip(tf.split(inputs, self._parts), tf.split(targets, self._parts))])
             # Divided by the tokens of the whole (global) batch, so summing replicas gives the mean.
-            loss = tf.reduce_sum(losses) / tf.cast(global_tokens, tf.float32)
+            loss = summed / tf.cast(global_tokens, tf.float32)
             scaled = self.optimizer.scale_loss(loss) if self.mixed else loss
         gradients = tape.gradient(scaled, self.model.trainable_variables)
+        if self._parts > 1:
+            # An embedding read once per part gets its gradient as slices, one set per part, with the
+            # same rows repeated. Summed into one tensor, the update is the whole batch's; left as slices,
+            # the position embedding's first update differed from it by up to the learning rate.
+            gradients = [tf.convert_to_tensor(g) if isinstance(g, tf.IndexedSlices) else g for g in gradients]
         self.optimizer.apply_gradients(zip(gradients, self.model.trainable_variables))
         return loss
+
+    def _summed_loss(self, inputs, targets):
+        logits = self.model(inputs, training=True)  # (B, T, V)
+        losses = tf.keras.losses.sparse_categorical_crossentropy(targets, tf.cast(logits, tf.float32),
+                                                                 from_logits=True)
+        return tf.reduce_sum(losses)
 
     def _validation_slice(self) -> np.ndarray:
         # A fixed slice, the same at every evaluation, so the curve shows the model changing
