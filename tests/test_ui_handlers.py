@@ -254,10 +254,12 @@ def test_a_link_chooses_a_model_by_either_of_its_names(context):
     model_at = list(targets.fields()).index("model") + 1  # after the tab shown
     for link in ("model=pretrained/gru", "model=gru"):
         updates = setup.apply(context, targets, link, request=browser(link))
-        assert updates[model_at]["value"] == "gru" and updates[-2] == ""
+        assert updates[model_at]["value"] == "gru" and updates[-2] == {"__type__": "update", "value": "",
+                                                                       "visible": False}
         assert model_list.model_in_use(context, request=browser(link))[0].value == "gru"
     updates = setup.apply(context, targets, "model=pretrained/nope", request=browser())
-    assert updates[-2] == setup.setup_link.describe(["model 'pretrained/nope': No pretrained model called 'nope'."])
+    note = setup.setup_link.describe(["model 'pretrained/nope': No pretrained model called 'nope'."])
+    assert updates[-2] == {"__type__": "update", "value": note, "visible": True} and note
 
 
 # Runs tab ---------------------------------------------------------------------------------------------

@@ -110,7 +110,7 @@ def build_demo(context: AppContext) -> gr.Blocks:
     with gr.Blocks(title=TITLE, delete_cache=CACHE_CLEANING) as demo:
         gr.Markdown(HEADER + (READY if context.catalog.names() else ""))
         # A set-up link's problems, and the link to the current set-up, above every tab.
-        setup_note = gr.Markdown(elem_id="setup-note")
+        setup_note = gr.Markdown(elem_id="setup-note", visible=False)
         with gr.Row(equal_height=True):
             share_button = gr.Button("Share this set-up", size="sm", scale=0, min_width=170, elem_id="share-setup")
             share_link = gr.Textbox(show_label=False, buttons=["copy"], scale=5, elem_id="share-link",

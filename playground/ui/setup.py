@@ -77,8 +77,10 @@ def apply(context: AppContext, targets: SetupTargets, query: str | dict, request
             updates[f"column {i}"] = gr.update(value=temperatures[i], visible=True) if i < len(temperatures) \
                 else gr.update(visible=False)
     tab = gr.Tabs(selected=values["tab"]) if "tab" in values else gr.update()
-    return [tab, *(updates.get(name, gr.update()) for name in targets.fields()), setup_link.describe(problems),
-            bool(values)]
+    note = setup_link.describe(problems)
+    # Hidden while empty: an empty block on the page would still take the keyboard's first Tab.
+    return [tab, *(updates.get(name, gr.update()) for name in targets.fields()),
+            gr.update(value=note, visible=bool(note)), bool(values)]
 
 
 def share(context: AppContext, targets: SetupTargets, page: str, *values, request=None) -> str:
