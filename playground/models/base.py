@@ -61,6 +61,13 @@ def layers(default: int, most: int, rule: str):
                    help="Layers stacked on each other: each reads the one below's summary of the text.")
 
 
+def has_gpu() -> bool:
+    """Whether TensorFlow sees a GPU: the models and the training choose their CPU paths by it."""
+    import tensorflow as tf
+
+    return bool(tf.config.list_logical_devices("GPU"))
+
+
 class LanguageModel(keras.Model):
     """Base class: holds its config dataclass and saves it with the weights."""
 

@@ -61,7 +61,7 @@ class RecurrentLM(LanguageModel):
         ]
         self.dropout = keras.layers.Dropout(cfg.dropout) if cfg.dropout else None
         # Dropout between the layers, or cuDNN on a GPU, needs the layers' own loops.
-        self.one_loop = not tf.config.list_logical_devices("GPU")
+        self.one_loop = not base.has_gpu()
         # float32 logits even under mixed precision: the softmax needs the range.
         self.head = keras.layers.Dense(cfg.vocab_size, name="logits", dtype="float32")
 

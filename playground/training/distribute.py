@@ -20,6 +20,7 @@ import keras
 import tensorflow as tf
 
 from playground.errors import PlaygroundError
+from playground.models.base import has_gpu
 
 STRATEGIES = ("auto", "default", "mirrored", "multiworker")
 _POLICY_LOCK = threading.Lock()
@@ -43,10 +44,10 @@ def make_strategy(name: str = "default") -> tf.distribute.Strategy:
 
 def use_mixed_precision(requested: bool | None) -> bool:
     """None means: on when a GPU is visible. Mixed precision on a CPU only slows things down."""
-    has_gpu = bool(tf.config.list_logical_devices("GPU"))
-    if requested and not has_gpu:
+    gpu = has_gpu()
+    if requested and not gpu:
         raise PlaygroundError("Mixed precision needs a GPU; this machine has none.")
-    return has_gpu if requested is None else bool(requested)
+    return gpu if requested is None else bool(requested)
 
 
 @contextlib.contextmanager

@@ -29,7 +29,7 @@ from playground.text.windows import check_length
 from playground.errors import PlaygroundError
 from playground.training.history import History
 from playground.generation.evaluation import mean_loss, mean_window_loss, token_losses
-from playground.models.base import LanguageModel
+from playground.models.base import LanguageModel, has_gpu
 from playground.generation.sampling import GenerationLoop
 
 log = logging.getLogger(__name__)
@@ -145,7 +145,7 @@ def batch_parts(model: LanguageModel, batch_size: int, replicas: int) -> int:
     ``batch_parts_on_cpu`` on a CPU with at least that many cores, when the batch divides evenly;
     otherwise 1 (with a GPU, or several replicas, one whole batch per device is best)."""
     parts = model.batch_parts_on_cpu
-    if parts <= 1 or replicas != 1 or tf.config.list_logical_devices("GPU") or cores() < parts:
+    if parts <= 1 or replicas != 1 or has_gpu() or cores() < parts:
         return 1
     return parts if batch_size % parts == 0 else 1
 
