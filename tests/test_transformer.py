@@ -11,7 +11,7 @@ from playground.text import tokenizers
 from playground.errors import PlaygroundError
 from playground.models import architecture, config_from_dict
 from playground.runs.training_run import TrainingRun
-from playground.generation.sampling import GenerationLoop
+from playground.generation.sampling import GenerationLoop, SamplingSettings
 from playground.training.config import TrainConfig
 from playground.training.trainer import History
 from conftest import unigram_entropy
@@ -116,6 +116,24 @@ def test_generator_runs_past_the_context_and_repeats_itself_for_a_seed(model):
     assert first.token_ids.shape == (3, length)
     assert first.token_ids.min() >= 0 and first.token_ids.max() < VOCABULARY
     np.testing.assert_array_equal(first.token_ids, again.token_ids)
+
+
+@pytest.mark.parametrize("settings", [SamplingSettings(), SamplingSettings(top_k=3, top_p=0.9, min_p=0.05)],
+                         ids=["plain", "filtered"])
+def test_drawing_inside_the_compiled_step_draws_what_drawing_apart_draws(model, settings):
+    # The transformer's loop draws each token in the step's XLA call; the recurrent models' loop
+    # draws apart. Same random numbers, same distributions, same text, past the context too.
+    together = GenerationLoop(model)
+    apart = GenerationLoop(model)
+    apart._draw_and_step = apart._draw_then_step  # before the first call traces the loop
+    assert together._draw_and_step is not together._draw_then_step
+    asked = dict(prompt_ids=[1, 2, 3], temperatures=[0.0, 0.5, 1.0, 1.5], length=3 * CONTEXT, seed=11,
+                 settings=settings, samples_per_temperature=2)
+    ours, theirs = together.generate(**asked), apart.generate(**asked)
+    np.testing.assert_array_equal(ours.token_ids, theirs.token_ids)
+    np.testing.assert_array_equal(ours.top_ids, theirs.top_ids)
+    for name in ("token_logprob", "token_probability", "top_probabilities"):
+        np.testing.assert_allclose(getattr(ours, name), getattr(theirs, name), atol=1e-5)
 
 
 def test_greedy_generation_matches_argmax_of_the_whole_window(exact_model):
