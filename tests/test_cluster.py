@@ -181,6 +181,26 @@ def test_a_killed_worker_leaves_an_interrupted_run_that_resumes(cluster, small_t
     assert info["status"] == "completed" and info["result"]["steps"] == resumed.snapshot().steps[-1]
 
 
+def all_cpus_free(cluster) -> bool:
+    return ray.available_resources().get("CPU", 0) >= 2
+
+
+def test_a_run_the_app_cannot_save_fails_and_its_worker_stops_by_itself(cluster, small_text, monkeypatch):
+    def full_disk(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(bundle, "write_atomic", full_disk)  # in the app's process only, not the worker's
+    session = on_the_cluster(cluster, "full-disk", small_text)
+    # A thousand epochs: the worker ends early only because the app let the run go.
+    monitor = session.start_training("lstm", TINY, TrainConfig(epochs=1000, batch_size=16, window=32,
+                                                               report_every_seconds=0))
+    ended(session)
+    snapshot = monitor.snapshot()
+    assert snapshot.state == "failed"
+    assert snapshot.status.endswith("No space left on device.")
+    wait_for(lambda: all_cpus_free(cluster), "the worker stopping and freeing its CPU")
+
+
 def test_the_same_seed_gives_the_same_validation_loss_as_in_process(cluster, small_text, tmp_path):
     settings = TrainConfig(epochs=2, batch_size=16, window=32, seed=7)
     text = corpus.from_text(small_text)
@@ -198,6 +218,8 @@ def test_a_lost_cluster_interrupts_the_run_and_new_trainings_stay_home(small_tex
     wait_for(lambda: saved_status(session.run.run_dir) == "running", "a checkpoint at home")
     ray.kill(lost.mailbox)
     ended(session)
+    # Not cancelled by the app: its worker finds the mailbox dead and stops by itself.
+    wait_for(lambda: all_cpus_free(lost), "the stranded worker stopping and freeing its CPU")
 
     assert monitor.snapshot().state == "interrupted"
     assert monitor.snapshot().status.startswith("The app lost the Ray cluster")
@@ -211,6 +233,20 @@ def test_a_lost_cluster_interrupts_the_run_and_new_trainings_stay_home(small_tex
     assert monitor.snapshot().state == "finished"
     assert monitor.snapshot().notice == lost.fallback
     assert lost.fallback.endswith("Trainings run on the app's own computer until the app restarts.")
+
+
+def test_the_mailbox_tells_a_run_the_app_let_go_to_stop():
+    from playground.runs.cluster import _mailbox_class
+
+    mailbox = _mailbox_class()()
+    assert mailbox.post("a", b"1") is False
+    mailbox.stop("a")
+    assert mailbox.post("a", b"2") is True
+    assert mailbox.collect("a") == [b"1", b"2"]
+    mailbox.forget("a")
+    assert mailbox.post("a", b"3") is True  # forgotten: stop, and the letter is dropped
+    assert mailbox.collect("a") == []
+    assert mailbox.post("b", b"1") is False  # other runs go on
 
 
 def test_an_address_nobody_answers_at_gets_one_sentence():

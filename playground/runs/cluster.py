@@ -134,9 +134,13 @@ def _mailbox_class():
         def __init__(self):
             self.letters: dict[str, list[bytes]] = {}
             self.stops: set[str] = set()
+            self.forgotten: set[str] = set()  # runs the app no longer follows
 
         def post(self, run: str, letter: bytes) -> bool:
-            """Keep a worker's letter; answer whether the run should stop."""
+            """Keep a worker's letter; answer whether the run should stop. A run the app has
+            forgotten (it let the run go) is told to stop, and its letters are dropped."""
+            if run in self.forgotten:
+                return True
             self.letters.setdefault(run, []).append(letter)
             return run in self.stops
 
@@ -149,6 +153,7 @@ def _mailbox_class():
         def forget(self, run: str) -> None:
             self.letters.pop(run, None)
             self.stops.discard(run)
+            self.forgotten.add(run)
 
         def ping(self) -> bool:
             return True

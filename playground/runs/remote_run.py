@@ -132,13 +132,17 @@ class RemoteRun:
             outcome = ray.get(reference)
             self._collect()
             return self._finish(outcome)
+        # In both cases below the worker stops by itself, and frees its computer: the mailbox
+        # answers its next letter with Stop once the run is forgotten (finally, below), and a
+        # worker whose mailbox died or has not answered for WORKER_PATIENCE_SECONDS stops too. The
+        # task is never cancelled from here: in Ray 2.60 a cancel that crosses the task's own
+        # ending aborts the app's process ("Tried to complete task that was not pending"), as a
+        # run of the test suite found.
         except _HomeWrite as failure:  # the app's own disk: the run cannot be kept, so it stops
-            self._cancel(reference, force=True)
             self.monitor.publish(events.Failed(str(failure)))
             raise PlaygroundError(str(failure)) from None
         except _Lost as lost:
             self.cluster.lost(str(lost))
-            self._cancel(reference, force=True)
             return self._interrupted(f"The app lost the Ray cluster ({lost})")
         except PlaygroundError:  # the run failed on the worker; the monitor shows why
             raise
@@ -275,10 +279,6 @@ class RemoteRun:
         log.warning("%s: %s", self.run_dir.name, line)
         self.monitor.interrupted(line)
         return None
-
-    def _cancel(self, reference, force: bool) -> None:
-        with contextlib.suppress(Exception):  # the cluster is gone: nothing left to cancel
-            ray_module().cancel(reference, force=force)
 
     def _forget(self) -> None:
         with contextlib.suppress(Exception):
