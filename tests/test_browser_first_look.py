@@ -10,7 +10,7 @@ import pytest
 
 
 from browser_support import (ACTION_MS, STARTUP_MS, fresh_page, open_tab, save_screenshot, screenshot_on_failure,
-                             set_slider)
+                             set_number, set_slider)
 
 TABS = ["1 · Corpus", "2 · Model", "3 · Train", "4 · Generate", "5 · Compare", "6 · Runs"]
 PROJECTOR = {"width": 1024, "height": 768}
@@ -104,6 +104,27 @@ def test_model_picture_redraws_when_the_layer_count_changes(browser, app_url):
         assert "Generator:" in picture.inner_text()
         page.locator("#model-picture").scroll_into_view_if_needed()
         save_screenshot(page, "first-look-1024-gan")
+    assert errors == []
+
+
+@pytest.mark.timeout(600)
+def test_picking_an_architecture_sets_its_training_settings_in_the_page(browser, app_url):
+    errors: list[str] = []
+    with fresh_page(browser, app_url, errors, PROJECTOR) as page, screenshot_on_failure(page, "first-look-suggest"):
+        open_tab(page, "2 · Model")
+        # A server too busy to answer: no event the page sends gets a reply from here on.
+        page.route("**/queue/data*", lambda route: None)
+        page.locator("#arch input").click()
+        page.get_by_role("option", name="Transformer decoder (mini-GPT)").click()
+        open_tab(page, "3 · Train")
+        rate = page.get_by_label("Learning rate", exact=True)
+        # Set by the page itself: the transformer's measured rate and optimizer, at once.
+        assert rate.input_value() == "0.005"
+        assert page.get_by_label("Optimizer", exact=True).input_value() == "adamw"
+        # What the student types next stays.
+        set_number(page, "Learning rate", 0.002)
+        page.wait_for_timeout(1_000)
+        assert rate.input_value() == "0.002"
     assert errors == []
 
 

@@ -126,6 +126,7 @@ def build_demo(context: AppContext) -> gr.Blocks:
                 model = model_tab.render(context)
             with gr.Tab("3 · Train", id="train"):
                 train_outputs, train_controls = train_tab.render(context, model)
+            model_tab.follow_choice(context, model)
             with gr.Tab("4 · Generate", id="generate") as generate_page:
                 generate = generate_tab.render(context)
             with gr.Tab("4b · Inside", id="inside") as inside_page:

@@ -134,8 +134,16 @@ def render(context: AppContext) -> ModelControls:
     gr.on(changes, describe, controls.inputs(), [explanation, size], api_name="describe_model",
           trigger_mode="always_last")
     gr.on(changes, draw, controls.inputs(), network, api_name="draw_model", trigger_mode="always_last")
-    # A student's choice only (.input): a set-up link sets the architecture and its settings together.
-    arch.input(bind(context, show_controls), arch, list(fields.values()), api_visibility="private").then(
-        describe, controls.inputs(), [explanation, size], api_visibility="private").then(
-        draw, controls.inputs(), network, api_visibility="private")
     return controls
+
+
+def follow_choice(context: AppContext, controls: ModelControls) -> None:
+    """Show the chosen architecture's controls, then describe and draw it. Registered after every
+    other tab's listener to the choice: the page runs an event's listeners in turn, each of the
+    server's to its end, so a listener the page answers itself (the Train tab's) must come first."""
+    describe, draw = bind(context, describe_model, FORM), bind(context, draw_model, FORM)
+    # A student's choice only (.input): a set-up link sets the architecture and its settings together.
+    controls.arch.input(bind(context, show_controls), controls.arch, list(controls.fields.values()),
+                        api_visibility="private").then(
+        describe, controls.inputs(), [controls.explanation, controls.size], api_visibility="private").then(
+        draw, controls.inputs(), controls.picture, api_visibility="private")

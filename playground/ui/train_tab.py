@@ -2,10 +2,12 @@
 
 import asyncio
 import dataclasses
+import json
 
 import gradio as gr
 
 from playground.figures import charts
+from playground.models import ARCHITECTURES
 from playground.training.monitor import Snapshot
 from playground.settings import on_page
 from playground.training.config import TrainConfig, config_from_page, measured_on_page, page_start
@@ -46,6 +48,14 @@ def suggest_settings(context: AppContext, arch: str, request: gr.Request = None)
     """The architecture's measured starting point for the settings that follow it."""
     start = page_start(arch)
     return [start[key] for key in FOLLOWS_ARCHITECTURE]
+
+
+def suggest_in_browser() -> str:
+    """:func:`suggest_settings` for every architecture, as a function the page runs itself. The
+    values change as the student picks, with no trip to the server: a reply that came back late
+    (a busy server) used to overwrite what the student had typed into the Train tab meanwhile."""
+    table = {arch: suggest_settings(None, arch) for arch in ARCHITECTURES}
+    return f"(arch) => ({json.dumps(table)})[arch]"
 
 
 def samples_html(snapshot: Snapshot) -> str:
@@ -139,6 +149,6 @@ def render(context: AppContext, model: ModelControls) -> tuple[list, TrainContro
     stop_button.click(bind(context, stop), None, status, api_name="stop",
                       concurrency_limit=None)
     # A student's choice only (.input): a set-up link sets the architecture and its settings together.
-    model.arch.input(bind(context, suggest_settings), model.arch, [fields[key] for key in FOLLOWS_ARCHITECTURE],
+    model.arch.input(None, model.arch, [fields[key] for key in FOLLOWS_ARCHITECTURE], js=suggest_in_browser(),
                      api_visibility="private")
     return [status, chart, samples, diagnostics], controls
