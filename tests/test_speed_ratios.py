@@ -74,6 +74,16 @@ def test_the_compiled_loop_is_many_times_faster_than_predict_per_token():
     assert ratio >= LOOP_OVER_PREDICT, f"the compiled loop is only {ratio:.1f}x predict per token"
 
 
+def test_the_transformers_compiled_loop_is_many_times_faster_than_predict_per_token():
+    # Its loop draws 16 tokens per XLA call (the recurrent models': one per call).
+    keras.utils.set_random_seed(0)
+    spec = architecture("transformer")
+    config = spec.default_config(VOCABULARY, layers=1, embedding_dim=16, heads=2, context=WINDOW)
+    model = spec.model_class(config, name="transformer").build_for_vocabulary()
+    ratio = generation_ratio(model)
+    assert ratio >= LOOP_OVER_PREDICT, f"the transformer's compiled loop is only {ratio:.1f}x predict per token"
+
+
 def test_the_generation_guard_breaks_on_a_slowed_loop():
     # A loop as slow as a model.predict call per token (tens of milliseconds) is what the guard is for.
     ratio = generation_ratio(tiny_lstm(), slow_step=0.05)

@@ -121,13 +121,14 @@ def test_generator_runs_past_the_context_and_repeats_itself_for_a_seed(model):
 @pytest.mark.parametrize("settings", [SamplingSettings(), SamplingSettings(top_k=3, top_p=0.9, min_p=0.05)],
                          ids=["plain", "filtered"])
 def test_drawing_inside_the_compiled_step_draws_what_drawing_apart_draws(model, settings):
-    # The transformer's loop draws each token in the step's XLA call; the recurrent models' loop
-    # draws apart. Same random numbers, same distributions, same text, past the context too.
+    # The transformer's loop draws 16 tokens per XLA call, each followed by the step; the recurrent
+    # models' loop draws one token per call, apart from the step. Same random numbers, same
+    # distributions, same text, past the context too, for a length that is not a multiple of 16.
     together = GenerationLoop(model)
     apart = GenerationLoop(model)
-    apart._draw_and_step = apart._draw_then_step  # before the first call traces the loop
-    assert together._draw_and_step is not together._draw_then_step
-    asked = dict(prompt_ids=[1, 2, 3], temperatures=[0.0, 0.5, 1.0, 1.5], length=3 * CONTEXT, seed=11,
+    apart.tokens_per_call, apart._draw_tokens = 1, apart._draw_one  # before the first call traces the loop
+    assert together.tokens_per_call == 16
+    asked = dict(prompt_ids=[1, 2, 3], temperatures=[0.0, 0.5, 1.0, 1.5], length=3 * CONTEXT + 5, seed=11,
                  settings=settings, samples_per_temperature=2)
     ours, theirs = together.generate(**asked), apart.generate(**asked)
     np.testing.assert_array_equal(ours.token_ids, theirs.token_ids)
