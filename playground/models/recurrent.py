@@ -35,7 +35,8 @@ class RecurrentConfig(ModelConfig):
     # 1.90 nats/char in 20 s against 32 s (28 s and 41 s with oneDNN held to AVX2) and after three minutes
     # scored 1.516 against 1.546 (1.552 against 1.564); the GRU reached 1.90 in 17 s against 21 s and
     # scored 1.490 against 1.486 (1.499 against 1.501). More updates per second win in short runs; after
-    # ten minutes, held to AVX2, the 256-unit LSTM wins (1.505 against 1.527).
+    # ten minutes, held to AVX2, the 256-unit LSTM wins (1.505 against 1.527). The LSTM has since
+    # gone to 160 (LSTMConfig).
     units: int = base.units(192)
     layers: int = base.layers(2, 8, "Use between {low} and {high} recurrent layers (got {value}).")
     embedding_dim: int = base.embedding(
