@@ -76,8 +76,8 @@ class LanguageModel(keras.Model):
     # parts' forward and backward passes are independent, so TensorFlow runs them on different
     # cores at once (see Trainer._step). Only where measured to win.
     batch_parts_on_cpu: ClassVar[int] = 1
-    # Whether ``step`` is compiled with XLA. The generation loop then compiles the drawing of each
-    # token into the same call as the step (see playground.generation.sampling.GenerationLoop).
+    # Whether ``step`` is compiled with XLA. The generation loop then draws several tokens per
+    # compiled call, each followed by the step (see playground.generation.sampling.GenerationLoop).
     step_compiled: ClassVar[bool] = False
 
     def __init__(self, config: ModelConfig | dict, **kwargs):
