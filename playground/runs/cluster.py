@@ -330,9 +330,10 @@ class Cluster:
         return self._mailbox
 
     def submit(self, job: dict):
+        # Under the lock, so the queue counted here is in the order Ray was given the trainings.
         with self._lock:
             self._waiting.append(job["id"])
-        return self._task.remote(job, self._mailbox)
+            return self._task.remote(job, self._mailbox)
 
     def started(self, run: str) -> None:
         """The run's worker said it started."""
