@@ -70,10 +70,15 @@ def saved_status(run_dir) -> str | None:
     return json.loads(path.read_text("utf-8")).get("status") if path.is_file() else None
 
 
-def test_three_trainings_with_room_for_two_the_third_waits_then_runs(cluster, small_text):
+def test_three_trainings_with_room_for_two_the_third_waits_then_runs(cluster, small_text, monkeypatch):
+    sent = []
+    submit = cluster.submit
+    monkeypatch.setattr(cluster, "submit", lambda job: sent.append(job["id"]) or submit(job))
     sessions = [on_the_cluster(cluster, f"student-{n}", small_text) for n in range(4)]
     settings = TrainConfig(epochs=1, batch_size=16, window=32)
     monitors = [session.start_training("lstm", TINY, settings) for session in sessions[:3]]
+    # Each session sends its training from its own thread: the fourth goes once the three have gone.
+    wait_for(lambda: len(sent) == 3, "three trainings sent to the cluster")
     late = sessions[3].start_training("lstm", TINY, settings)  # a fourth, who leaves the queue
     seen: list[list[str]] = [[] for _ in monitors]
     while any(session.training for session in sessions[:3]):
